@@ -1,0 +1,38 @@
+package io.etcdj.storage.mvcc;
+
+/**
+ * A group of write txns applied in one backend transaction. The apply thread opens one per run
+ * of consecutive committed log entries, so many entries share one backend commit.
+ *
+ * <p>Nothing in the batch is visible to {@link KV#read()} until {@link #commit()}, which
+ * publishes the new revision. If the process dies before commit, the whole batch is lost and is
+ * re-applied from the WAL (entries above the stored consistent index).
+ */
+public interface WriteBatch extends AutoCloseable {
+
+  /** Starts the next write txn (one revision). The previous one must have ended. */
+  TxnWrite write();
+
+  /** Records the applied index; stored in the same backend transaction as the data. */
+  void setConsistentIndex(long index);
+
+  /**
+   * Schedules a compaction at {@code rev}: the key index drops superseded revisions at once, the
+   * scheduled revision is recorded in this batch, and {@link KV#compactionStep(int)} removes the
+   * old revisions from the backend later, in bounded steps. Reads at or below {@code rev} fail with
+   * {@link CompactedException} from the moment this batch commits.
+   *
+   * @return a handle completed when the backend has physically removed the data (for
+   *     Compact(physical=true))
+   * @throws CompactedException if rev &lt;= the current compacted revision
+   * @throws FutureRevisionException if rev &gt; the current revision
+   */
+  java.util.concurrent.CompletableFuture<Void> compact(long rev);
+
+  /** Commits the backend transaction and publishes the new revision to readers. */
+  void commit();
+
+  /** Aborts the batch if it was not committed. A failed batch is fatal for the member. */
+  @Override
+  void close();
+}
