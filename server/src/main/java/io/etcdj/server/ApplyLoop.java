@@ -1,0 +1,202 @@
+package io.etcdj.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.etcdj.api.etcdserverpb.CompactionResponse;
+import io.etcdj.api.etcdserverpb.ResponseHeader;
+import io.etcdj.api.internal.EntryType;
+import io.etcdj.api.internal.InternalRaftRequest;
+import io.etcdj.api.internal.LogEntry;
+import io.etcdj.server.apply.KvApplier;
+import io.etcdj.server.errors.ErrorMapping;
+import io.etcdj.storage.mvcc.KV;
+import io.etcdj.storage.mvcc.TxnWrite;
+import io.etcdj.storage.mvcc.WriteBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The apply thread: the only writer of the store. It takes runs of committed log entries, applies
+ * every entry above the store's consistent index inside one {@link WriteBatch} (one backend
+ * commit for many entries, with the new consistent index in the same transaction), and only
+ * after the commit answers the proposers, so an acknowledged write is visible to every later
+ * read. Between batches it advances a scheduled compaction in bounded steps.
+ *
+ * <p>Client-caused failures (typed exceptions) become the proposal's answer and change nothing;
+ * anything else stops the member.
+ */
+final class ApplyLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
+  static final int COMPACTION_STEP_REVISIONS = 1_000;
+
+  private final KV kv;
+  private final KvApplier applier;
+  private final Wait wait;
+  private final ArrayBlockingQueue<List<LogEntry>> queue;
+  private final int batchEntriesMax;
+  private final Thread thread;
+  private volatile boolean running;
+  private volatile long appliedIndex;
+  private boolean compactionPending;
+
+  ApplyLoop(KV kv, KvApplier applier, Wait wait, int queueRunsMax, int batchEntriesMax) {
+    this.kv = kv;
+    this.applier = applier;
+    this.wait = wait;
+    this.queue = new ArrayBlockingQueue<>(queueRunsMax);
+    this.batchEntriesMax = batchEntriesMax;
+    this.appliedIndex = kv.consistentIndex();
+    this.thread = new Thread(this, "etcdj-apply");
+  }
+
+  long appliedIndex() {
+    return appliedIndex;
+  }
+
+  /** Hands a run of committed entries over; blocks the raft loop when the apply queue is full. */
+  void submit(List<LogEntry> entries) throws InterruptedException {
+    queue.put(entries);
+  }
+
+  void start() {
+    running = true;
+    thread.start();
+  }
+
+  void stop() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    List<LogEntry> run = new ArrayList<>();
+    List<List<LogEntry>> runs = new ArrayList<>();
+    try {
+      while (running) {
+        List<LogEntry> first =
+            compactionPending ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first != null) {
+          run.addAll(first);
+          while (run.size() < batchEntriesMax && queue.drainTo(runs, 1) > 0) {
+            run.addAll(runs.remove(0));
+          }
+          applyEntries(run);
+          run.clear();
+        }
+        if (compactionPending) {
+          compactionPending = kv.compactionStep(COMPACTION_STEP_REVISIONS);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      Fatal.stop(LOG, "apply failed", e);
+    }
+  }
+
+  /**
+   * Applies entries in one backend transaction and answers their proposers after the commit.
+   * Also used single-threaded at start-up to replay the WAL.
+   */
+  void applyEntries(List<LogEntry> entries) {
+    long consistent = kv.consistentIndex();
+    long[] ids = new long[entries.size()];
+    Object[] results = new Object[entries.size()];
+    int answered = 0;
+    long last = consistent;
+    try (WriteBatch batch = kv.beginBatch()) {
+      for (LogEntry e : entries) {
+        if (e.getIndex() <= consistent) {
+          continue; // already in the store: replay after a crash is idempotent
+        }
+        if (e.getIndex() != last + 1) {
+          throw new IllegalStateException(
+              "apply gap: entry " + e.getIndex() + " after applied index " + last);
+        }
+        last = e.getIndex();
+        if (e.getType() != EntryType.ENTRY_NORMAL || e.getData().isEmpty()) {
+          continue; // conf changes carry membership (fixed in a one-member cluster); empty = leader
+        }
+        InternalRaftRequest req = parse(e);
+        ids[answered] = req.getHeader().getId();
+        results[answered] = applyOne(batch, req);
+        answered++;
+      }
+      if (last == consistent) {
+        return;
+      }
+      batch.setConsistentIndex(last);
+      batch.commit();
+    }
+    appliedIndex = last;
+    for (int i = 0; i < answered; i++) {
+      wait.trigger(ids[i], results[i]);
+    }
+  }
+
+  private Object applyOne(WriteBatch batch, InternalRaftRequest req) {
+    TxnWrite txn = null;
+    try {
+      switch (req.getRequestCase()) {
+        case PUT -> {
+          txn = batch.write();
+          return applier.put(txn, req.getPut());
+        }
+        case DELETE_RANGE -> {
+          txn = batch.write();
+          return applier.deleteRange(txn, req.getDeleteRange());
+        }
+        case TXN -> {
+          txn = batch.write();
+          return applier.txn(txn, req.getTxn());
+        }
+        case RANGE -> {
+          txn = batch.write();
+          return applier.range(txn, req.getRange());
+        }
+        case COMPACTION -> {
+          CompletableFuture<Void> physical = batch.compact(req.getCompaction().getRevision());
+          compactionPending = true;
+          txn = batch.write();
+          CompactionResponse resp =
+              CompactionResponse.newBuilder()
+                  .setHeader(ResponseHeader.newBuilder().setRevision(txn.rev()))
+                  .build();
+          return new CompactionResult(resp, physical);
+        }
+        case MEMBER_ATTRIBUTES, CLUSTER_VERSION_SET -> {
+          // Membership facts of a one-member cluster are fixed at start; nothing to store yet.
+          return null;
+        }
+        default -> throw new IllegalStateException("unknown request in log: " + req.getRequestCase());
+      }
+    } catch (RuntimeException e) {
+      if (ErrorMapping.etcdError(e) == null) {
+        throw e; // not a client error: a bug or a storage failure
+      }
+      return e;
+    } finally {
+      if (txn != null) {
+        txn.end();
+      }
+    }
+  }
+
+  private static InternalRaftRequest parse(LogEntry e) {
+    try {
+      return InternalRaftRequest.parseFrom(e.getData());
+    } catch (InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("undecodable log entry " + e.getIndex(), ex);
+    }
+  }
+}

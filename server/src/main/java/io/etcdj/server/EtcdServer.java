@@ -1,0 +1,209 @@
+package io.etcdj.server;
+
+import io.etcdj.api.etcdserverpb.ResponseHeader;
+import io.etcdj.api.internal.ClusterVersionSetRequest;
+import io.etcdj.api.internal.InternalRaftRequest;
+import io.etcdj.api.internal.MemberAttributesRequest;
+import io.etcdj.api.internal.LogEntry;
+import io.etcdj.api.internal.RequestHeader;
+import io.etcdj.raft.wal.Wal;
+import io.etcdj.raft.wal.WalContents;
+import io.etcdj.raft.wal.WalOptions;
+import io.etcdj.server.apply.KvApplier;
+import io.etcdj.server.apply.Leases;
+import io.etcdj.server.config.ServerConfig;
+import io.etcdj.server.errors.EtcdError;
+import io.etcdj.server.membership.Member;
+import io.etcdj.storage.mvcc.KV;
+import io.etcdj.storage.mvcc.KvStores;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One etcdj member (etcd's {@code EtcdServer}): owns the store, the WAL-backed log, the apply
+ * loop and the proposal path. gRPC services call {@link #propose} (never blocks) and read through
+ * {@link #kv()}.
+ */
+public final class EtcdServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdServer.class);
+
+  /** The etcd version this server answers as (Status, /version): its API is etcd 3.4's. */
+  public static final String VERSION = "3.4.23";
+
+  private final ServerConfig config;
+  private final ClusterInfo cluster;
+  private final KV kv;
+  private final Wal wal;
+  private final Wait wait = new Wait();
+  private final KvApplier applier = new KvApplier(Leases.NONE);
+  private final ApplyLoop applyLoop;
+  private final SingleMemberLog log;
+  private final AtomicLong requestIds;
+  private volatile boolean stopped;
+
+  private EtcdServer(ServerConfig config, ClusterInfo cluster, KV kv, Wal wal) {
+    this.config = config;
+    this.cluster = cluster;
+    this.kv = kv;
+    this.wal = wal;
+    this.applyLoop = new ApplyLoop(kv, applier, wait, 1_024, config.applyBatchEntriesMax());
+    this.log = new SingleMemberLog(wal, applyLoop, cluster.memberId(), config.proposalQueueMax());
+    // Unique per member across restarts: the high bits come from the start time.
+    this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
+  }
+
+  /** Opens the data dir, replays what the store has not applied, and starts the loops. */
+  public static EtcdServer start(ServerConfig config) {
+    KV kv = null;
+    Wal wal = null;
+    try {
+      Files.createDirectories(config.backendDir());
+      Files.createDirectories(config.walDir());
+      ClusterInfo cluster = ClusterInfo.loadOrCreate(config);
+      kv = KvStores.openLmdb(config.backendDir(), mapSizeBytes(config));
+      wal = Wal.open(config.walDir(), WalOptions.defaults());
+      EtcdServer server = new EtcdServer(config, cluster, kv, wal);
+      server.recoverAndStart();
+      return server;
+    } catch (IOException e) {
+      closeQuietly(wal, kv);
+      throw new UncheckedIOException("cannot open data dir " + config.dataDir(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(wal, kv);
+      throw e;
+    }
+  }
+
+  /** LMDB's map is a hard ceiling: leave room above the quota so the quota check fires first. */
+  private static long mapSizeBytes(ServerConfig config) {
+    return Math.max(config.effectiveQuotaBytes() * 2, 8L * 1024 * 1024 * 1024);
+  }
+
+  private void recoverAndStart() {
+    WalContents contents = wal.contents();
+    InternalRaftRequest.Builder publish =
+        InternalRaftRequest.newBuilder()
+            .setMemberAttributes(
+                MemberAttributesRequest.newBuilder()
+                    .setMemberId(cluster.memberId())
+                    .setName(config.name())
+                    .addAllClientUrls(
+                        config.advertiseClientUrls().stream().map(Object::toString).toList()));
+    InternalRaftRequest.Builder clusterVersion =
+        InternalRaftRequest.newBuilder()
+            .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0"));
+    List<LogEntry> pending =
+        log.recover(
+            contents.hardState(),
+            contents.entries(),
+            cluster.bootstrapData(),
+            List.of(publish.build().toByteArray()),
+            clusterVersion.build().toByteArray());
+    applyLoop.applyEntries(pending);
+    LOG.info(
+        "recovered: term {}, applied index {}, revision {}, compacted revision {}",
+        log.term(),
+        applyLoop.appliedIndex(),
+        kv.rev(),
+        kv.compactRev());
+    applyLoop.start();
+    log.start();
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public ClusterInfo cluster() {
+    return cluster;
+  }
+
+  public KV kv() {
+    return kv;
+  }
+
+  public KvApplier applier() {
+    return applier;
+  }
+
+  public long term() {
+    return log.term();
+  }
+
+  public long leaderId() {
+    return log.leaderId();
+  }
+
+  public long committedIndex() {
+    return log.committedIndex();
+  }
+
+  public long appliedIndex() {
+    return applyLoop.appliedIndex();
+  }
+
+  public List<Member> members() {
+    return List.of(cluster.self());
+  }
+
+  /** A header with this member's ids and term; {@code revision} 0 means the store's latest. */
+  public ResponseHeader header(long revision) {
+    return ResponseHeader.newBuilder()
+        .setClusterId(cluster.clusterId())
+        .setMemberId(cluster.memberId())
+        .setRevision(revision != 0 ? revision : kv.rev())
+        .setRaftTerm(log.term())
+        .build();
+  }
+
+  /**
+   * Proposes a write. The future completes on the apply thread with the response message, or
+   * exceptionally with an etcd error (too large, too many requests, stopped, or the apply result).
+   */
+  public CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {
+    if (stopped) {
+      return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+    }
+    long id = requestIds.incrementAndGet();
+    byte[] data = request.setHeader(RequestHeader.newBuilder().setId(id)).build().toByteArray();
+    if (data.length > config.maxRequestBytes()) {
+      return CompletableFuture.failedFuture(EtcdError.REQUEST_TOO_LARGE.exception());
+    }
+    CompletableFuture<Object> f = wait.register(id);
+    if (!log.propose(data)) {
+      wait.cancel(id, EtcdError.TOO_MANY_REQUESTS.exception());
+    }
+    return f;
+  }
+
+  @Override
+  public void close() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    log.stop();
+    applyLoop.stop();
+    wait.failAll(EtcdError.STOPPED.exception());
+    closeQuietly(wal, kv);
+  }
+
+  private static void closeQuietly(AutoCloseable... resources) {
+    for (AutoCloseable r : resources) {
+      if (r == null) {
+        continue;
+      }
+      try {
+        r.close();
+      } catch (Exception e) {
+        LOG.warn("close failed: {}", e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,235 @@
+package io.etcdj.server.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * etcd's command-line flags and their {@code ETCD_*} environment variables, parsed with picocli
+ * into a {@link ServerConfig}. Names, defaults and error texts follow etcd 3.4: {@code --flag v},
+ * {@code --flag=v} and the single-dash Go forms work; setting a flag both ways is fatal; an
+ * unknown flag or a bad value exits with status 2 as etcd's Go flag parser does.
+ */
+@CommandLine.Command(name = "etcd", mixinStandardHelpOptions = false)
+public final class Flags {
+  static final String DEFAULT_NAME = "default";
+  static final String DEFAULT_PEER_URL = "http://localhost:2380";
+  static final String DEFAULT_CLIENT_URL = "http://localhost:2379";
+
+  @Option(names = {"--name", "-name"}, defaultValue = DEFAULT_NAME)
+  String name;
+
+  @Option(names = {"--data-dir", "-data-dir"}, defaultValue = "")
+  String dataDir;
+
+  @Option(names = {"--listen-client-urls", "-listen-client-urls"}, defaultValue = DEFAULT_CLIENT_URL)
+  String listenClientUrls;
+
+  @Option(
+      names = {"--advertise-client-urls", "-advertise-client-urls"},
+      defaultValue = DEFAULT_CLIENT_URL)
+  String advertiseClientUrls;
+
+  @Option(names = {"--listen-peer-urls", "-listen-peer-urls"}, defaultValue = DEFAULT_PEER_URL)
+  String listenPeerUrls;
+
+  @Option(
+      names = {"--initial-advertise-peer-urls", "-initial-advertise-peer-urls"},
+      defaultValue = DEFAULT_PEER_URL)
+  String initialAdvertisePeerUrls;
+
+  @Option(names = {"--initial-cluster", "-initial-cluster"}, defaultValue = "")
+  String initialCluster;
+
+  @Option(names = {"--initial-cluster-state", "-initial-cluster-state"}, defaultValue = "new")
+  String initialClusterState;
+
+  @Option(
+      names = {"--initial-cluster-token", "-initial-cluster-token"},
+      defaultValue = "etcd-cluster")
+  String initialClusterToken;
+
+  @Option(names = {"--max-request-bytes", "-max-request-bytes"}, defaultValue = "1572864")
+  long maxRequestBytes;
+
+  @Option(names = {"--max-txn-ops", "-max-txn-ops"}, defaultValue = "128")
+  int maxTxnOps;
+
+  @Option(names = {"--quota-backend-bytes", "-quota-backend-bytes"}, defaultValue = "0")
+  long quotaBackendBytes;
+
+  @Option(names = {"--log-level", "-log-level"}, defaultValue = "info")
+  String logLevel;
+
+  private Flags() {}
+
+  /** Parses args and environment into a validated config. */
+  public static ServerConfig parse(String[] args, Map<String, String> env) {
+    Flags flags = new Flags();
+    CommandLine cl = new CommandLine(flags);
+    cl.setDefaultValueProvider(
+        spec -> {
+          if (spec instanceof OptionSpec opt) {
+            String value = env.get(envName(opt.longestName()));
+            if (value != null) {
+              return value;
+            }
+          }
+          return spec.defaultValue();
+        });
+    CommandLine.ParseResult result;
+    try {
+      result = cl.parseArgs(args);
+    } catch (CommandLine.UnmatchedArgumentException e) {
+      String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
+      String bare = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
+      if (!arg.startsWith("-")) {
+        throw new FlagException("'" + arg + "' is not a valid flag", 1);
+      }
+      throw new FlagException("flag provided but not defined: -" + bare, 2);
+    } catch (CommandLine.MissingParameterException e) {
+      throw new FlagException("flag needs an argument: " + goName(e), 2);
+    } catch (CommandLine.ParameterException e) {
+      throw new FlagException(
+          "invalid value \"" + e.getValue() + "\" for flag " + goName(e) + ": parse error", 2);
+    }
+    for (OptionSpec opt : result.matchedOptions()) {
+      String envName = envName(opt.longestName());
+      if (env.containsKey(envName)) {
+        throw new FlagException(
+            "conflicting environment variable \""
+                + envName
+                + "\" is shadowed by corresponding command-line flag (either unset environment"
+                + " variable or disable flag)",
+            1);
+      }
+    }
+    return flags.validate(result);
+  }
+
+  private static String goName(CommandLine.ParameterException e) {
+    if (e.getArgSpec() instanceof OptionSpec opt) {
+      return "-" + opt.longestName().replaceFirst("^--?", "");
+    }
+    return "";
+  }
+
+  static String envName(String longName) {
+    return "ETCD_" + longName.replaceFirst("^--?", "").replace('-', '_').toUpperCase(Locale.ROOT);
+  }
+
+  private ServerConfig validate(CommandLine.ParseResult result) {
+    if (name.isEmpty()) {
+      name = DEFAULT_NAME;
+    }
+    List<URI> advertisePeers = urls("initial-advertise-peer-urls", initialAdvertisePeerUrls);
+    Map<String, List<URI>> cluster;
+    if (initialCluster.isEmpty()) {
+      // As etcd: without --initial-cluster, this member alone at its advertised peer URLs.
+      cluster = new LinkedHashMap<>();
+      cluster.put(name, advertisePeers);
+    } else {
+      cluster = parseCluster(initialCluster);
+    }
+    if (!cluster.containsKey(name)) {
+      throw new FlagException(
+          "couldn't find local name \"" + name + "\" in the initial cluster configuration", 1);
+    }
+    if (!initialClusterState.equals("new") && !initialClusterState.equals("existing")) {
+      throw new FlagException(
+          "invalid value \""
+              + initialClusterState
+              + "\" for flag -initial-cluster-state: invalid value \""
+              + initialClusterState
+              + "\"",
+          2);
+    }
+    if (maxRequestBytes <= 0) {
+      throw new FlagException("--max-request-bytes must be positive", 1);
+    }
+    if (maxTxnOps <= 0) {
+      throw new FlagException("--max-txn-ops must be positive", 1);
+    }
+    if (quotaBackendBytes < 0) {
+      throw new FlagException("--quota-backend-bytes must not be negative", 1);
+    }
+    String level = logLevel.toLowerCase(Locale.ROOT);
+    if (!List.of("debug", "info", "warn", "error", "panic", "fatal").contains(level)) {
+      throw new FlagException("unknown log level \"" + logLevel + "\"", 1);
+    }
+    Path dir = Path.of(dataDir.isEmpty() ? name + ".etcd" : dataDir);
+    return new ServerConfig(
+        name,
+        dir,
+        urls("listen-client-urls", listenClientUrls),
+        urls("advertise-client-urls", advertiseClientUrls),
+        urls("listen-peer-urls", listenPeerUrls),
+        advertisePeers,
+        cluster,
+        initialClusterState,
+        initialClusterToken,
+        maxRequestBytes,
+        maxTxnOps,
+        quotaBackendBytes,
+        level,
+        16_384,
+        4_096);
+  }
+
+  private static Map<String, List<URI>> parseCluster(String spec) {
+    Map<String, List<URI>> cluster = new LinkedHashMap<>();
+    for (String part : spec.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq <= 0) {
+        throw new FlagException("invalid value \"" + spec + "\" for --initial-cluster", 1);
+      }
+      String member = part.substring(0, eq).trim();
+      URI url = url("initial-cluster", part.substring(eq + 1).trim());
+      cluster.computeIfAbsent(member, k -> new ArrayList<>()).add(url);
+    }
+    return cluster;
+  }
+
+  private static List<URI> urls(String flag, String csv) {
+    List<URI> out = new ArrayList<>();
+    for (String s : csv.split(",")) {
+      if (!s.isBlank()) {
+        out.add(url(flag, s.trim()));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new FlagException("--" + flag + " must not be empty", 1);
+    }
+    return List.copyOf(out);
+  }
+
+  private static URI url(String flag, String s) {
+    URI u;
+    try {
+      u = new URI(s);
+    } catch (URISyntaxException e) {
+      throw new FlagException("invalid value \"" + s + "\" for flag -" + flag + ": " + e.getMessage(), 2);
+    }
+    if (u.getScheme() == null || u.getHost() == null || u.getPort() < 0) {
+      throw new FlagException(
+          "invalid value \"" + s + "\" for flag -" + flag + ": URL must be scheme://host:port", 2);
+    }
+    if (u.getScheme().equals("https") || u.getScheme().equals("unixs")) {
+      throw new FlagException("TLS (" + s + ") is not supported yet", 1);
+    }
+    if (!u.getScheme().equals("http")) {
+      throw new FlagException(
+          "invalid value \"" + s + "\" for flag -" + flag + ": URL scheme must be http or https",
+          2);
+    }
+    return u;
+  }
+}

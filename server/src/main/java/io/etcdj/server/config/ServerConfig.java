@@ -1,0 +1,56 @@
+package io.etcdj.server.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The validated, immutable configuration of one member. Every limit the server enforces lives
+ * here, with etcd's defaults (see {@link Flags}).
+ *
+ * @param initialCluster member name → its peer URLs, in the order given
+ */
+public record ServerConfig(
+    String name,
+    Path dataDir,
+    List<URI> listenClientUrls,
+    List<URI> advertiseClientUrls,
+    List<URI> listenPeerUrls,
+    List<URI> initialAdvertisePeerUrls,
+    Map<String, List<URI>> initialCluster,
+    String initialClusterState,
+    String initialClusterToken,
+    long maxRequestBytes,
+    int maxTxnOps,
+    long quotaBackendBytes,
+    String logLevel,
+    int proposalQueueMax,
+    int applyBatchEntriesMax) {
+
+  /** etcd's backend quota when --quota-backend-bytes is 0. */
+  public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
+
+  /** gRPC receive limit: the request limit plus etcd's 512 KiB of slack for framing. */
+  public int grpcMaxInboundMessageBytes() {
+    long bytes = maxRequestBytes + 512 * 1024;
+    return (int) Math.min(Integer.MAX_VALUE, bytes);
+  }
+
+  /** The backend quota actually in force. */
+  public long effectiveQuotaBytes() {
+    return quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
+  }
+
+  public Path memberDir() {
+    return dataDir.resolve("member");
+  }
+
+  public Path walDir() {
+    return memberDir().resolve("wal");
+  }
+
+  public Path backendDir() {
+    return memberDir().resolve("snap").resolve("db");
+  }
+}

@@ -1,0 +1,57 @@
+package io.etcdj.server.errors;
+
+import io.etcdj.storage.mvcc.CompactedException;
+import io.etcdj.storage.mvcc.FutureRevisionException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become gRPC statuses. Expected outcomes (typed exceptions from
+ * the store or {@link EtcdException}) get etcd's code and message; anything else is a bug, logged
+ * with its stack trace and answered as Internal without leaking details.
+ */
+public final class ErrorMapping {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
+
+  private ErrorMapping() {}
+
+  /** The etcd error for an expected failure, or null when {@code t} is not one. */
+  public static EtcdError etcdError(Throwable t) {
+    Throwable cause = unwrap(t);
+    if (cause instanceof EtcdException e) {
+      return e.error();
+    }
+    if (cause instanceof CompactedException) {
+      return EtcdError.COMPACTED;
+    }
+    if (cause instanceof FutureRevisionException) {
+      return EtcdError.FUTURE_REV;
+    }
+    return null;
+  }
+
+  public static StatusRuntimeException toStatus(Throwable t) {
+    Throwable cause = unwrap(t);
+    if (cause instanceof StatusRuntimeException sre) {
+      return sre;
+    }
+    EtcdError error = etcdError(cause);
+    if (error != null) {
+      return Status.fromCode(error.code()).withDescription(error.message()).asRuntimeException();
+    }
+    LOG.error("unexpected failure while serving a request", cause);
+    return Status.INTERNAL.withDescription("etcdserver: internal error").asRuntimeException();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable cur = t;
+    while ((cur instanceof java.util.concurrent.CompletionException
+            || cur instanceof java.util.concurrent.ExecutionException)
+        && cur.getCause() != null) {
+      cur = cur.getCause();
+    }
+    return cur;
+  }
+}

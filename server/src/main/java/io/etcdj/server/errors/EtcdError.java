@@ -1,0 +1,48 @@
+package io.etcdj.server.errors;
+
+import io.grpc.Status;
+
+/**
+ * The errors etcd sends to clients, with etcd's exact gRPC code and message (clients match the
+ * message text byte for byte to rebuild typed errors). Mirrors etcd's {@code
+ * api/v3rpc/rpctypes/error.go}.
+ */
+public enum EtcdError {
+  EMPTY_KEY(Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided"),
+  KEY_NOT_FOUND(Status.Code.INVALID_ARGUMENT, "etcdserver: key not found"),
+  VALUE_PROVIDED(Status.Code.INVALID_ARGUMENT, "etcdserver: value is provided"),
+  LEASE_PROVIDED(Status.Code.INVALID_ARGUMENT, "etcdserver: lease is provided"),
+  TOO_MANY_OPS(Status.Code.INVALID_ARGUMENT, "etcdserver: too many operations in txn request"),
+  DUPLICATE_KEY(Status.Code.INVALID_ARGUMENT, "etcdserver: duplicate key given in txn request"),
+  REQUEST_TOO_LARGE(Status.Code.INVALID_ARGUMENT, "etcdserver: request is too large"),
+  COMPACTED(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted"),
+  FUTURE_REV(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
+  NO_SPACE(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: mvcc: database space exceeded"),
+  LEASE_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: requested lease not found"),
+  TOO_MANY_REQUESTS(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: too many requests"),
+  STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
+  TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
+  NOT_CAPABLE(Status.Code.UNAVAILABLE, "etcdserver: not capable"),
+  MEMBER_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: member not found");
+
+  private final Status.Code code;
+  private final String message;
+
+  EtcdError(Status.Code code, String message) {
+    this.code = code;
+    this.message = message;
+  }
+
+  public Status.Code code() {
+    return code;
+  }
+
+  public String message() {
+    return message;
+  }
+
+  /** A stackless exception carrying this error, for throwing across layers. */
+  public EtcdException exception() {
+    return new EtcdException(this);
+  }
+}

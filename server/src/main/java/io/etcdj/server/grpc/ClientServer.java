@@ -1,0 +1,86 @@
+package io.etcdj.server.grpc;
+
+import io.etcdj.server.EtcdServer;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gRPC listeners on {@code --listen-client-urls}, serving KV, Maintenance and Cluster with
+ * etcd's message limits: receive up to max-request-bytes + 512 KiB, send without limit.
+ *
+ * <p>Handlers run on a small fixed pool: they only check, propose (a non-blocking enqueue) or
+ * read a store view, so a few threads keep the Netty event loops free.
+ */
+public final class ClientServer implements AutoCloseable {
+  private final List<Server> servers = new ArrayList<>();
+  private final ExecutorService executor;
+
+  public ClientServer(EtcdServer etcd) {
+    int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    AtomicInteger n = new AtomicInteger();
+    this.executor =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "etcdj-grpc-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    for (URI url : etcd.config().listenClientUrls()) {
+      servers.add(
+          NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+              .executor(executor)
+              .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
+              .permitKeepAliveTime(5, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .addService(new KvService(etcd))
+              .addService(new MaintenanceService(etcd))
+              .addService(new ClusterService(etcd))
+              .build());
+    }
+  }
+
+  public void start() {
+    for (Server s : servers) {
+      try {
+        s.start();
+      } catch (IOException e) {
+        close();
+        throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Server s : servers) {
+      s.shutdown();
+    }
+    for (Server s : servers) {
+      try {
+        if (!s.awaitTermination(2, TimeUnit.SECONDS)) {
+          s.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        s.shutdownNow();
+      }
+    }
+    executor.shutdownNow();
+  }
+}

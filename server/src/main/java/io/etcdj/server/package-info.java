@@ -1,0 +1,10 @@
+/**
+ * The etcdj member (etcd's {@code etcdserver}): {@link io.etcdj.server.EtcdServer} wires the
+ * store, the WAL-backed log and the apply loop; {@link io.etcdj.server.EtcdMain} is the command.
+ *
+ * <p>Threads: gRPC handler threads validate and propose through a bounded queue; the raft-loop
+ * thread ({@link io.etcdj.server.SingleMemberLog}) owns the WAL and group-commits proposals; the
+ * apply thread ({@link io.etcdj.server.ApplyLoop}) is the only writer of the store and answers
+ * proposers after each backend commit. Reads run on handler threads over store views.
+ */
+package io.etcdj.server;

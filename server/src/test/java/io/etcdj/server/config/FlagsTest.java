@@ -1,0 +1,124 @@
+package io.etcdj.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FlagsTest {
+
+  @Test
+  void defaultsAreEtcds() {
+    ServerConfig c = Flags.parse(new String[0], Map.of());
+    assertEquals("default", c.name());
+    assertEquals(Path.of("default.etcd"), c.dataDir());
+    assertEquals(List.of(URI.create("http://localhost:2379")), c.listenClientUrls());
+    assertEquals(List.of(URI.create("http://localhost:2379")), c.advertiseClientUrls());
+    assertEquals(List.of(URI.create("http://localhost:2380")), c.initialAdvertisePeerUrls());
+    assertEquals(Map.of("default", List.of(URI.create("http://localhost:2380"))), c.initialCluster());
+    assertEquals("new", c.initialClusterState());
+    assertEquals("etcd-cluster", c.initialClusterToken());
+    assertEquals(1_572_864, c.maxRequestBytes());
+    assertEquals(2 * 1024 * 1024, c.grpcMaxInboundMessageBytes());
+    assertEquals(128, c.maxTxnOps());
+    assertEquals(2L * 1024 * 1024 * 1024, c.effectiveQuotaBytes());
+  }
+
+  @Test
+  void dataDirFollowsName() {
+    assertEquals(Path.of("n1.etcd"), Flags.parse(new String[] {"--name", "n1"}, Map.of()).dataDir());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "--max-txn-ops=7, 7",
+    "-max-txn-ops=9, 9",
+  })
+  void goAndGnuFlagFormsWork(String arg, int expected) {
+    assertEquals(expected, Flags.parse(new String[] {arg}, Map.of()).maxTxnOps());
+  }
+
+  @Test
+  void environmentVariablesSetFlags() {
+    ServerConfig c =
+        Flags.parse(new String[0], Map.of("ETCD_NAME", "envname", "ETCD_MAX_TXN_OPS", "3"));
+    assertEquals("envname", c.name());
+    assertEquals(3, c.maxTxnOps());
+  }
+
+  @Test
+  void flagAndEnvironmentTogetherIsFatal() {
+    FlagException e =
+        assertThrows(
+            FlagException.class,
+            () -> Flags.parse(new String[] {"--name", "a"}, Map.of("ETCD_NAME", "b")));
+    assertEquals(
+        "conflicting environment variable \"ETCD_NAME\" is shadowed by corresponding command-line"
+            + " flag (either unset environment variable or disable flag)",
+        e.getMessage());
+    assertEquals(1, e.exitCode());
+  }
+
+  @Test
+  void unknownFlagIsRejectedAsEtcdDoes() {
+    FlagException e =
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--foo"}, Map.of()));
+    assertEquals("flag provided but not defined: -foo", e.getMessage());
+    assertEquals(2, e.exitCode());
+  }
+
+  @Test
+  void badNumberIsRejectedAsEtcdDoes() {
+    FlagException e =
+        assertThrows(
+            FlagException.class,
+            () -> Flags.parse(new String[] {"--max-txn-ops", "abc"}, Map.of()));
+    assertEquals("invalid value \"abc\" for flag -max-txn-ops: parse error", e.getMessage());
+    assertEquals(2, e.exitCode());
+  }
+
+  @Test
+  void missingArgumentIsRejected() {
+    FlagException e =
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--name"}, Map.of()));
+    assertEquals("flag needs an argument: -name", e.getMessage());
+  }
+
+  @Test
+  void nameMustBeInInitialCluster() {
+    FlagException e =
+        assertThrows(
+            FlagException.class,
+            () ->
+                Flags.parse(
+                    new String[] {"--name", "x", "--initial-cluster", "y=http://127.0.0.1:2380"},
+                    Map.of()));
+    assertEquals(
+        "couldn't find local name \"x\" in the initial cluster configuration", e.getMessage());
+  }
+
+  @Test
+  void initialClusterIsParsedInOrder() {
+    ServerConfig c =
+        Flags.parse(
+            new String[] {
+              "--name", "b",
+              "--initial-cluster", "a=http://127.0.0.1:1,b=http://127.0.0.1:2,b=http://127.0.0.1:3"
+            },
+            Map.of());
+    assertEquals(List.of("a", "b"), List.copyOf(c.initialCluster().keySet()));
+    assertEquals(2, c.initialCluster().get("b").size());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"--listen-client-urls=localhost:2379", "--initial-cluster-state=maybe", "--log-level=loud"})
+  void badValuesAreRejected(String arg) {
+    assertThrows(FlagException.class, () -> Flags.parse(new String[] {arg}, Map.of()));
+  }
+}
