@@ -1,0 +1,416 @@
+package io.etcdj.storage.backend;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.lmdbjava.Cursor;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
+import org.lmdbjava.GetOp;
+import org.lmdbjava.LmdbException;
+import org.lmdbjava.Stat;
+import org.lmdbjava.Txn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The LMDB backend: one environment in a directory ({@code data.mdb}, {@code lock.mdb}), one named
+ * database per {@link Bucket}. The only class of etcdj that imports {@code org.lmdbjava}.
+ *
+ * <p>The environment is opened with {@code MDB_NOTLS}, so read txns are not tied to a thread (the
+ * gRPC pool may open one on one thread and close it on another) and one thread may hold several.
+ * Write txns stay bound to the writer thread, as LMDB requires.
+ *
+ * <p>Bytes are copied out of LMDB's buffers (which point into the memory map and are reused by
+ * the next call on the same txn) before any other call, so nothing handed out outlives its txn.
+ * Every {@link LmdbException} is translated in {@link #translate}.
+ *
+ * <p>Threading: see {@link Backend}. The reader count and the closed flag are the only state
+ * shared between threads; the writer key buffer is confined to the writer thread.
+ */
+final class LmdbBackend implements Backend {
+  private static final Logger LOG = LoggerFactory.getLogger(LmdbBackend.class);
+
+  /** How commits reach the disk; see the package documentation for the trade-off. */
+  enum SyncMode {
+    /** {@code MDB_NOSYNC}: no fsync at commit; only {@link #sync()} flushes. */
+    NO_SYNC,
+    /** {@code MDB_NOMETASYNC}: fsync data pages at commit, meta page at the next commit/sync. */
+    NO_META_SYNC,
+    /** Full LMDB durability: two fsyncs per commit. For measurements. */
+    FULL_SYNC
+  }
+
+  static final SyncMode DEFAULT_SYNC_MODE = SyncMode.NO_SYNC;
+
+  /** LMDB's compiled-in key size limit. */
+  static final int KEY_BYTES_MAX = 511;
+
+  /** Reader slots: concurrent read txns. Each range request holds one while it runs. */
+  static final int READERS_MAX = 1024;
+
+  private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  private final Path dir;
+  private final Env<ByteBuffer> env;
+  private final Dbi<ByteBuffer>[] dbis;
+  private final AtomicInteger openTxns = new AtomicInteger();
+  private final ThreadLocal<ByteBuffer> readerKeyBuffer =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KEY_BYTES_MAX));
+  private volatile boolean closed;
+
+  // Writer thread only.
+  private final ByteBuffer writerKeyBuffer = ByteBuffer.allocateDirect(KEY_BYTES_MAX);
+  private final ByteBuffer emptyValue = ByteBuffer.allocateDirect(0);
+  private LmdbBatchTxn openBatch;
+
+  private LmdbBackend(Path dir, Env<ByteBuffer> env, Dbi<ByteBuffer>[] dbis) {
+    this.dir = dir;
+    this.env = env;
+    this.dbis = dbis;
+  }
+
+  static LmdbBackend open(Path dir, long mapSizeBytes, SyncMode syncMode) {
+    if (mapSizeBytes <= 0) {
+      throw new IllegalArgumentException("mapSizeBytes must be > 0: " + mapSizeBytes);
+    }
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new BackendException("cannot create backend directory " + dir, e);
+    }
+    Env<ByteBuffer> env = null;
+    try {
+      env =
+          Env.create()
+              .setMapSize(mapSizeBytes)
+              .setMaxDbs(Bucket.values().length)
+              .setMaxReaders(READERS_MAX)
+              .open(dir.toFile(), envFlags(syncMode));
+      int stale = env.readerCheck();
+      if (stale > 0) {
+        LOG.info("cleared {} stale LMDB reader slots in {}", stale, dir);
+      }
+      @SuppressWarnings("unchecked")
+      Dbi<ByteBuffer>[] dbis = new Dbi[Bucket.values().length];
+      for (Bucket bucket : Bucket.values()) {
+        dbis[bucket.ordinal()] = env.openDbi(bucket.dbName(), DbiFlags.MDB_CREATE);
+      }
+      return new LmdbBackend(dir, env, dbis);
+    } catch (LmdbException e) {
+      if (env != null) {
+        env.close();
+      }
+      throw translate("open " + dir, e);
+    }
+  }
+
+  private static EnvFlags[] envFlags(SyncMode mode) {
+    switch (mode) {
+      case NO_SYNC:
+        return new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC};
+      case NO_META_SYNC:
+        return new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC};
+      case FULL_SYNC:
+        return new EnvFlags[] {EnvFlags.MDB_NOTLS};
+      default:
+        throw new IllegalArgumentException("sync mode " + mode);
+    }
+  }
+
+  /** The one place LMDB failures become etcdj exceptions. */
+  static BackendException translate(String what, LmdbException e) {
+    if (e instanceof Env.MapFullException) {
+      return new BackendFullException("lmdb: map full during " + what, e);
+    }
+    if (e instanceof Env.ReadersFullException) {
+      return new BackendException(
+          "lmdb: all " + READERS_MAX + " reader slots in use during " + what, e);
+    }
+    return new BackendException("lmdb: " + what + " failed: " + e.getMessage(), e);
+  }
+
+  @Override
+  public ReadTxn readTxn() {
+    enter();
+    try {
+      return new LmdbReadTxn(env.txnRead());
+    } catch (LmdbException e) {
+      openTxns.decrementAndGet();
+      throw translate("begin read txn", e);
+    } catch (RuntimeException e) {
+      openTxns.decrementAndGet();
+      throw e;
+    }
+  }
+
+  @Override
+  public BatchTxn batchTxn() {
+    if (openBatch != null) {
+      throw new IllegalStateException("a batch txn is already open");
+    }
+    enter();
+    try {
+      openBatch = new LmdbBatchTxn(env.txnWrite());
+      return openBatch;
+    } catch (LmdbException e) {
+      openTxns.decrementAndGet();
+      throw translate("begin write txn", e);
+    }
+  }
+
+  /** Counts a txn in before checking closed, so {@link #close()} either refuses or waits. */
+  private void enter() {
+    openTxns.incrementAndGet();
+    if (closed) {
+      openTxns.decrementAndGet();
+      throw new IllegalStateException("backend closed");
+    }
+  }
+
+  @Override
+  public long sizeBytes() {
+    try {
+      return Files.size(dir.resolve("data.mdb"));
+    } catch (IOException e) {
+      throw new BackendException("cannot stat data.mdb in " + dir, e);
+    }
+  }
+
+  @Override
+  public long sizeInUseBytes() {
+    enter();
+    try (Txn<ByteBuffer> txn = env.txnRead()) {
+      Stat main = env.stat();
+      long pages = pages(main);
+      for (Dbi<ByteBuffer> dbi : dbis) {
+        pages += pages(dbi.stat(txn));
+      }
+      return pages * main.pageSize;
+    } catch (LmdbException e) {
+      throw translate("stat", e);
+    } finally {
+      openTxns.decrementAndGet();
+    }
+  }
+
+  private static long pages(Stat stat) {
+    return stat.branchPages + stat.leafPages + stat.overflowPages;
+  }
+
+  @Override
+  public void sync() {
+    enter();
+    try {
+      env.sync(true);
+    } catch (LmdbException e) {
+      throw translate("sync", e);
+    } finally {
+      openTxns.decrementAndGet();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (openBatch != null) {
+      openBatch.abort();
+    }
+    long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+    while (openTxns.get() > 0) {
+      if (System.nanoTime() - deadline > 0) {
+        // Closing the env under a live txn can crash the JVM; leaking it at shutdown cannot.
+        LOG.warn("{} LMDB txns still open after 5 s; leaving the environment open", openTxns.get());
+        return;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    try {
+      env.sync(true);
+      env.close();
+    } catch (LmdbException e) {
+      throw translate("close", e);
+    }
+  }
+
+  private Dbi<ByteBuffer> dbi(Bucket bucket) {
+    return dbis[bucket.ordinal()];
+  }
+
+  private static ByteBuffer fill(ByteBuffer buffer, byte[] key) {
+    if (key.length == 0 || key.length > KEY_BYTES_MAX) {
+      throw new IllegalArgumentException("key length must be 1.." + KEY_BYTES_MAX + ": " + key.length);
+    }
+    buffer.clear();
+    buffer.put(key).flip();
+    return buffer;
+  }
+
+  private static byte[] copy(ByteBuffer buffer) {
+    byte[] out = new byte[buffer.remaining()];
+    buffer.duplicate().get(out);
+    return out;
+  }
+
+  /** Read-side operations shared by read and write txns. */
+  private abstract class LmdbTxn implements ReadTxn {
+    final Txn<ByteBuffer> txn;
+    boolean ended;
+
+    LmdbTxn(Txn<ByteBuffer> txn) {
+      this.txn = txn;
+    }
+
+    abstract ByteBuffer keyBuffer();
+
+    void checkActive() {
+      if (ended) {
+        throw new IllegalStateException("txn already ended");
+      }
+    }
+
+    @Override
+    public byte[] get(Bucket bucket, byte[] key) {
+      checkActive();
+      try {
+        ByteBuffer value = dbi(bucket).get(txn, fill(keyBuffer(), key));
+        return value == null ? null : copy(value);
+      } catch (LmdbException e) {
+        throw translate("get", e);
+      }
+    }
+
+    @Override
+    public int scan(Bucket bucket, byte[] from, byte[] to, int limit, EntryVisitor visitor) {
+      checkActive();
+      try (Cursor<ByteBuffer> cursor = dbi(bucket).openCursor(txn)) {
+        boolean found =
+            from == null || from.length == 0
+                ? cursor.first()
+                : cursor.get(fill(keyBuffer(), from), GetOp.MDB_SET_RANGE);
+        int visited = 0;
+        while (found) {
+          byte[] key = copy(cursor.key());
+          if (to != null && Arrays.compareUnsigned(key, to) >= 0) {
+            break;
+          }
+          byte[] value = copy(cursor.val());
+          visited++;
+          if (!visitor.visit(key, value) || (limit > 0 && visited >= limit)) {
+            break;
+          }
+          found = cursor.next();
+        }
+        return visited;
+      } catch (LmdbException e) {
+        throw translate("scan", e);
+      }
+    }
+
+    /** Ends the LMDB txn once and releases its count. */
+    void end(boolean commit) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      try {
+        if (commit) {
+          txn.commit(); // marks the txn done even when it fails, so close() never double-frees
+        }
+      } catch (LmdbException e) {
+        throw translate("commit", e);
+      } finally {
+        try {
+          txn.close(); // aborts a txn that is still live; frees its buffers
+        } catch (LmdbException e) {
+          LOG.error("lmdb: closing a txn failed", e);
+        } finally {
+          openTxns.decrementAndGet();
+        }
+      }
+    }
+  }
+
+  private final class LmdbReadTxn extends LmdbTxn {
+    LmdbReadTxn(Txn<ByteBuffer> txn) {
+      super(txn);
+    }
+
+    @Override
+    ByteBuffer keyBuffer() {
+      return readerKeyBuffer.get();
+    }
+
+    @Override
+    public void close() {
+      end(false);
+    }
+  }
+
+  private final class LmdbBatchTxn extends LmdbTxn implements BatchTxn {
+    LmdbBatchTxn(Txn<ByteBuffer> txn) {
+      super(txn);
+    }
+
+    @Override
+    ByteBuffer keyBuffer() {
+      return writerKeyBuffer;
+    }
+
+    @Override
+    public void put(Bucket bucket, byte[] key, byte[] value) {
+      checkActive();
+      try {
+        ByteBuffer keyBuffer = fill(writerKeyBuffer, key);
+        if (value.length == 0) {
+          dbi(bucket).put(txn, keyBuffer, emptyValue.clear());
+        } else {
+          // Reserve writes the value straight into the page: no staging buffer.
+          dbi(bucket).reserve(txn, keyBuffer, value.length).put(value);
+        }
+      } catch (LmdbException e) {
+        throw translate("put", e);
+      }
+    }
+
+    @Override
+    public boolean delete(Bucket bucket, byte[] key) {
+      checkActive();
+      try {
+        return dbi(bucket).delete(txn, fill(writerKeyBuffer, key));
+      } catch (LmdbException e) {
+        throw translate("delete", e);
+      }
+    }
+
+    @Override
+    public void commit() {
+      checkActive();
+      openBatch = null;
+      end(true);
+    }
+
+    @Override
+    public void abort() {
+      if (openBatch == this) {
+        openBatch = null;
+      }
+      end(false);
+    }
+
+    @Override
+    public void close() {
+      abort();
+    }
+  }
+}
