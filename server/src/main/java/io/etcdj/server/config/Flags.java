@@ -96,7 +96,11 @@ public final class Flags {
       }
       throw new FlagException("flag provided but not defined: -" + bare, 2);
     } catch (CommandLine.MissingParameterException e) {
-      throw new FlagException("flag needs an argument: " + goName(e), 2);
+      String flag =
+          e.getMissing().isEmpty() || !(e.getMissing().get(0) instanceof OptionSpec opt)
+              ? goName(e)
+              : "-" + opt.longestName().replaceFirst("^--?", "");
+      throw new FlagException("flag needs an argument: " + flag, 2);
     } catch (CommandLine.ParameterException e) {
       throw new FlagException(
           "invalid value \"" + e.getValue() + "\" for flag " + goName(e) + ": parse error", 2);
