@@ -1,0 +1,193 @@
+package io.etcdj.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.etcdj.api.etcdserverpb.ClusterGrpc;
+import io.etcdj.api.etcdserverpb.CompactionRequest;
+import io.etcdj.api.etcdserverpb.KVGrpc;
+import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
+import io.etcdj.api.etcdserverpb.MemberListRequest;
+import io.etcdj.api.etcdserverpb.MemberListResponse;
+import io.etcdj.api.etcdserverpb.PutRequest;
+import io.etcdj.api.etcdserverpb.RangeRequest;
+import io.etcdj.api.etcdserverpb.RangeResponse;
+import io.etcdj.api.etcdserverpb.StatusRequest;
+import io.etcdj.api.etcdserverpb.StatusResponse;
+import io.etcdj.api.etcdserverpb.TxnRequest;
+import io.etcdj.server.config.Flags;
+import io.etcdj.server.config.ServerConfig;
+import io.etcdj.server.grpc.ClientServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A member in this JVM on a free loopback port, driven by the generated gRPC stubs. */
+class EtcdServerTest {
+  @TempDir Path dir;
+  private EtcdServer server;
+  private ClientServer grpc;
+  private ManagedChannel channel;
+  private int port;
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  void start(String... extra) throws IOException {
+    if (port == 0) {
+      port = freePort();
+    }
+    List<String> args = new ArrayList<>(List.of(
+        "--data-dir", dir.resolve("data").toString(),
+        "--listen-client-urls", "http://127.0.0.1:" + port,
+        "--advertise-client-urls", "http://127.0.0.1:" + port,
+        "--initial-advertise-peer-urls", "http://127.0.0.1:" + (port + 1)));
+    args.addAll(List.of(extra));
+    ServerConfig config = Flags.parse(args.toArray(String[]::new), Map.of());
+    server = EtcdServer.start(config);
+    grpc = new ClientServer(server);
+    grpc.start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  }
+
+  void stop() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      channel = null;
+    }
+    if (grpc != null) {
+      grpc.close();
+      grpc = null;
+    }
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    stop();
+  }
+
+  KVGrpc.KVBlockingStub kv() {
+    return KVGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  StatusResponse status() {
+    return MaintenanceGrpc.newBlockingStub(channel).status(StatusRequest.getDefaultInstance());
+  }
+
+  static ByteString b(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  @Test
+  void freshMemberLooksLikeAFreshEtcd() throws Exception {
+    start();
+    StatusResponse s = status();
+    assertEquals(EtcdServer.VERSION, s.getVersion());
+    assertEquals(2, s.getRaftTerm());
+    assertEquals(4, s.getRaftIndex(), "conf change, leader entry, publish, cluster version");
+    assertEquals(4, s.getRaftAppliedIndex());
+    assertEquals(s.getHeader().getMemberId(), s.getLeader());
+    assertEquals(1, s.getHeader().getRevision());
+    assertTrue(s.getDbSize() > 0);
+
+    MemberListResponse members =
+        ClusterGrpc.newBlockingStub(channel).memberList(MemberListRequest.getDefaultInstance());
+    assertEquals(1, members.getMembersCount());
+    assertEquals("default", members.getMembers(0).getName());
+    assertEquals(List.of("http://127.0.0.1:" + port), members.getMembers(0).getClientURLsList());
+    assertEquals(0, members.getHeader().getRevision(), "MemberList carries no revision");
+  }
+
+  @Test
+  void writesSurviveARestartAndTheTermAdvances() throws Exception {
+    start();
+    for (int i = 0; i < 50; i++) {
+      kv().put(PutRequest.newBuilder().setKey(b("k" + i)).setValue(b("v" + i)).build());
+    }
+    assertEquals(54, status().getRaftIndex());
+    stop();
+    start();
+    StatusResponse s = status();
+    assertEquals(3, s.getRaftTerm());
+    assertEquals(56, s.getRaftIndex(), "a restart adds the leader entry and the publish entry");
+    RangeResponse r =
+        kv().range(RangeRequest.newBuilder().setKey(b("k")).setRangeEnd(b("l")).build());
+    assertEquals(50, r.getCount());
+    assertEquals(51, r.getHeader().getRevision());
+    assertEquals(3, r.getHeader().getRaftTerm());
+    assertEquals(52, kv().put(PutRequest.newBuilder().setKey(b("x")).build()).getHeader().getRevision());
+  }
+
+  @Test
+  void errorsCarryEtcdsCodesAndMessages() throws Exception {
+    start("--max-request-bytes", "1024", "--max-txn-ops", "2");
+    StatusRuntimeException tooLarge =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> kv().put(PutRequest.newBuilder().setKey(b("k")).setValue(ByteString.copyFrom(new byte[2000])).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, tooLarge.getStatus().getCode());
+    assertEquals("etcdserver: request is too large", tooLarge.getStatus().getDescription());
+
+    StatusRuntimeException empty =
+        assertThrows(StatusRuntimeException.class, () -> kv().range(RangeRequest.getDefaultInstance()));
+    assertEquals("etcdserver: key is not provided", empty.getStatus().getDescription());
+
+    TxnRequest.Builder t = TxnRequest.newBuilder();
+    for (int i = 0; i < 3; i++) {
+      t.addSuccess(io.etcdj.api.etcdserverpb.RequestOp.newBuilder()
+          .setRequestPut(PutRequest.newBuilder().setKey(b("t" + i))));
+    }
+    StatusRuntimeException ops = assertThrows(StatusRuntimeException.class, () -> kv().txn(t.build()));
+    assertEquals("etcdserver: too many operations in txn request", ops.getStatus().getDescription());
+
+    StatusRuntimeException future =
+        assertThrows(StatusRuntimeException.class,
+            () -> kv().compact(CompactionRequest.newBuilder().setRevision(100).build()));
+    assertEquals(Status.Code.OUT_OF_RANGE, future.getStatus().getCode());
+    assertEquals("etcdserver: mvcc: required revision is a future revision", future.getStatus().getDescription());
+    assertEquals(1, status().getHeader().getRevision(), "no failed request changed the store");
+  }
+
+  @Test
+  void physicalCompactionWaitsAndSurvivesRestart() throws Exception {
+    start();
+    for (int i = 0; i < 20; i++) {
+      kv().put(PutRequest.newBuilder().setKey(b("same")).setValue(b("v" + i)).build());
+    }
+    kv().compact(CompactionRequest.newBuilder().setRevision(15).setPhysical(true).build());
+    StatusRuntimeException gone =
+        assertThrows(StatusRuntimeException.class,
+            () -> kv().range(RangeRequest.newBuilder().setKey(b("same")).setRevision(14).build()));
+    assertEquals("etcdserver: mvcc: required revision has been compacted", gone.getStatus().getDescription());
+    stop();
+    start();
+    assertThrows(StatusRuntimeException.class,
+        () -> kv().range(RangeRequest.newBuilder().setKey(b("same")).setRevision(14).build()));
+    assertEquals("v13",
+        kv().range(RangeRequest.newBuilder().setKey(b("same")).setRevision(15).build()).getKvs(0).getValue().toStringUtf8());
+    StatusRuntimeException again =
+        assertThrows(StatusRuntimeException.class,
+            () -> kv().compact(CompactionRequest.newBuilder().setRevision(15).build()));
+    assertEquals(Status.Code.OUT_OF_RANGE, again.getStatus().getCode());
+  }
+}
