@@ -43,6 +43,15 @@ final class BTree<V> {
     return size;
   }
 
+  /** Number of levels (1 for a lone leaf root); all leaves are at the same depth. */
+  int height() {
+    int levels = 1;
+    for (Node node = root; !node.leaf; node = node.children[0]) {
+      levels++;
+    }
+    return levels;
+  }
+
   static int compare(byte[] a, byte[] b) {
     return Arrays.compareUnsigned(a, b);
   }

@@ -1,5 +1,7 @@
 package io.etcdj.storage.mvcc;
 
+import io.etcdj.storage.backend.Backend;
+import io.etcdj.storage.backend.Backends;
 import java.nio.file.Path;
 
 /** Opens stores. */
@@ -13,11 +15,21 @@ public final class KvStores {
    * @param mapSizeBytes the LMDB map size (upper bound on the file size)
    */
   public static KV openLmdb(Path dir, long mapSizeBytes) {
-    throw new UnsupportedOperationException("storage implementation pending");
+    return open(Backends.openLmdb(dir, mapSizeBytes));
   }
 
   /** A store on the in-memory backend, for tests. */
   public static KV openInMemory() {
-    throw new UnsupportedOperationException("storage implementation pending");
+    return open(Backends.openInMemory());
+  }
+
+  /** A store on {@code backend}, which it then owns (closes). */
+  static KV open(Backend backend) {
+    try {
+      return new MvccStore(backend, new TreeIndex());
+    } catch (RuntimeException e) {
+      backend.close();
+      throw e;
+    }
   }
 }

@@ -1,0 +1,279 @@
+package io.etcdj.storage.backend;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@link Backend} contract; run over every implementation by a subclass. */
+abstract class BackendContractTest {
+  Backend backend;
+
+  /** Opens the backend under test (a fresh one the first time). */
+  abstract Backend open();
+
+  /** Closes {@code backend} and opens it again, or returns null if it cannot persist. */
+  abstract Backend reopen(Backend backend);
+
+  @BeforeEach
+  void setUp() {
+    backend = open();
+  }
+
+  @AfterEach
+  void tearDown() {
+    backend.close();
+  }
+
+  static byte[] b(String s) {
+    return s.getBytes(UTF_8);
+  }
+
+  static byte[] bytes(int... values) {
+    byte[] out = new byte[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (byte) values[i];
+    }
+    return out;
+  }
+
+  void putCommitted(Bucket bucket, byte[] key, byte[] value) {
+    try (BatchTxn tx = backend.batchTxn()) {
+      tx.put(bucket, key, value);
+      tx.commit();
+    }
+  }
+
+  static List<String> scanKeys(ReadTxn tx, Bucket bucket, byte[] from, byte[] to, int limit) {
+    List<String> keys = new ArrayList<>();
+    tx.scan(bucket, from, to, limit, (k, v) -> keys.add(hex(k)));
+    return keys;
+  }
+
+  static String hex(byte[] bytes) {
+    StringBuilder sb = new StringBuilder();
+    for (byte x : bytes) {
+      sb.append(String.format("%02x", x));
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void putGetDelete() {
+    putCommitted(Bucket.KEY, b("a"), b("1"));
+    try (ReadTxn tx = backend.readTxn()) {
+      assertArrayEquals(b("1"), tx.get(Bucket.KEY, b("a")));
+      assertNull(tx.get(Bucket.KEY, b("b")));
+    }
+    try (BatchTxn tx = backend.batchTxn()) {
+      tx.put(Bucket.KEY, b("a"), b("2"));
+      assertTrue(tx.delete(Bucket.KEY, b("a")));
+      assertFalse(tx.delete(Bucket.KEY, b("a")));
+      tx.put(Bucket.KEY, b("c"), new byte[0]);
+      tx.commit();
+    }
+    try (ReadTxn tx = backend.readTxn()) {
+      assertNull(tx.get(Bucket.KEY, b("a")));
+      assertArrayEquals(new byte[0], tx.get(Bucket.KEY, b("c")));
+    }
+  }
+
+  @Test
+  void bucketsAreSeparate() {
+    putCommitted(Bucket.KEY, b("k"), b("key"));
+    putCommitted(Bucket.META, b("k"), b("meta"));
+    try (ReadTxn tx = backend.readTxn()) {
+      assertArrayEquals(b("key"), tx.get(Bucket.KEY, b("k")));
+      assertArrayEquals(b("meta"), tx.get(Bucket.META, b("k")));
+      assertEquals(List.of(hex(b("k"))), scanKeys(tx, Bucket.META, null, null, 0));
+    }
+  }
+
+  @Test
+  void scanIsUnsignedOrderedAndBounded() {
+    try (BatchTxn tx = backend.batchTxn()) {
+      // Inserted out of order; 0x80 and 0xff must sort after 0x7f (unsigned).
+      for (byte[] k : List.of(bytes(0xff), bytes(0x01), bytes(0x80), bytes(0x7f), bytes(0x7f, 0))) {
+        tx.put(Bucket.KEY, k, k);
+      }
+      tx.commit();
+    }
+    try (ReadTxn tx = backend.readTxn()) {
+      assertEquals(List.of("01", "7f", "7f00", "80", "ff"), scanKeys(tx, Bucket.KEY, null, null, 0));
+      assertEquals(List.of("7f", "7f00", "80"), scanKeys(tx, Bucket.KEY, bytes(0x7f), bytes(0xff), 0));
+      assertEquals(List.of("7f00", "80", "ff"), scanKeys(tx, Bucket.KEY, bytes(0x7f, 0), null, 0));
+      assertEquals(List.of("01", "7f"), scanKeys(tx, Bucket.KEY, null, null, 2));
+      assertEquals(List.of(), scanKeys(tx, Bucket.KEY, bytes(0x90), bytes(0x80), 0));
+      List<String> seen = new ArrayList<>();
+      int visited =
+          tx.scan(
+              Bucket.KEY,
+              null,
+              null,
+              0,
+              (k, v) -> {
+                assertArrayEquals(k, v);
+                seen.add(hex(k));
+                return seen.size() < 3;
+              });
+      assertEquals(3, visited);
+      assertEquals(List.of("01", "7f", "7f00"), seen);
+    }
+  }
+
+  @Test
+  void batchSeesItsOwnWritesOthersDoNot() {
+    putCommitted(Bucket.KEY, b("a"), b("old"));
+    try (BatchTxn batch = backend.batchTxn()) {
+      batch.put(Bucket.KEY, b("a"), b("new"));
+      batch.put(Bucket.KEY, b("b"), b("new"));
+      assertArrayEquals(b("new"), batch.get(Bucket.KEY, b("a")));
+      assertEquals(List.of(hex(b("a")), hex(b("b"))), scanKeys(batch, Bucket.KEY, null, null, 0));
+      try (ReadTxn other = backend.readTxn()) {
+        assertArrayEquals(b("old"), other.get(Bucket.KEY, b("a")));
+        assertNull(other.get(Bucket.KEY, b("b")));
+      }
+      batch.commit();
+    }
+  }
+
+  @Test
+  void readTxnKeepsItsSnapshotAcrossCommits() {
+    putCommitted(Bucket.KEY, b("a"), b("1"));
+    try (ReadTxn before = backend.readTxn()) {
+      try (BatchTxn tx = backend.batchTxn()) {
+        tx.put(Bucket.KEY, b("a"), b("2"));
+        tx.put(Bucket.KEY, b("b"), b("2"));
+        tx.commit();
+      }
+      try (BatchTxn tx = backend.batchTxn()) {
+        tx.delete(Bucket.KEY, b("a"));
+        tx.commit();
+      }
+      assertArrayEquals(b("1"), before.get(Bucket.KEY, b("a")));
+      assertNull(before.get(Bucket.KEY, b("b")));
+      assertEquals(List.of(hex(b("a"))), scanKeys(before, Bucket.KEY, null, null, 0));
+      try (ReadTxn after = backend.readTxn()) {
+        assertNull(after.get(Bucket.KEY, b("a")));
+        assertArrayEquals(b("2"), after.get(Bucket.KEY, b("b")));
+      }
+    }
+  }
+
+  @Test
+  void abortAndUncommittedCloseDiscard() {
+    putCommitted(Bucket.KEY, b("a"), b("1"));
+    BatchTxn aborted = backend.batchTxn();
+    aborted.put(Bucket.KEY, b("a"), b("2"));
+    aborted.abort();
+    aborted.abort(); // idempotent
+    try (BatchTxn closed = backend.batchTxn()) {
+      closed.delete(Bucket.KEY, b("a"));
+    }
+    try (ReadTxn tx = backend.readTxn()) {
+      assertArrayEquals(b("1"), tx.get(Bucket.KEY, b("a")));
+    }
+    assertThrows(IllegalStateException.class, () -> aborted.put(Bucket.KEY, b("x"), b("y")));
+  }
+
+  @Test
+  void oneBatchAtATime() {
+    try (BatchTxn first = backend.batchTxn()) {
+      assertThrows(IllegalStateException.class, backend::batchTxn);
+      first.commit();
+    }
+    backend.batchTxn().close(); // the slot is free again
+  }
+
+  @Test
+  void endedTxnsRefuseWork() {
+    ReadTxn read = backend.readTxn();
+    read.close();
+    read.close();
+    assertThrows(IllegalStateException.class, () -> read.get(Bucket.KEY, b("a")));
+    BatchTxn tx = backend.batchTxn();
+    tx.commit();
+    assertThrows(IllegalStateException.class, () -> tx.get(Bucket.KEY, b("a")));
+    assertThrows(IllegalStateException.class, tx::commit);
+  }
+
+  @Test
+  void readTxnMovesBetweenThreads() throws Exception {
+    putCommitted(Bucket.KEY, b("a"), b("1"));
+    ReadTxn tx = backend.readTxn();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<byte[]> got = pool.submit(() -> tx.get(Bucket.KEY, b("a")));
+      assertArrayEquals(b("1"), got.get(10, TimeUnit.SECONDS));
+      List<ReadTxn> many = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        many.add(pool.submit(backend::readTxn).get(10, TimeUnit.SECONDS));
+      }
+      pool.submit(tx::close).get(10, TimeUnit.SECONDS);
+      for (ReadTxn r : many) {
+        assertArrayEquals(b("1"), r.get(Bucket.KEY, b("a")));
+        r.close();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void sizesGrowWithData() {
+    long emptyInUse = backend.sizeInUseBytes();
+    try (BatchTxn tx = backend.batchTxn()) {
+      byte[] value = new byte[1000];
+      for (int i = 0; i < 1000; i++) {
+        tx.put(Bucket.KEY, b(String.format("key-%06d", i)), value);
+      }
+      tx.commit();
+    }
+    backend.sync();
+    long inUse = backend.sizeInUseBytes();
+    assertTrue(inUse >= 1_000_000, "in use " + inUse);
+    assertTrue(inUse > emptyInUse);
+    assertTrue(backend.sizeBytes() >= inUse, backend.sizeBytes() + " < " + inUse);
+  }
+
+  @Test
+  void reopenKeepsCommittedData() {
+    putCommitted(Bucket.KEY, b("a"), b("1"));
+    putCommitted(Bucket.META, b("m"), b("2"));
+    BatchTxn uncommitted = backend.batchTxn();
+    uncommitted.put(Bucket.KEY, b("lost"), b("x"));
+    uncommitted.abort();
+    Backend reopened = reopen(backend);
+    org.junit.jupiter.api.Assumptions.assumeTrue(reopened != null, "not persistent");
+    backend = reopened;
+    try (ReadTxn tx = backend.readTxn()) {
+      assertArrayEquals(b("1"), tx.get(Bucket.KEY, b("a")));
+      assertArrayEquals(b("2"), tx.get(Bucket.META, b("m")));
+      assertNull(tx.get(Bucket.KEY, b("lost")));
+    }
+  }
+
+  @Test
+  void closedBackendRefusesTxns() {
+    Backend other = open2();
+    other.close();
+    assertThrows(IllegalStateException.class, other::readTxn);
+    assertThrows(IllegalStateException.class, other::batchTxn);
+  }
+
+  /** A second, independent backend of the same kind. */
+  abstract Backend open2();
+}
