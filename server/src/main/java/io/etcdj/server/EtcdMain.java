@@ -76,7 +76,7 @@ public final class EtcdMain {
         };
     setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
     setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd HH:mm:ss.SSSSSS");
+    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd HH:mm:ss.SSS");
     setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
     setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
     setIfAbsent("org.slf4j.simpleLogger.log.io.grpc", "warn");
