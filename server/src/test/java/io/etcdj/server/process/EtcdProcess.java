@@ -48,6 +48,21 @@ final class EtcdProcess implements AutoCloseable {
   static final Duration READY_TIMEOUT_ETCDJ = Duration.ofSeconds(40);
   static final Path LOG_ROOT = Paths.get(System.getProperty("etcdj.process.logDir", "target/process-logs"));
 
+  /**
+   * The kinds parameterized tests run on: {@code -Detcdj.process.kinds=ETCD} runs only the real-etcd side (to check the
+   * harness), {@code =ETCDJ} only etcdj. Both by default.
+   */
+  static List<Kind> selectedKinds() {
+    String prop = System.getProperty("etcdj.process.kinds", "ETCD,ETCDJ");
+    List<Kind> kinds = new ArrayList<>();
+    for (String k : prop.split(",")) {
+      if (!k.isBlank()) {
+        kinds.add(Kind.valueOf(k.strip().toUpperCase(java.util.Locale.ROOT)));
+      }
+    }
+    return kinds;
+  }
+
   private static final Set<EtcdProcess> LIVE = ConcurrentHashMap.newKeySet();
 
   static {
@@ -166,7 +181,7 @@ final class EtcdProcess implements AutoCloseable {
     try {
       Files.writeString(
           logFile,
-          "===== start #" + (++starts) + ": " + String.join(" ", cmd) + "\n",
+          "===== start #" + (++starts) + ": " + String.join(" ", cmd).replace(classPathOrEmpty(), "<test classpath>") + "\n",
           StandardCharsets.UTF_8,
           java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
@@ -176,6 +191,11 @@ final class EtcdProcess implements AutoCloseable {
     }
     LIVE.add(this);
     awaitReady(kind == Kind.ETCD ? READY_TIMEOUT_ETCD : READY_TIMEOUT_ETCDJ);
+  }
+
+  private String classPathOrEmpty() {
+    String cp = System.getProperty("java.class.path");
+    return kind == Kind.ETCDJ && cp != null && !cp.isEmpty() ? cp : "\u0000";
   }
 
   private List<String> command() {

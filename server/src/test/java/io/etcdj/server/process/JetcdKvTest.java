@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * KV through jetcd 0.8: the same assertions run against real etcd (which proves the expectations) and against etcdj.
@@ -122,7 +122,7 @@ class JetcdKvTest {
   }
 
   @ParameterizedTest
-  @EnumSource(EtcdProcess.Kind.class)
+  @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
   void putGetDelete(EtcdProcess.Kind kind) {
     KV kv = kv(kind);
     String p = prefix("pgd");
@@ -172,7 +172,7 @@ class JetcdKvTest {
   }
 
   @ParameterizedTest
-  @EnumSource(EtcdProcess.Kind.class)
+  @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
   void getOptions(EtcdProcess.Kind kind) {
     KV kv = kv(kind);
     String p = prefix("get");
@@ -264,7 +264,7 @@ class JetcdKvTest {
   }
 
   @ParameterizedTest
-  @EnumSource(EtcdProcess.Kind.class)
+  @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
   void txnCompareTargetsAndBranches(EtcdProcess.Kind kind) {
     KV kv = kv(kind);
     String p = prefix("txn");
@@ -330,7 +330,7 @@ class JetcdKvTest {
   }
 
   @ParameterizedTest
-  @EnumSource(EtcdProcess.Kind.class)
+  @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
   void compactAndRevisionErrors(EtcdProcess.Kind kind) {
     KV kv = kv(kind);
     String p = prefix("compact");
@@ -352,7 +352,7 @@ class JetcdKvTest {
   }
 
   @ParameterizedTest
-  @EnumSource(EtcdProcess.Kind.class)
+  @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
   void requestErrors(EtcdProcess.Kind kind) {
     KV kv = kv(kind);
     String p = prefix("errors");
