@@ -1,0 +1,412 @@
+package io.etcdj.server.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * One single-member etcd or etcdj server running as a child process on free loopback ports.
+ *
+ * <p>The data dir is a fresh temp dir, deleted by {@link #close()}; the process output goes to a log file under
+ * {@code target/process-logs} that is kept for diagnosis. {@link #stop()} sends SIGTERM and escalates to SIGKILL after
+ * {@link #STOP_GRACE}; {@link #kill()} sends SIGKILL at once; {@link #start()} after either restarts on the same data
+ * dir and ports. Confined to the thread that created it; only the shutdown hook touches it from elsewhere.
+ */
+final class EtcdProcess implements AutoCloseable {
+
+  /** Which server binary to run. */
+  enum Kind {
+    ETCD,
+    ETCDJ;
+
+    String lowerName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  static final String ETCD_BINARY = System.getProperty("etcdj.process.etcd", "/usr/bin/etcd");
+  static final String ETCDJ_MAIN_CLASS = "io.etcdj.server.EtcdMain";
+  static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  static final Duration READY_TIMEOUT_ETCD = Duration.ofSeconds(20);
+  /** A JVM that opens LMDB and replays a WAL needs longer than a Go binary. */
+  static final Duration READY_TIMEOUT_ETCDJ = Duration.ofSeconds(40);
+  static final Path LOG_ROOT = Paths.get(System.getProperty("etcdj.process.logDir", "target/process-logs"));
+
+  /**
+   * The kinds parameterized tests run on: {@code -Detcdj.process.kinds=ETCD} runs only the real-etcd side (to check the
+   * harness), {@code =ETCDJ} only etcdj. Both by default.
+   */
+  static List<Kind> selectedKinds() {
+    String prop = System.getProperty("etcdj.process.kinds", "ETCD,ETCDJ");
+    List<Kind> kinds = new ArrayList<>();
+    for (String k : prop.split(",")) {
+      if (!k.isBlank()) {
+        kinds.add(Kind.valueOf(k.strip().toUpperCase(java.util.Locale.ROOT)));
+      }
+    }
+    return kinds;
+  }
+
+  private static final Set<EtcdProcess> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (EtcdProcess p : LIVE) {
+                    p.destroyQuietly();
+                  }
+                },
+                "etcd-process-reaper"));
+  }
+
+  private static final Pattern CLUSTER_ID = Pattern.compile("\"cluster_id\":(\\d+)");
+  private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\":(\\d+)");
+
+  private final Kind kind;
+  private final String name;
+  private final List<String> extraFlags;
+  private final Path dataDirParent;
+  private final Path dataDir;
+  private final Path logFile;
+  private final int clientPort;
+  private final int peerPort;
+  private Process process;
+  private int starts;
+  /** Unsigned 64-bit ids as reported by Maintenance.Status; 0 until the first successful readiness check. */
+  private long clusterId;
+
+  private long memberId;
+
+  private EtcdProcess(Kind kind, String name, List<String> extraFlags) {
+    this.kind = kind;
+    this.name = name;
+    this.extraFlags = List.copyOf(extraFlags);
+    try {
+      this.dataDirParent = Files.createTempDirectory("etcdj-ptest-" + kind.lowerName() + "-");
+      Files.createDirectories(LOG_ROOT);
+      this.logFile = LOG_ROOT.resolve(name + "-" + kind.lowerName() + "-" + System.nanoTime() + ".log");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.dataDir = dataDirParent.resolve("data");
+    int[] ports = freePorts(2);
+    this.clientPort = ports[0];
+    this.peerPort = ports[1];
+  }
+
+  /** Creates and starts a server, waiting until it is ready. */
+  static EtcdProcess start(Kind kind, String name, List<String> extraFlags) {
+    EtcdProcess p = new EtcdProcess(kind, name, extraFlags);
+    try {
+      p.start();
+    } catch (RuntimeException | Error e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  static EtcdProcess start(Kind kind, String name) {
+    return start(kind, name, List.of());
+  }
+
+  Kind kind() {
+    return kind;
+  }
+
+  int clientPort() {
+    return clientPort;
+  }
+
+  int peerPort() {
+    return peerPort;
+  }
+
+  /** The host:port form etcdctl's {@code --endpoints} takes. */
+  String endpoint() {
+    return "127.0.0.1:" + clientPort;
+  }
+
+  String clientUrl() {
+    return "http://127.0.0.1:" + clientPort;
+  }
+
+  String peerUrl() {
+    return "http://127.0.0.1:" + peerPort;
+  }
+
+  long clusterId() {
+    return clusterId;
+  }
+
+  long memberId() {
+    return memberId;
+  }
+
+  Path logFile() {
+    return logFile;
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** Starts (or restarts, on the same data dir and ports) and waits until ready. */
+  void start() {
+    if (isAlive()) {
+      throw new IllegalStateException(name + " is already running");
+    }
+    List<String> cmd = command();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    pb.environment().keySet().removeIf(k -> k.startsWith("ETCD"));
+    try {
+      Files.writeString(
+          logFile,
+          "===== start #" + (++starts) + ": " + String.join(" ", cmd).replace(classPathOrEmpty(), "<test classpath>") + "\n",
+          StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+      process = pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + cmd.get(0), e);
+    }
+    LIVE.add(this);
+    awaitReady(kind == Kind.ETCD ? READY_TIMEOUT_ETCD : READY_TIMEOUT_ETCDJ);
+  }
+
+  private String classPathOrEmpty() {
+    String cp = System.getProperty("java.class.path");
+    return kind == Kind.ETCDJ && cp != null && !cp.isEmpty() ? cp : "\u0000";
+  }
+
+  private List<String> command() {
+    List<String> cmd = new ArrayList<>();
+    if (kind == Kind.ETCD) {
+      cmd.add(ETCD_BINARY);
+    } else {
+      cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.add("--add-opens");
+      cmd.add("java.base/java.nio=ALL-UNNAMED");
+      cmd.add("--add-opens");
+      cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(ETCDJ_MAIN_CLASS);
+    }
+    cmd.addAll(
+        List.of(
+            "--name", "n1",
+            "--data-dir", dataDir.toString(),
+            "--listen-client-urls", clientUrl(),
+            "--advertise-client-urls", clientUrl(),
+            "--listen-peer-urls", peerUrl(),
+            "--initial-advertise-peer-urls", peerUrl(),
+            "--initial-cluster", "n1=" + peerUrl(),
+            "--initial-cluster-state", "new",
+            "--initial-cluster-token", "etcdj-ptest",
+            "--log-level", "info"));
+    cmd.addAll(extraFlags);
+    return cmd;
+  }
+
+  /**
+   * Polls until the client port accepts TCP and {@code etcdctl endpoint health} passes, then reads the cluster and
+   * member ids from {@code endpoint status}. Fails at once if the process exits.
+   */
+  private void awaitReady(Duration timeout) {
+    long deadlineNs = System.nanoTime() + timeout.toNanos();
+    String lastProblem = "client port never accepted a connection";
+    while (System.nanoTime() < deadlineNs) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            name + " (" + kind + ") exited with " + process.exitValue() + " before becoming ready\n" + logTail(60));
+      }
+      if (portOpen()) {
+        Etcdctl.Result health =
+            Etcdctl.run(endpoint(), List.of("--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "health"));
+        if (health.exitCode() == 0) {
+          readIds();
+          return;
+        }
+        lastProblem = "endpoint health: " + health.stdout().strip() + " " + health.stderr().strip();
+      }
+      sleepMs(100);
+    }
+    String tail = logTail(60);
+    destroyQuietly();
+    throw new IllegalStateException(
+        name + " (" + kind + ") not ready within " + timeout + ": " + lastProblem + "\n" + tail);
+  }
+
+  private void readIds() {
+    Etcdctl.Result status = Etcdctl.run(endpoint(), List.of("endpoint", "status", "-w", "json"));
+    Matcher c = CLUSTER_ID.matcher(status.stdout());
+    Matcher m = MEMBER_ID.matcher(status.stdout());
+    // Leaving the ids at 0 only weakens normalization; the comparison will then show the raw ids.
+    if (status.exitCode() == 0 && c.find() && m.find()) {
+      clusterId = Long.parseUnsignedLong(c.group(1));
+      memberId = Long.parseUnsignedLong(m.group(1));
+    }
+  }
+
+  private boolean portOpen() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", clientPort), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after {@link #STOP_GRACE}. Returns the exit code. */
+  int stop() {
+    if (process == null) {
+      return 0;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    LIVE.remove(this);
+    return process.isAlive() ? -1 : process.exitValue();
+  }
+
+  /** SIGKILL, and wait for the process to be gone so its ports and locks are released. */
+  void kill() {
+    if (process == null) {
+      return;
+    }
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException(name + " survived SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LIVE.remove(this);
+  }
+
+  /** The last lines of the server log, for failure messages. */
+  String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+      List<String> tail = all.subList(Math.max(0, all.size() - lines), all.size());
+      return "--- last " + tail.size() + " lines of " + logFile.toAbsolutePath() + " ---\n" + String.join("\n", tail);
+    } catch (IOException | UncheckedIOException e) {
+      return "(no log at " + logFile.toAbsolutePath() + ": " + e + ")";
+    }
+  }
+
+  private void destroyQuietly() {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    LIVE.remove(this);
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL) and deletes the data dir; the log stays. */
+  @Override
+  public void close() {
+    try {
+      if (isAlive()) {
+        stop();
+      }
+    } finally {
+      destroyQuietly();
+      deleteTree(dataDirParent);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + "(" + kind + " client=" + clientPort + " peer=" + peerPort + ")";
+  }
+
+  /**
+   * Distinct free loopback ports: bind port 0, remember, release. Holding all sockets open until every port is chosen
+   * keeps the kernel from handing out the same port twice.
+   */
+  static int[] freePorts(int count) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress("127.0.0.1", 0));
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // best effort: the port is free again either way once the process exits
+        }
+      }
+    }
+  }
+
+  static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  static void deleteTree(Path root) {
+    if (root == null || !Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                  // a leftover temp file is not worth failing a test for
+                }
+              });
+    } catch (IOException ignored) {
+      // same
+    }
+  }
+}

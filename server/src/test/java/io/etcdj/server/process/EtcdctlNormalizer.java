@@ -1,0 +1,165 @@
+package io.etcdj.server.process;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Rewrites etcdctl output so that two independent servers holding the same data print the same text.
+ *
+ * <p>Replaced: the server's ports, its cluster and member ids (decimal and hex, exact values only), raft term, raft
+ * index, server version, db sizes, the {@code endpoint health} duration, and the timestamp and random client id of
+ * clientv3's retry warning. Everything else, including revisions, versions of keys, error text and exit codes, is kept
+ * so the comparison stays strict.
+ */
+final class EtcdctlNormalizer {
+
+  private record Rule(Pattern pattern, String replacement) {}
+
+  private static final List<Rule> RULES =
+      List.of(
+          // json: Status, MemberList and every ResponseHeader
+          rule("\"raft_term\":\\d+", "\"raft_term\":<TERM>"),
+          rule("\"raftTerm\":\\d+", "\"raftTerm\":<TERM>"),
+          rule("\"raftIndex\":\\d+", "\"raftIndex\":<INDEX>"),
+          rule("\"raftAppliedIndex\":\\d+", "\"raftAppliedIndex\":<INDEX>"),
+          rule("\"dbSize\":\\d+", "\"dbSize\":<DB_SIZE>"),
+          rule("\"dbSizeInUse\":\\d+", "\"dbSizeInUse\":<DB_SIZE>"),
+          rule("\"version\":\"[^\"]*\"", "\"version\":\"<VERSION>\""),
+          // -w fields
+          rule("^\"RaftTerm\" : \\d+$", "\"RaftTerm\" : <TERM>"),
+          rule("^\"RaftIndex\" : \\d+$", "\"RaftIndex\" : <INDEX>"),
+          rule("^\"RaftAppliedIndex\" : \\d+$", "\"RaftAppliedIndex\" : <INDEX>"),
+          rule("^\"DBSize\" : \\d+$", "\"DBSize\" : <DB_SIZE>"),
+          rule("^\"DBSizeInUse\" : \\d+$", "\"DBSizeInUse\" : <DB_SIZE>"),
+          rule("^\"Version\" : \"[^\"]*\"$", "\"Version\" : \"<VERSION>\""),
+          // endpoint health, simple and json
+          rule("took = \\S+", "took = <DURATION>"),
+          rule("\"took\":\"[^\"]*\"", "\"took\":\"<DURATION>\""),
+          // clientv3 retry interceptor warnings on stderr
+          rule("\"ts\":\"[^\"]*\"", "\"ts\":\"<TS>\""),
+          rule("endpoint://client-[0-9a-f-]+/", "endpoint://client-<UUID>/"));
+
+  /** Table columns, by header text, whose values differ between two healthy servers. */
+  private static final Map<String, String> VOLATILE_COLUMNS =
+      Map.of(
+          "VERSION", "<VERSION>",
+          "DB SIZE", "<DB_SIZE>",
+          "RAFT TERM", "<TERM>",
+          "RAFT INDEX", "<INDEX>",
+          "RAFT APPLIED INDEX", "<INDEX>");
+
+  /** Columns of the simple {@code endpoint status} line: endpoint, id, version, db size, leader, learner, term, index, applied. */
+  private static final Map<Integer, String> STATUS_SIMPLE_COLUMNS =
+      Map.of(2, "<VERSION>", 3, "<DB_SIZE>", 6, "<TERM>", 7, "<INDEX>", 8, "<INDEX>");
+
+  private final List<Rule> serverRules;
+
+  EtcdctlNormalizer(EtcdProcess server) {
+    List<Rule> rules = new ArrayList<>();
+    rules.add(literal("127.0.0.1:" + server.clientPort(), "127.0.0.1:<CLIENT_PORT>"));
+    rules.add(literal("127.0.0.1:" + server.peerPort(), "127.0.0.1:<PEER_PORT>"));
+    addId(rules, server.memberId(), "<MEMBER_ID>");
+    addId(rules, server.clusterId(), "<CLUSTER_ID>");
+    this.serverRules = List.copyOf(rules);
+  }
+
+  private static void addId(List<Rule> rules, long id, String placeholder) {
+    if (id == 0) {
+      return;
+    }
+    rules.add(new Rule(Pattern.compile("\\b" + Long.toUnsignedString(id) + "\\b"), placeholder));
+    rules.add(new Rule(Pattern.compile("\\b" + Long.toHexString(id) + "\\b"), placeholder));
+  }
+
+  private static Rule rule(String regex, String replacement) {
+    return new Rule(Pattern.compile(regex), replacement);
+  }
+
+  private static Rule literal(String text, String replacement) {
+    return new Rule(Pattern.compile(Pattern.quote(text)), replacement);
+  }
+
+  /** Normalizes one output stream of one command; {@code args} tell which output format it used. */
+  List<String> normalize(List<String> args, String output) {
+    boolean statusSimple = isEndpointStatus(args) && outputFormat(args).equals("simple");
+    List<String> result = new ArrayList<>();
+    List<String> tableHeader = null;
+    if (output.isEmpty()) {
+      return result;
+    }
+    boolean finalNewline = output.endsWith("\n");
+    String body = finalNewline ? output.substring(0, output.length() - 1) : output;
+    for (String raw : body.split("\n", -1)) {
+      String line = raw;
+      for (Rule r : serverRules) {
+        line = r.pattern.matcher(line).replaceAll(Matcher.quoteReplacement(r.replacement));
+      }
+      for (Rule r : RULES) {
+        line = r.pattern.matcher(line).replaceAll(Matcher.quoteReplacement(r.replacement));
+      }
+      if (line.startsWith("+-") && line.endsWith("+")) {
+        // Border widths follow cell widths, which follow the values normalized away.
+        line = "+-+";
+      } else if (line.startsWith("|") && line.endsWith("|")) {
+        List<String> cells = tableCells(line);
+        if (tableHeader == null) {
+          tableHeader = cells;
+        } else {
+          for (int c = 0; c < cells.size() && c < tableHeader.size(); c++) {
+            String placeholder = VOLATILE_COLUMNS.get(tableHeader.get(c));
+            if (placeholder != null) {
+              cells.set(c, placeholder);
+            }
+          }
+        }
+        line = "| " + String.join(" | ", cells) + " |";
+      } else if (statusSimple && line.startsWith("127.0.0.1:")) {
+        String[] cols = line.split(", ", -1);
+        for (Map.Entry<Integer, String> e : STATUS_SIMPLE_COLUMNS.entrySet()) {
+          if (e.getKey() < cols.length) {
+            cols[e.getKey()] = e.getValue();
+          }
+        }
+        line = String.join(", ", cols);
+      }
+      result.add(line);
+    }
+    if (!finalNewline) {
+      result.add("\\ no newline at end of output");
+    }
+    return result;
+  }
+
+  private static List<String> tableCells(String line) {
+    String inner = line.substring(1, line.length() - 1);
+    List<String> cells = new ArrayList<>();
+    for (String cell : inner.split("\\|", -1)) {
+      cells.add(cell.strip());
+    }
+    return cells;
+  }
+
+  private static boolean isEndpointStatus(List<String> args) {
+    int i = args.indexOf("endpoint");
+    return i >= 0 && i + 1 < args.size() && args.get(i + 1).equals("status");
+  }
+
+  static String outputFormat(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if ((a.equals("-w") || a.equals("--write-out")) && i + 1 < args.size()) {
+        return args.get(i + 1);
+      }
+      if (a.startsWith("--write-out=")) {
+        return a.substring("--write-out=".length());
+      }
+      if (a.startsWith("-w=")) {
+        return a.substring(3);
+      }
+    }
+    return "simple";
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Real-process tests: etcd and etcdj started as child processes on free loopback ports, driven by stock
+ * {@code etcdctl} 3.4 and by jetcd, and compared with a real etcd 3.4.23.
+ *
+ * <p>Owns: {@link io.etcdj.server.process.EtcdProcess} (start, readiness, SIGTERM, SIGKILL, restart on the same data
+ * dir, log capture), {@link io.etcdj.server.process.Etcdctl} (one etcdctl run with stdin and a timeout), the
+ * differential session runner and its normalizer, and the crash-recovery check.
+ *
+ * <p>Threading: JUnit's thread drives everything; the crash test adds a few writer threads that only record
+ * acknowledgements into concurrent collections. Every process a test starts is stopped by the test (try-with-resources
+ * or {@code @AfterAll}) and, as a last resort, by a JVM shutdown hook kept in {@link io.etcdj.server.process.EtcdProcess}.
+ *
+ * <p>etcdj is referenced only by the class name {@code io.etcdj.server.EtcdMain} in a string, so these tests compile
+ * before the server exists; the etcdj-side cases fail until it does. Every class is tagged {@code process}.
+ *
+ * <p>Mirrors etcd's own {@code tests/e2e} (etcdctl driven against spawned etcd binaries) and the kill -9 checks of
+ * {@code tests/robustness}, reduced to a single member.
+ */
+package io.etcdj.server.process;
