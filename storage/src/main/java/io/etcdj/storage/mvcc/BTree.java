@@ -43,6 +43,15 @@ final class BTree<V> {
     return size;
   }
 
+  /** Number of levels (1 for a lone leaf root); all leaves are at the same depth. */
+  int height() {
+    int levels = 1;
+    for (Node node = root; !node.leaf; node = node.children[0]) {
+      levels++;
+    }
+    return levels;
+  }
+
   static int compare(byte[] a, byte[] b) {
     return Arrays.compareUnsigned(a, b);
   }
@@ -88,7 +97,7 @@ final class BTree<V> {
     return removed;
   }
 
-  /** A cursor on the first entry with key ≥ {@code from} (the smallest entry when from is empty). */
+  /** A cursor on the first entry with key ≥ {@code from} (the smallest when from is empty). */
   Cursor<V> ascend(byte[] from) {
     Cursor<V> c = new Cursor<>(this);
     c.seek(from);
@@ -104,7 +113,8 @@ final class BTree<V> {
     }
   }
 
-  private int checkNode(Node node, byte[] lo, byte[] hi, int depth, int[] leafDepth, boolean isRoot) {
+  private int checkNode(
+      Node node, byte[] lo, byte[] hi, int depth, int[] leafDepth, boolean isRoot) {
     if (!isRoot && node.n < minDegree - 1) {
       throw new IllegalStateException("underfull node with " + node.n + " keys");
     }
