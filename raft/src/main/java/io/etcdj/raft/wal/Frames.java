@@ -84,7 +84,7 @@ final class Frames {
 
   /**
    * Checks the frame at {@code pos} of a little-endian heap buffer whose valid data ends at {@code
-   * end}. Returns the frame's size in bytes if it is complete, its checksum matches, its type is
+   * end}. Returns the frame's size in bytes if it is complete (padding included), its checksum matches, its type is
    * known and (for sync marks) its payload is consistent with where it sits; -1 otherwise.
    */
   static int validFrameBytes(ByteBuffer in, int pos, int end, CRC32C crc) {
@@ -92,8 +92,10 @@ final class Frames {
       return -1;
     }
     int bodyBytes = in.getInt(pos + 4);
-    if (bodyBytes < 1 || bodyBytes > 1 + PAYLOAD_BYTES_MAX || bodyBytes > end - pos - HEADER_BYTES) {
-      return -1;
+    if (bodyBytes < 1
+        || bodyBytes > 1 + PAYLOAD_BYTES_MAX
+        || align(HEADER_BYTES + bodyBytes) > end - pos) {
+      return -1; // a frame is complete only with its padding
     }
     byte type = in.get(pos + HEADER_BYTES);
     if (type < TYPE_SEGMENT_HEADER || type > TYPE_SYNC_MARK) {

@@ -95,7 +95,7 @@ final class Replay {
     if (!last) {
       throw corrupt(seg, pos, "corrupt record in a segment that was synced before the next one");
     }
-    checkTailIsTorn(seg, in, pos, dataEnd);
+    checkTailIsTorn(seg, in, pos, dataEnd, end);
     return new SegmentEnd(pos, headerBytes, true);
   }
 
@@ -175,13 +175,16 @@ final class Replay {
     return p;
   }
 
-  /** Throws unless the nonzero bytes in [pos, dataEnd) can be a write that never completed. */
-  private void checkTailIsTorn(Segment seg, ByteBuffer in, int pos, int dataEnd) {
+  /**
+   * Throws unless the nonzero bytes in [pos, dataEnd) can be a write that never completed; the
+   * file ends at {@code end}.
+   */
+  private void checkTailIsTorn(Segment seg, ByteBuffer in, int pos, int dataEnd, int end) {
     long durableTo = -1;
     int firstValid = -1;
     int p = pos + Frames.ALIGN_BYTES;
     while (p < dataEnd) {
-      int n = Frames.validFrameBytes(in, p, dataEnd, crc);
+      int n = Frames.validFrameBytes(in, p, end, crc); // end: padding may be the last zeroes
       if (n < 0) {
         p += Frames.ALIGN_BYTES;
         continue;
