@@ -39,6 +39,7 @@ class WalRepairTest {
    * its entry ends (the batch is: sync mark, entry, hard state).
    */
   private long lastBatchStart;
+
   private long lastBatchEnd;
   private long lastEntryStart;
   private long lastEntryEnd;
@@ -73,7 +74,8 @@ class WalRepairTest {
     LogEntry next = entry(expected + 1, 2, 77);
     try (Wal wal = Wal.open(dir, options)) {
       WalContents c = wal.contents();
-      assertEquals(entries(1, expected, 1, c.entries().isEmpty() ? 0 : dataBytesOf(c)), c.entries());
+      assertEquals(
+          entries(1, expected, 1, c.entries().isEmpty() ? 0 : dataBytesOf(c)), c.entries());
       assertEquals(hardState(1, 1, expected), c.hardState());
       assertEquals(expected, wal.lastIndex());
       wal.append(hardState(2, 1, expected + 1), List.of(next));
