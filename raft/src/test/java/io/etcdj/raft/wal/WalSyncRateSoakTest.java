@@ -35,6 +35,37 @@ class WalSyncRateSoakTest {
     report("100 entries/sync", measure(100));
   }
 
+  /** The floor under the WAL: pwrite of 376 bytes + fdatasync into a preallocated file. */
+  @Test
+  void rawWriteAndForceBaseline() throws java.io.IOException {
+    Path file = dir.resolve("raw");
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(
+            file,
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.READ,
+            java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocateDirect(1 << 20);
+      for (long p = 0; p < (64 << 20); p += zeros.capacity()) {
+        zeros.clear();
+        ch.write(zeros, p);
+      }
+      ch.force(true);
+      java.nio.ByteBuffer rec = java.nio.ByteBuffer.allocateDirect(376);
+      long pos = 0;
+      long syncs = 0;
+      long start = System.nanoTime();
+      while (System.nanoTime() - start < RUN_NANOS) {
+        rec.clear();
+        ch.write(rec, pos);
+        ch.force(false);
+        pos += 376;
+        syncs++;
+      }
+      report("raw pwrite+force", new Rate(syncs, syncs, System.nanoTime() - start, pos));
+    }
+  }
+
   private record Rate(long entries, long syncs, long nanos, long bytes) {}
 
   private Rate measure(int entriesPerSync) {
