@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "benchmark",
     mixinStandardHelpOptions = true,
+    version = "benchmark (etcdj) 0.1.0-SNAPSHOT",
     description = "A low-level benchmark tool for etcd v3 (gRPC, no client library).",
     subcommands = {PutCommand.class, RangeCommand.class, CommandLine.HelpCommand.class})
 public final class Benchmark implements Runnable {
