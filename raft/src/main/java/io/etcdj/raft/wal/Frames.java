@@ -19,6 +19,7 @@ import java.util.zip.CRC32C;
 final class Frames {
   static final int HEADER_BYTES = 8;
   static final int ALIGN_BYTES = 8;
+
   /** Largest payload of one record; bounds what a corrupt length can make the reader do. */
   static final int PAYLOAD_BYTES_MAX = 64 << 20;
 
@@ -33,7 +34,10 @@ final class Frames {
 
   static final int SEGMENT_MAGIC = 0x4c574a45; // "EJWL" read as little-endian bytes
   static final int FORMAT_VERSION = 1;
-  /** Sync mark payload: its own offset in the segment, and the offset up to which data is durable. */
+
+  /**
+   * Sync mark payload: its own offset in the segment, and the offset up to which data is durable.
+   */
   static final int SYNC_MARK_PAYLOAD_BYTES = 8 + 8;
 
   private Frames() {}
@@ -84,16 +88,19 @@ final class Frames {
 
   /**
    * Checks the frame at {@code pos} of a little-endian heap buffer whose valid data ends at {@code
-   * end}. Returns the frame's size in bytes if it is complete, its checksum matches, its type is
-   * known and (for sync marks) its payload is consistent with where it sits; -1 otherwise.
+   * end}. Returns the frame's size in bytes if it is complete (padding included), its checksum
+   * matches, its type is known and (for sync marks) its payload is consistent with where it sits;
+   * -1 otherwise.
    */
   static int validFrameBytes(ByteBuffer in, int pos, int end, CRC32C crc) {
     if (end - pos < HEADER_BYTES + 1) {
       return -1;
     }
     int bodyBytes = in.getInt(pos + 4);
-    if (bodyBytes < 1 || bodyBytes > 1 + PAYLOAD_BYTES_MAX || bodyBytes > end - pos - HEADER_BYTES) {
-      return -1;
+    if (bodyBytes < 1
+        || bodyBytes > 1 + PAYLOAD_BYTES_MAX
+        || align(HEADER_BYTES + bodyBytes) > end - pos) {
+      return -1; // a frame is complete only with its padding
     }
     byte type = in.get(pos + HEADER_BYTES);
     if (type < TYPE_SEGMENT_HEADER || type > TYPE_SYNC_MARK) {

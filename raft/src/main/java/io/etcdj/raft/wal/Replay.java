@@ -95,7 +95,7 @@ final class Replay {
     if (!last) {
       throw corrupt(seg, pos, "corrupt record in a segment that was synced before the next one");
     }
-    checkTailIsTorn(seg, in, pos, dataEnd);
+    checkTailIsTorn(seg, in, pos, dataEnd, end);
     return new SegmentEnd(pos, headerBytes, true);
   }
 
@@ -124,9 +124,12 @@ final class Replay {
     int len = Frames.payloadBytes(in, pos);
     try {
       switch (Frames.type(in, pos)) {
-        case Frames.TYPE_ENTRY -> onEntry(seg, pos, LogEntry.parser().parseFrom(scratch, start, len));
-        case Frames.TYPE_HARD_STATE -> hardState = HardState.parser().parseFrom(scratch, start, len);
-        case Frames.TYPE_SNAPSHOT -> onSnapshot(SnapshotMetadata.parser().parseFrom(scratch, start, len));
+        case Frames.TYPE_ENTRY ->
+            onEntry(seg, pos, LogEntry.parser().parseFrom(scratch, start, len));
+        case Frames.TYPE_HARD_STATE ->
+            hardState = HardState.parser().parseFrom(scratch, start, len);
+        case Frames.TYPE_SNAPSHOT ->
+            onSnapshot(SnapshotMetadata.parser().parseFrom(scratch, start, len));
         case Frames.TYPE_SYNC_MARK -> {
           // Only evidence of durability; the frame check already validated it.
         }
@@ -175,13 +178,16 @@ final class Replay {
     return p;
   }
 
-  /** Throws unless the nonzero bytes in [pos, dataEnd) can be a write that never completed. */
-  private void checkTailIsTorn(Segment seg, ByteBuffer in, int pos, int dataEnd) {
+  /**
+   * Throws unless the nonzero bytes in [pos, dataEnd) can be a write that never completed; the file
+   * ends at {@code end}.
+   */
+  private void checkTailIsTorn(Segment seg, ByteBuffer in, int pos, int dataEnd, int end) {
     long durableTo = -1;
     int firstValid = -1;
     int p = pos + Frames.ALIGN_BYTES;
     while (p < dataEnd) {
-      int n = Frames.validFrameBytes(in, p, dataEnd, crc);
+      int n = Frames.validFrameBytes(in, p, end, crc); // end: padding may be the last zeroes
       if (n < 0) {
         p += Frames.ALIGN_BYTES;
         continue;
@@ -196,7 +202,9 @@ final class Replay {
     }
     if (durableTo > pos) {
       throw corrupt(
-          seg, pos, "corrupt record in data that a later sync mark shows durable up to " + durableTo);
+          seg,
+          pos,
+          "corrupt record in data that a later sync mark shows durable up to " + durableTo);
     }
     if (firstValid >= 0 && !looksTorn(pos, firstValid)) {
       throw corrupt(seg, pos, "corrupt record followed by a valid record at offset " + firstValid);
@@ -204,7 +212,8 @@ final class Replay {
   }
 
   private boolean looksTorn(int pos, int nextValid) {
-    if (Arrays.equals(scratch, pos, pos + Frames.HEADER_BYTES, ZERO_SECTOR, 0, Frames.HEADER_BYTES)) {
+    if (Arrays.equals(
+        scratch, pos, pos + Frames.HEADER_BYTES, ZERO_SECTOR, 0, Frames.HEADER_BYTES)) {
       return true;
     }
     for (int s = (pos + SECTOR_BYTES - 1) / SECTOR_BYTES * SECTOR_BYTES;

@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
 /**
  * One segment file, named {@code <seq>-<firstIndex>.wal} in 16 hex digits each (like etcd's {@code
  * walName}). {@code firstIndex} is the index the first entry of the segment was expected to have
- * when it was created; it is informational (a conflicting append may write lower indexes).
- * Mutable only in {@link #maxEntryIndex}, the highest entry index written into the file, which
- * decides whether {@link Wal#releaseTo} may delete it. Confined to the WAL's thread.
+ * when it was created; it is informational (a conflicting append may write lower indexes). Mutable
+ * only in {@link #maxEntryIndex}, the highest entry index written into the file, which decides
+ * whether {@link Wal#releaseTo} may delete it. Confined to the WAL's thread.
  */
 final class Segment {
   private static final Pattern NAME = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.wal");

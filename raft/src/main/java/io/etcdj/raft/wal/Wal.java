@@ -48,16 +48,21 @@ public final class Wal implements AutoCloseable {
   private final ArrayDeque<Segment> segments = new ArrayDeque<>();
   private final CRC32C crc = new CRC32C();
   private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_BUFFER_BYTES);
+
   /** Records encoded but not yet written; they belong at {@link #tailWritePos} of the tail. */
   private ByteBuffer buf =
       ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
 
   private FileChannel tail;
+
   /** File offset in the tail segment where {@link #buf}'s first byte goes. */
   private long tailWritePos;
+
   private long tailHeaderBytes;
+
   /** Offset in the tail segment up to which everything is known to be on disk. */
   private long durableOffset;
+
   /** A sync happened; the next batch starts with a sync mark that vouches for it. */
   private boolean syncMarkPending;
 
@@ -92,7 +97,8 @@ public final class Wal implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       lockChannel =
-          FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileChannel.open(
+              dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
       try {
         lock = lockChannel.tryLock();
@@ -154,7 +160,10 @@ public final class Wal implements AutoCloseable {
     for (int i = 1; i < found.size(); i++) {
       if (found.get(i).seq != found.get(i - 1).seq + 1) {
         throw new WalException(
-            "WAL corrupt: segment after " + found.get(i - 1) + " is missing, found " + found.get(i));
+            "WAL corrupt: segment after "
+                + found.get(i - 1)
+                + " is missing, found "
+                + found.get(i));
       }
     }
     Replay.SegmentEnd end = null;
@@ -402,8 +411,8 @@ public final class Wal implements AutoCloseable {
   }
 
   /**
-   * Encodes one record into the buffer, first rolling the segment if it would not fit and writing
-   * a pending sync mark. {@code nextIndex} names a segment created by a roll.
+   * Encodes one record into the buffer, first rolling the segment if it would not fit and writing a
+   * pending sync mark. {@code nextIndex} names a segment created by a roll.
    */
   private void encode(byte type, MessageLite message, long nextIndex) throws IOException {
     if (syncMarkPending) {
@@ -483,7 +492,8 @@ public final class Wal implements AutoCloseable {
               + (snapshot == null ? 0 : Frames.frameBytes(snapshot.getSerializedSize()))
               + Frames.frameBytes(hardState.getSerializedSize());
       tailHeaderBytes = headerBytes;
-      int start = Frames.beginFrame(buf, Frames.TYPE_SEGMENT_HEADER, Frames.SEGMENT_HEADER_PAYLOAD_BYTES);
+      int start =
+          Frames.beginFrame(buf, Frames.TYPE_SEGMENT_HEADER, Frames.SEGMENT_HEADER_PAYLOAD_BYTES);
       buf.putInt(Frames.SEGMENT_MAGIC)
           .putInt(Frames.FORMAT_VERSION)
           .putLong(seq)

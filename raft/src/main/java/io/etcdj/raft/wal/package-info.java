@@ -20,7 +20,7 @@
  *
  * <pre>
  * frame := crc32c:u32  bodyBytes:u32  type:u8  payload  zero padding to 8
- *          crc32c (java.util.zip.CRC32C) covers bodyBytes, type and payload; bodyBytes = 1 + payload
+ *          crc32c (java.util.zip.CRC32C) covers bodyBytes, type, payload; bodyBytes = 1 + payload
  * type 1  segment header   magic "EJWL", version 1, seq u64, firstIndex u64, headerBytes u64
  * type 2  entry            LogEntry protobuf
  * type 3  hard state       HardState protobuf

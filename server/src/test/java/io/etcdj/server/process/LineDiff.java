@@ -39,12 +39,12 @@ final class LineDiff {
         ops.add("  " + expected.get(i));
         i++;
         j++;
-      } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-        ops.add("+ " + actual.get(j));
-        j++;
-      } else {
+      } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
         ops.add("- " + expected.get(i));
         i++;
+      } else {
+        ops.add("+ " + actual.get(j));
+        j++;
       }
     }
     StringBuilder sb = new StringBuilder("--- " + expectedLabel + "\n+++ " + actualLabel + "\n");

@@ -97,7 +97,7 @@ final class BTree<V> {
     return removed;
   }
 
-  /** A cursor on the first entry with key ≥ {@code from} (the smallest entry when from is empty). */
+  /** A cursor on the first entry with key ≥ {@code from} (the smallest when from is empty). */
   Cursor<V> ascend(byte[] from) {
     Cursor<V> c = new Cursor<>(this);
     c.seek(from);
@@ -113,7 +113,8 @@ final class BTree<V> {
     }
   }
 
-  private int checkNode(Node node, byte[] lo, byte[] hi, int depth, int[] leafDepth, boolean isRoot) {
+  private int checkNode(
+      Node node, byte[] lo, byte[] hi, int depth, int[] leafDepth, boolean isRoot) {
     if (!isRoot && node.n < minDegree - 1) {
       throw new IllegalStateException("underfull node with " + node.n + " keys");
     }

@@ -16,8 +16,10 @@ public interface TxnRead extends AutoCloseable {
    * <p>{@link RangeResult#count()} is the number of keys in the range at that revision, not capped
    * by the limit. A rev ≤ 0 in the options reads at {@link #rev()}.
    *
-   * @throws CompactedException if options.rev() is at or below the compacted revision
-   *     (options.rev() &gt; 0 and &lt;= compactRev)
+   * @throws CompactedException if options.rev() is below the compacted revision (0 &lt;
+   *     options.rev() &lt; compactRev). Reading exactly at compactRev works, as in etcd
+   *     ({@code rangeKeys}: {@code rev < compactMainRev}): compaction keeps each key's newest
+   *     revision ≤ compactRev.
    * @throws FutureRevisionException if options.rev() is above {@link #rev()}
    */
   RangeResult range(byte[] key, byte[] end, RangeOptions options);

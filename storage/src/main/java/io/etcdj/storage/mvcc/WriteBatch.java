@@ -17,10 +17,12 @@ public interface WriteBatch extends AutoCloseable {
   void setConsistentIndex(long index);
 
   /**
-   * Schedules a compaction at {@code rev}: the key index drops superseded revisions at once, the
-   * scheduled revision is recorded in this batch, and {@link KV#compactionStep(int)} removes the
-   * old revisions from the backend later, in bounded steps. Reads at or below {@code rev} fail with
-   * {@link CompactedException} from the moment this batch commits.
+   * Schedules a compaction at {@code rev}: the scheduled revision is recorded in this batch, the
+   * key index drops superseded revisions as soon as the batch commits (not in steps), and {@link
+   * KV#compactionStep(int)} removes the old revisions from the backend later, in bounded steps.
+   * Reads below {@code rev} fail with {@link CompactedException} from the moment this batch
+   * commits (at once for write txns of this batch); reads at {@code rev} keep working (etcd).
+   * Call it between write txns, not inside one.
    *
    * @return a handle completed when the backend has physically removed the data (for
    *     Compact(physical=true))

@@ -394,7 +394,8 @@ class TreeIndexTest {
   }
 
   /** Every key's state at a few revisions in [from, to], keyed "key@rev". */
-  private static Map<String, Index.KeyState> readAll(TreeIndex ti, int keyCount, long from, long to) {
+  private static Map<String, Index.KeyState> readAll(
+      TreeIndex ti, int keyCount, long from, long to) {
     Map<String, Index.KeyState> out = new HashMap<>();
     long[] revs = {from, from + 1, (from + to) / 2, to};
     for (int k = 0; k < keyCount; k++) {
@@ -455,7 +456,9 @@ class TreeIndexTest {
               });
       List<Future<Long>> readers = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        readers.add(pool.submit(() -> readUntilDone(ti, published, compacted, done, keys, isPut, liveAt)));
+        readers.add(
+            pool.submit(
+                () -> readUntilDone(ti, published, compacted, done, keys, isPut, liveAt)));
       }
       writer.get(60, TimeUnit.SECONDS);
       long checked = 0;

@@ -1,0 +1,20 @@
+package io.etcdj.etcdctl.benchmark;
+
+import io.grpc.MethodDescriptor;
+import java.util.function.LongFunction;
+
+/**
+ * One kind of unary request to repeat: the gRPC method and a function from request index (0 to
+ * total - 1) to the request. The function is called from gRPC callback threads, so it must be
+ * thread-safe and cheap; ideally it returns a prebuilt message or builds one without shared state.
+ */
+record Workload<Req, Resp>(String name, MethodDescriptor<Req, Resp> method, LongFunction<Req> requests) {
+  Workload {
+    if (name == null || method == null || requests == null) {
+      throw new NullPointerException("name, method and requests are required");
+    }
+    if (method.getType() != MethodDescriptor.MethodType.UNARY) {
+      throw new IllegalArgumentException("only unary methods are benchmarked: " + method);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package io.etcdj.etcdctl.benchmark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.etcdj.api.etcdserverpb.RangeRequest;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+class FlagsTest {
+  private static <T> T sub(ParseResult parsed, Class<T> type) {
+    return type.cast(parsed.subcommand().commandSpec().userObject());
+  }
+
+  private static Benchmark root(ParseResult parsed) {
+    return (Benchmark) parsed.commandSpec().userObject();
+  }
+
+  @Test
+  void putDefaultsAreEtcds() {
+    ParseResult parsed = new CommandLine(new Benchmark()).parseArgs("put");
+    Benchmark root = root(parsed);
+    PutCommand put = sub(parsed, PutCommand.class);
+    assertEquals("127.0.0.1:2379", root.endpoints);
+    assertEquals(1, root.clients);
+    assertEquals(1, root.conns);
+    assertFalse(root.precise);
+    assertFalse(root.targetLeader);
+    assertFalse(root.json);
+    assertEquals(5_000, root.dialTimeoutMillis);
+    assertEquals(10_000, put.total);
+    assertEquals(8, put.keySizeBytes);
+    assertEquals(8, put.valueSizeBytes);
+    assertEquals(1, put.keySpaceSize);
+    assertFalse(put.sequentialKeys);
+    assertEquals(0, put.ratePerSecond);
+  }
+
+  @Test
+  void globalFlagsWorkBeforeAndAfterTheSubcommand() {
+    ParseResult before =
+        new CommandLine(new Benchmark())
+            .parseArgs("--clients", "100", "--conns", "10", "put", "--total", "5");
+    ParseResult after =
+        new CommandLine(new Benchmark())
+            .parseArgs("put", "--clients", "100", "--conns=10", "--precise", "--total", "5");
+    for (ParseResult parsed : List.of(before, after)) {
+      assertEquals(100, root(parsed).clients);
+      assertEquals(10, root(parsed).conns);
+      assertEquals(5, sub(parsed, PutCommand.class).total);
+    }
+    assertTrue(root(after).precise);
+  }
+
+  @Test
+  void putFlagsParse() {
+    ParseResult parsed =
+        new CommandLine(new Benchmark())
+            .parseArgs(
+                "put", "--key-size", "16", "--val-size", "256", "--key-space-size", "1000",
+                "--sequential-keys", "--rate", "500", "--total", "3000");
+    PutCommand put = sub(parsed, PutCommand.class);
+    assertEquals(16, put.keySizeBytes);
+    assertEquals(256, put.valueSizeBytes);
+    assertEquals(1000, put.keySpaceSize);
+    assertTrue(put.sequentialKeys);
+    assertEquals(500, put.ratePerSecond);
+    assertEquals(3000, put.total);
+    assertEquals(256, put.workload().requests().apply(0).getValue().size());
+    assertEquals(16, put.workload().requests().apply(0).getKey().size());
+  }
+
+  @Test
+  void rangeDefaultsToLinearizableSingleKey() {
+    ParseResult parsed = new CommandLine(new Benchmark()).parseArgs("range", "foo");
+    RangeCommand range = sub(parsed, RangeCommand.class);
+    assertEquals("foo", range.key);
+    assertNull(range.end);
+    assertEquals(10_000, range.total);
+    RangeRequest request = range.workload().requests().apply(0);
+    assertEquals("foo", request.getKey().toStringUtf8());
+    assertTrue(request.getRangeEnd().isEmpty());
+    assertFalse(request.getSerializable());
+    assertEquals(0, request.getLimit());
+  }
+
+  @Test
+  void rangeSerializableWithEndAndLimit() {
+    ParseResult parsed =
+        new CommandLine(new Benchmark())
+            .parseArgs("range", "a", "z", "--consistency", "s", "--limit", "10");
+    RangeRequest request = sub(parsed, RangeCommand.class).workload().requests().apply(3);
+    assertEquals("z", request.getRangeEnd().toStringUtf8());
+    assertTrue(request.getSerializable());
+    assertEquals(10, request.getLimit());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "range foo --consistency x",
+        "range",
+        "range a b c",
+        "put --total 0",
+        "put --key-size 1 --key-space-size 1000",
+        "put --clients 0",
+        "--conns 0 put",
+        "--endpoints https://127.0.0.1:2379 put",
+        "--dial-timeout 5 put",
+        "put --no-such-flag",
+      })
+  void badFlagsAreUsageErrors(String args) {
+    StringWriter err = new StringWriter();
+    CommandLine cmd = new CommandLine(new Benchmark());
+    cmd.setErr(new PrintWriter(err));
+    cmd.setOut(new PrintWriter(new StringWriter()));
+    // Validation happens before any connection is attempted; a usage error exits 2.
+    assertEquals(2, cmd.execute(args.split(" ")), err.toString());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "127.0.0.1:2379, 127.0.0.1, 2379",
+    "http://127.0.0.1:23790, 127.0.0.1, 23790",
+    "http://localhost:2379/, localhost, 2379",
+    "'[::1]:2379', ::1, 2379",
+  })
+  void endpointForms(String text, String host, int port) {
+    assertEquals(new Endpoint(host, port), Endpoint.parse(text));
+  }
+
+  @Test
+  void endpointListIsCommaSeparated() {
+    assertEquals(
+        List.of(new Endpoint("a", 1), new Endpoint("b", 2)),
+        Endpoint.parseList("http://a:1, b:2,"));
+    assertThrows(IllegalArgumentException.class, () -> Endpoint.parseList(" , "));
+    assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("127.0.0.1"));
+    assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("host:99999"));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"250ms, 250", "5s, 5000", "1.5s, 1500", "1m, 60000"})
+  void dialTimeoutTakesGoDurations(String text, long millis) {
+    assertEquals(millis, new Benchmark.DurationMillisConverter().convert(text));
+  }
+}
