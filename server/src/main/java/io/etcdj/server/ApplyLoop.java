@@ -40,7 +40,10 @@ final class ApplyLoop implements Runnable {
   private final int batchEntriesMax;
   private final Thread thread;
   private volatile boolean running;
-  private volatile long appliedIndex;
+  /** Index and term of the last applied entry, published together. */
+  record Applied(long index, long term) {}
+
+  private volatile Applied applied;
   private boolean compactionPending;
 
   ApplyLoop(KV kv, KvApplier applier, Wait wait, int queueRunsMax, int batchEntriesMax) {
@@ -49,12 +52,16 @@ final class ApplyLoop implements Runnable {
     this.wait = wait;
     this.queue = new ArrayBlockingQueue<>(queueRunsMax);
     this.batchEntriesMax = batchEntriesMax;
-    this.appliedIndex = kv.consistentIndex();
+    this.applied = new Applied(kv.consistentIndex(), 0);
     this.thread = new Thread(this, "etcdj-apply");
   }
 
   long appliedIndex() {
-    return appliedIndex;
+    return applied.index();
+  }
+
+  Applied applied() {
+    return applied;
   }
 
   /** Hands a run of committed entries over; blocks the raft loop when the apply queue is full. */
@@ -114,6 +121,7 @@ final class ApplyLoop implements Runnable {
     Object[] results = new Object[entries.size()];
     int answered = 0;
     long last = consistent;
+    long lastTerm = 0;
     try (WriteBatch batch = kv.beginBatch()) {
       for (LogEntry e : entries) {
         if (e.getIndex() <= consistent) {
@@ -124,6 +132,7 @@ final class ApplyLoop implements Runnable {
               "apply gap: entry " + e.getIndex() + " after applied index " + last);
         }
         last = e.getIndex();
+        lastTerm = e.getTerm();
         if (e.getType() != EntryType.ENTRY_NORMAL || e.getData().isEmpty()) {
           continue; // conf changes carry membership (fixed in a one-member cluster); empty = leader
         }
@@ -138,7 +147,7 @@ final class ApplyLoop implements Runnable {
       batch.setConsistentIndex(last);
       batch.commit();
     }
-    appliedIndex = last;
+    applied = new Applied(last, lastTerm);
     for (int i = 0; i < answered; i++) {
       wait.trigger(ids[i], results[i]);
     }

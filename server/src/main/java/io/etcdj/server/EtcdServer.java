@@ -53,7 +53,14 @@ public final class EtcdServer implements AutoCloseable {
     this.kv = kv;
     this.wal = wal;
     this.applyLoop = new ApplyLoop(kv, applier, wait, 1_024, config.applyBatchEntriesMax());
-    this.log = new SingleMemberLog(wal, applyLoop, cluster.memberId(), config.proposalQueueMax());
+    this.log =
+        new SingleMemberLog(
+            wal,
+            kv,
+            applyLoop,
+            cluster.memberId(),
+            config.proposalQueueMax(),
+            config.snapshotCount());
     // Unique per member across restarts: the high bits come from the start time.
     this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
   }
@@ -100,6 +107,7 @@ public final class EtcdServer implements AutoCloseable {
             .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0"));
     List<LogEntry> pending =
         log.recover(
+            contents.snapshot(),
             contents.hardState(),
             contents.entries(),
             cluster.bootstrapData(),

@@ -1,10 +1,13 @@
 package io.etcdj.server;
 
 import com.google.protobuf.ByteString;
+import io.etcdj.api.internal.ConfState;
 import io.etcdj.api.internal.EntryType;
 import io.etcdj.api.internal.HardState;
 import io.etcdj.api.internal.LogEntry;
+import io.etcdj.api.internal.SnapshotMetadata;
 import io.etcdj.raft.wal.Wal;
+import io.etcdj.storage.mvcc.KV;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -26,7 +29,10 @@ final class SingleMemberLog implements Consensus, Runnable {
   private static final int BATCH_ENTRIES_MAX = 4_096;
 
   private final Wal wal;
+  private final KV kv;
   private final ApplyLoop applyLoop;
+  private final long snapshotCount;
+  private long snapshotIndex;
   private final long memberId;
   private final ArrayBlockingQueue<byte[]> proposals;
   private final Thread thread;
@@ -35,9 +41,12 @@ final class SingleMemberLog implements Consensus, Runnable {
   private volatile long committedIndex;
   private long lastIndex;
 
-  SingleMemberLog(Wal wal, ApplyLoop applyLoop, long memberId, int queueMax) {
+  SingleMemberLog(
+      Wal wal, KV kv, ApplyLoop applyLoop, long memberId, int queueMax, long snapshotCount) {
     this.wal = wal;
+    this.kv = kv;
     this.applyLoop = applyLoop;
+    this.snapshotCount = snapshotCount;
     this.memberId = memberId;
     this.proposals = new ArrayBlockingQueue<>(queueMax);
     this.thread = new Thread(this, "etcdj-raft-loop");
@@ -48,13 +57,24 @@ final class SingleMemberLog implements Consensus, Runnable {
    * have applied yet, having appended this start's leader entry at a new term.
    */
   List<LogEntry> recover(
+      SnapshotMetadata snapshot,
       HardState hardState,
       List<LogEntry> entries,
       byte[] bootstrapConfChange,
       List<byte[]> startupProposals,
       byte[] firstStartProposal) {
+    snapshotIndex = snapshot == null ? 0 : snapshot.getIndex();
+    if (kv.consistentIndex() < snapshotIndex) {
+      // The WAL dropped entries the backend claims not to have: the backend lost synced data.
+      throw new IllegalStateException(
+          "backend consistent index "
+              + kv.consistentIndex()
+              + " is behind the WAL snapshot at "
+              + snapshotIndex
+              + "; the data dir is damaged");
+    }
     List<LogEntry> toApply = new ArrayList<>(entries);
-    lastIndex = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).getIndex();
+    lastIndex = entries.isEmpty() ? snapshotIndex : entries.get(entries.size() - 1).getIndex();
     lastIndex = Math.max(lastIndex, wal.lastIndex());
     long prevTerm = hardState == null ? 0 : hardState.getTerm();
     boolean fresh = lastIndex == 0 && prevTerm == 0;
@@ -140,6 +160,27 @@ final class SingleMemberLog implements Consensus, Runnable {
     }
   }
 
+  /**
+   * Every {@code snapshotCount} applied entries, makes the backend durable and lets the WAL drop
+   * the entries it covers, so the log does not grow without bound (etcd's snapshot trigger).
+   */
+  private void maybeReleaseWal() {
+    ApplyLoop.Applied applied = applyLoop.applied();
+    if (applied.index() - snapshotIndex < snapshotCount) {
+      return;
+    }
+    kv.sync(); // covers at least `applied`, which was read before the sync began
+    wal.saveSnapshot(
+        SnapshotMetadata.newBuilder()
+            .setIndex(applied.index())
+            .setTerm(applied.term())
+            .setConfState(ConfState.newBuilder().addVoters(memberId))
+            .build());
+    wal.releaseTo(applied.index());
+    snapshotIndex = applied.index();
+    LOG.info("backend synced and WAL released up to index {}", snapshotIndex);
+  }
+
   @Override
   public void run() {
     List<byte[]> batch = new ArrayList<>(BATCH_ENTRIES_MAX);
@@ -160,6 +201,7 @@ final class SingleMemberLog implements Consensus, Runnable {
         wal.sync();
         committedIndex = lastIndex;
         applyLoop.submit(entries);
+        maybeReleaseWal();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

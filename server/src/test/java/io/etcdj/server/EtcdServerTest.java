@@ -190,4 +190,20 @@ class EtcdServerTest {
             () -> kv().compact(CompactionRequest.newBuilder().setRevision(15).build()));
     assertEquals(Status.Code.OUT_OF_RANGE, again.getStatus().getCode());
   }
+
+  @Test
+  void restartAfterWalReleaseKeepsEverything() throws Exception {
+    start("--snapshot-count", "10");
+    for (int i = 0; i < 100; i++) {
+      kv().put(PutRequest.newBuilder().setKey(b("s" + i)).setValue(b("v" + i)).build());
+    }
+    long index = status().getRaftIndex();
+    stop();
+    start("--snapshot-count", "10");
+    assertEquals(index + 2, status().getRaftIndex());
+    RangeResponse r =
+        kv().range(RangeRequest.newBuilder().setKey(b("s")).setRangeEnd(b("t")).build());
+    assertEquals(100, r.getCount());
+    assertEquals(101, r.getHeader().getRevision());
+  }
 }

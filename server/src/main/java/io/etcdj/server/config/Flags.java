@@ -69,6 +69,9 @@ public final class Flags {
   @Option(names = {"--log-level", "-log-level"}, defaultValue = "info")
   String logLevel;
 
+  @Option(names = {"--snapshot-count", "-snapshot-count"}, defaultValue = "100000")
+  long snapshotCount;
+
   private Flags() {}
 
   /** Parses args and environment into a validated config. */
@@ -162,6 +165,9 @@ public final class Flags {
     if (maxTxnOps <= 0) {
       throw new FlagException("--max-txn-ops must be positive", 1);
     }
+    if (snapshotCount <= 0) {
+      throw new FlagException("--snapshot-count must be positive", 1);
+    }
     if (quotaBackendBytes < 0) {
       throw new FlagException("--quota-backend-bytes must not be negative", 1);
     }
@@ -184,6 +190,7 @@ public final class Flags {
         maxTxnOps,
         quotaBackendBytes,
         level,
+        snapshotCount,
         16_384,
         4_096);
   }

@@ -25,6 +25,7 @@ public record ServerConfig(
     int maxTxnOps,
     long quotaBackendBytes,
     String logLevel,
+    long snapshotCount,
     int proposalQueueMax,
     int applyBatchEntriesMax) {
 

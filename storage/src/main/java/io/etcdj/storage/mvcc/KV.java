@@ -37,6 +37,13 @@ public interface KV extends AutoCloseable {
    */
   boolean compactionStep(int maxRevisions);
 
+  /**
+   * Forces every committed batch to stable storage (commits themselves do not fsync; the WAL is
+   * the durable record). Any thread. Callers may discard WAL entries only up to a consistent
+   * index read before this call began.
+   */
+  void sync();
+
   /** Bytes the backend file takes on disk. */
   long dbSize();
 

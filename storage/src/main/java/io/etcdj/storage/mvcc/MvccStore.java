@@ -134,6 +134,11 @@ final class MvccStore implements KV {
   }
 
   @Override
+  public void sync() {
+    backend.sync();
+  }
+
+  @Override
   public long dbSize() {
     return backend.sizeBytes();
   }
