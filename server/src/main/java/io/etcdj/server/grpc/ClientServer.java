@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * read a store view, so a few threads keep the Netty event loops free.
  */
 public final class ClientServer implements AutoCloseable {
+  private static final boolean DIRECT = Boolean.getBoolean("etcdj.grpc.direct");
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService executor;
 
@@ -44,7 +45,7 @@ public final class ClientServer implements AutoCloseable {
     for (URI url : etcd.config().listenClientUrls()) {
       servers.add(
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
-              .executor(executor)
+              .executor(DIRECT ? Runnable::run : executor)
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
