@@ -19,16 +19,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The gRPC listeners on {@code --listen-client-urls}, serving KV, Maintenance and Cluster with
  * etcd's message limits: receive up to max-request-bytes + 512 KiB, send without limit.
  *
- * <p>Handlers run on a small fixed pool: they only check, propose (a non-blocking enqueue) or
- * read a store view, so a few threads keep the Netty event loops free.
+ * <p>Handlers run directly on the Netty event loops (no thread hop: measured +13% puts/s and a
+ * lower p50 at one client than with a handler pool), which is safe because they never block:
+ * they check, propose (a non-blocking enqueue) or read one key. Reads that may touch many keys
+ * are handed to {@link #readExecutor()}, a small pool, so a large range cannot stall the other
+ * connections of its event loop.
  */
 public final class ClientServer implements AutoCloseable {
-  private static final boolean DIRECT = Boolean.getBoolean("etcdj.grpc.direct");
+  /** Reads waiting for a read thread; beyond this the read fails with "too many requests". */
+  static final int READ_QUEUE_MAX = 10_000;
+
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService executor;
 
   public ClientServer(EtcdServer etcd) {
-    int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
     AtomicInteger n = new AtomicInteger();
     this.executor =
         new ThreadPoolExecutor(
@@ -36,20 +41,20 @@ public final class ClientServer implements AutoCloseable {
             threads,
             60,
             TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
+            new LinkedBlockingQueue<>(READ_QUEUE_MAX),
             r -> {
-              Thread t = new Thread(r, "etcdj-grpc-" + n.incrementAndGet());
+              Thread t = new Thread(r, "etcdj-read-" + n.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
     for (URI url : etcd.config().listenClientUrls()) {
       servers.add(
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
-              .executor(DIRECT ? Runnable::run : executor)
+              .directExecutor()
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
-              .addService(new KvService(etcd))
+              .addService(new KvService(etcd, executor))
               .addService(new MaintenanceService(etcd))
               .addService(new ClusterService(etcd))
               .build());

@@ -20,35 +20,62 @@ import io.etcdj.server.apply.RequestChecks;
 import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.storage.mvcc.TxnRead;
 import io.grpc.stub.StreamObserver;
+import io.etcdj.server.errors.EtcdError;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * {@code etcdserverpb.KV}: checks each request as etcd's {@code v3rpc/key.go} does, proposes
- * writes, and serves reads (and read-only txns) from a store view on the calling thread. In a
- * one-member cluster every read is linearizable: a write is answered only after it is applied, so
+ * writes, and serves reads from a store view: single-key reads on the calling event-loop thread,
+ * ranges and read-only txns on the read pool. In a one-member cluster every read is linearizable: a write is answered only after it is applied, so
  * a view opened afterwards sees it.
  */
 public final class KvService extends KVGrpc.KVImplBase {
   private final EtcdServer server;
+  private final Executor readExecutor;
 
-  public KvService(EtcdServer server) {
+  /**
+   * @param readExecutor runs reads that may touch many keys, off the calling (event loop) thread
+   */
+  public KvService(EtcdServer server, Executor readExecutor) {
     this.server = server;
+    this.readExecutor = readExecutor;
   }
 
   @Override
   public void range(RangeRequest request, StreamObserver<RangeResponse> out) {
-    RangeResponse resp;
     try {
       RequestChecks.checkRange(request);
-      try (TxnRead view = server.kv().read()) {
-        resp = server.applier().range(view, request);
-      }
+    } catch (RuntimeException e) {
+      out.onError(ErrorMapping.toStatus(e));
+      return;
+    }
+    if (request.getRangeEnd().isEmpty()) {
+      serveRange(request, out); // one key: cheap enough for the event loop
+      return;
+    }
+    offload(() -> serveRange(request, out), out);
+  }
+
+  private void serveRange(RangeRequest request, StreamObserver<RangeResponse> out) {
+    RangeResponse resp;
+    try (TxnRead view = server.kv().read()) {
+      resp = server.applier().range(view, request);
     } catch (RuntimeException e) {
       out.onError(ErrorMapping.toStatus(e));
       return;
     }
     out.onNext(resp.toBuilder().setHeader(fill(resp.getHeader())).build());
     out.onCompleted();
+  }
+
+  private void offload(Runnable read, StreamObserver<?> out) {
+    try {
+      readExecutor.execute(read);
+    } catch (RejectedExecutionException e) {
+      out.onError(ErrorMapping.toStatus(EtcdError.TOO_MANY_REQUESTS.exception()));
+    }
   }
 
   @Override
@@ -84,12 +111,7 @@ public final class KvService extends KVGrpc.KVImplBase {
     try {
       RequestChecks.checkTxn(request, server.config().maxTxnOps());
       if (KvApplier.isReadOnly(request)) {
-        TxnResponse resp;
-        try (TxnRead view = server.kv().read()) {
-          resp = server.applier().txn(view, request);
-        }
-        out.onNext(resp.toBuilder().setHeader(fill(resp.getHeader())).build());
-        out.onCompleted();
+        offload(() -> serveReadOnlyTxn(request, out), out);
         return;
       }
     } catch (RuntimeException e) {
@@ -100,6 +122,18 @@ public final class KvService extends KVGrpc.KVImplBase {
         server.propose(InternalRaftRequest.newBuilder().setTxn(request)),
         out,
         (TxnResponse r) -> r.toBuilder().setHeader(fill(r.getHeader())).build());
+  }
+
+  private void serveReadOnlyTxn(TxnRequest request, StreamObserver<TxnResponse> out) {
+    TxnResponse resp;
+    try (TxnRead view = server.kv().read()) {
+      resp = server.applier().txn(view, request);
+    } catch (RuntimeException e) {
+      out.onError(ErrorMapping.toStatus(e));
+      return;
+    }
+    out.onNext(resp.toBuilder().setHeader(fill(resp.getHeader())).build());
+    out.onCompleted();
   }
 
   @Override
