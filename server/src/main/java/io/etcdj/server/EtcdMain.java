@@ -23,6 +23,9 @@ public final class EtcdMain {
     }
     configureLogging(config.logLevel());
     Logger log = LoggerFactory.getLogger(EtcdMain.class);
+    for (String warning : Flags.unrecognizedEnvironment(System.getenv())) {
+      log.warn(warning);
+    }
     EtcdServer server;
     ClientServer grpc;
     try {

@@ -122,6 +122,24 @@ public final class Flags {
     return flags.validate(result);
   }
 
+  /**
+   * The {@code ETCD_*} variables that name no flag: etcd only warns about them ("unrecognized
+   * environment variable ETCD_FOO=bar"), so the caller logs these lines and goes on.
+   */
+  public static List<String> unrecognizedEnvironment(Map<String, String> env) {
+    java.util.Set<String> known = new java.util.HashSet<>();
+    for (OptionSpec opt : new CommandLine(new Flags()).getCommandSpec().options()) {
+      known.add(envName(opt.longestName()));
+    }
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
+      if (e.getKey().startsWith("ETCD_") && !known.contains(e.getKey())) {
+        out.add("unrecognized environment variable " + e.getKey() + "=" + e.getValue());
+      }
+    }
+    return out;
+  }
+
   private static String goName(CommandLine.ParameterException e) {
     if (e.getArgSpec() instanceof OptionSpec opt) {
       return "-" + opt.longestName().replaceFirst("^--?", "");

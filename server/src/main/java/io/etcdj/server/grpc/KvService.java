@@ -24,6 +24,8 @@ import io.etcdj.server.errors.EtcdError;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code etcdserverpb.KV}: checks each request as etcd's {@code v3rpc/key.go} does, proposes
@@ -59,14 +61,23 @@ public final class KvService extends KVGrpc.KVImplBase {
   }
 
   private void serveRange(RangeRequest request, StreamObserver<RangeResponse> out) {
-    RangeResponse resp;
+    serveRead(
+        view -> server.applier().range(view, request),
+        r -> r.toBuilder().setHeader(fill(r.getHeader())).build(),
+        out);
+  }
+
+  /** Reads from a fresh store view and answers; errors go through the one mapping. */
+  private <T> void serveRead(
+      Function<TxnRead, T> read, UnaryOperator<T> finish, StreamObserver<T> out) {
+    T resp;
     try (TxnRead view = server.kv().read()) {
-      resp = server.applier().range(view, request);
+      resp = read.apply(view);
     } catch (RuntimeException e) {
       out.onError(ErrorMapping.toStatus(e));
       return;
     }
-    out.onNext(resp.toBuilder().setHeader(fill(resp.getHeader())).build());
+    out.onNext(finish.apply(resp));
     out.onCompleted();
   }
 
@@ -125,15 +136,10 @@ public final class KvService extends KVGrpc.KVImplBase {
   }
 
   private void serveReadOnlyTxn(TxnRequest request, StreamObserver<TxnResponse> out) {
-    TxnResponse resp;
-    try (TxnRead view = server.kv().read()) {
-      resp = server.applier().txn(view, request);
-    } catch (RuntimeException e) {
-      out.onError(ErrorMapping.toStatus(e));
-      return;
-    }
-    out.onNext(resp.toBuilder().setHeader(fill(resp.getHeader())).build());
-    out.onCompleted();
+    serveRead(
+        view -> server.applier().txn(view, request),
+        r -> r.toBuilder().setHeader(fill(r.getHeader())).build(),
+        out);
   }
 
   @Override

@@ -121,4 +121,11 @@ class FlagsTest {
   void badValuesAreRejected(String arg) {
     assertThrows(FlagException.class, () -> Flags.parse(new String[] {arg}, Map.of()));
   }
+
+  @Test
+  void unknownEtcdVariablesAreOnlyWarnedAbout() {
+    Map<String, String> env = Map.of("ETCD_FOO", "bar", "ETCD_NAME", "n", "PATH", "/bin");
+    assertEquals(List.of("unrecognized environment variable ETCD_FOO=bar"), Flags.unrecognizedEnvironment(env));
+    assertEquals("n", Flags.parse(new String[0], env).name());
+  }
 }
