@@ -26,7 +26,6 @@ abstract class BackendContractTest {
   abstract Backend open();
 
   /** Closes {@code backend} and opens it again, or returns null if it cannot persist. */
-  abstract Backend reopen(Backend backend);
 
   @BeforeEach
   void setUp() {
@@ -247,23 +246,6 @@ abstract class BackendContractTest {
     assertTrue(inUse >= 1_000_000, "in use " + inUse);
     assertTrue(inUse > emptyInUse);
     assertTrue(backend.sizeBytes() >= inUse, backend.sizeBytes() + " < " + inUse);
-  }
-
-  @Test
-  void reopenKeepsCommittedData() {
-    putCommitted(Bucket.KEY, b("a"), b("1"));
-    putCommitted(Bucket.META, b("m"), b("2"));
-    BatchTxn uncommitted = backend.batchTxn();
-    uncommitted.put(Bucket.KEY, b("lost"), b("x"));
-    uncommitted.abort();
-    Backend reopened = reopen(backend);
-    org.junit.jupiter.api.Assumptions.assumeTrue(reopened != null, "not persistent");
-    backend = reopened;
-    try (ReadTxn tx = backend.readTxn()) {
-      assertArrayEquals(b("1"), tx.get(Bucket.KEY, b("a")));
-      assertArrayEquals(b("2"), tx.get(Bucket.META, b("m")));
-      assertNull(tx.get(Bucket.KEY, b("lost")));
-    }
   }
 
   @Test

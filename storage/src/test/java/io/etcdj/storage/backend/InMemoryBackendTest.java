@@ -10,9 +10,4 @@ class InMemoryBackendTest extends BackendContractTest {
   Backend open2() {
     return Backends.openInMemory();
   }
-
-  @Override
-  Backend reopen(Backend backend) {
-    return null;
-  }
 }

@@ -1,5 +1,7 @@
 package io.etcdj.storage.backend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
@@ -21,10 +23,20 @@ class LmdbBackendTest extends BackendContractTest {
     return Backends.openLmdb(dir.resolve("db2"), MAP_SIZE_BYTES);
   }
 
-  @Override
-  Backend reopen(Backend backend) {
+  @Test
+  void reopenKeepsCommittedData() {
+    putCommitted(Bucket.KEY, b("a"), b("1"));
+    putCommitted(Bucket.META, b("m"), b("2"));
+    BatchTxn uncommitted = backend.batchTxn();
+    uncommitted.put(Bucket.KEY, b("lost"), b("x"));
+    uncommitted.abort();
     backend.close();
-    return open();
+    backend = open();
+    try (ReadTxn tx = backend.readTxn()) {
+      assertArrayEquals(b("1"), tx.get(Bucket.KEY, b("a")));
+      assertArrayEquals(b("2"), tx.get(Bucket.META, b("m")));
+      assertNull(tx.get(Bucket.KEY, b("lost")));
+    }
   }
 
   @Test
