@@ -145,8 +145,10 @@ final class ApplyLoop implements Runnable {
         return;
       }
       batch.setConsistentIndex(last);
+      FailPoints.hit(FailPoints.APPLY_BEFORE_COMMIT);
       batch.commit();
     }
+    FailPoints.hit(FailPoints.APPLY_AFTER_COMMIT);
     applied = new Applied(last, lastTerm);
     for (int i = 0; i < answered; i++) {
       wait.trigger(ids[i], results[i]);

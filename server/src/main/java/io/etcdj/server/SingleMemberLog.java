@@ -197,8 +197,10 @@ final class SingleMemberLog implements Consensus, Runnable {
           entries.add(normal(ByteString.copyFrom(data)));
         }
         batch.clear();
+        FailPoints.hit(FailPoints.RAFT_BEFORE_SAVE);
         wal.append(hardState(), entries);
         wal.sync();
+        FailPoints.hit(FailPoints.RAFT_AFTER_SAVE);
         committedIndex = lastIndex;
         applyLoop.submit(entries);
         maybeReleaseWal();

@@ -88,6 +88,7 @@ final class EtcdProcess implements AutoCloseable {
   private final Path logFile;
   private final int clientPort;
   private final int peerPort;
+  private final java.util.Map<String, String> environment = new java.util.HashMap<>();
   private Process process;
   private int starts;
   /** Unsigned 64-bit ids as reported by Maintenance.Status; 0 until the first successful readiness check. */
@@ -126,6 +127,30 @@ final class EtcdProcess implements AutoCloseable {
 
   static EtcdProcess start(Kind kind, String name) {
     return start(kind, name, List.of());
+  }
+
+  /** Creates and starts a server with extra environment variables (kept for later restarts). */
+  static EtcdProcess start(Kind kind, String name, java.util.Map<String, String> env) {
+    EtcdProcess p = new EtcdProcess(kind, name, List.of());
+    p.environment.putAll(env);
+    try {
+      p.start();
+    } catch (RuntimeException | Error e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  /** Replaces the extra environment variables used by the next {@link #start()}. */
+  void setEnvironment(java.util.Map<String, String> env) {
+    environment.clear();
+    environment.putAll(env);
+  }
+
+  /** Waits up to {@code timeout} for the process to exit by itself; true if it did. */
+  boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process == null || process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   Kind kind() {
@@ -178,6 +203,7 @@ final class EtcdProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     pb.environment().keySet().removeIf(k -> k.startsWith("ETCD"));
+    pb.environment().putAll(environment);
     try {
       Files.writeString(
           logFile,

@@ -1,0 +1,86 @@
+package io.etcdj.server;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Named crash and delay points in the write path, for robustness tests (etcd's gofail points
+ * {@code raftBeforeSave}, {@code raftAfterSave}, {@code beforeCommit}, {@code afterCommit}).
+ * Off unless the environment variable {@code ETCDJ_FAILPOINTS} is set at start-up, e.g.
+ * {@code ETCDJ_FAILPOINTS="raftAfterSave=panic@100;applyBeforeCommit=sleep(50)"}; with it unset,
+ * {@link #hit} is one read of an empty map.
+ *
+ * <p>Actions: {@code panic} halts the process at once (as kill -9 would, no shutdown hooks);
+ * {@code panic@N} halts on the N-th hit; {@code sleep(MS)} pauses the calling thread.
+ */
+public final class FailPoints {
+  private static final Logger LOG = LoggerFactory.getLogger(FailPoints.class);
+
+  /** Before the raft loop appends a run of entries to the WAL. */
+  public static final String RAFT_BEFORE_SAVE = "raftBeforeSave";
+  /** After the WAL fsync, before the entries reach the apply loop. */
+  public static final String RAFT_AFTER_SAVE = "raftAfterSave";
+  /** After a batch is applied to the store, before the backend commit. */
+  public static final String APPLY_BEFORE_COMMIT = "applyBeforeCommit";
+  /** After the backend commit, before the proposers are answered. */
+  public static final String APPLY_AFTER_COMMIT = "applyAfterCommit";
+
+  private record Action(String spec, long panicAt, long sleepMs, AtomicLong hits) {}
+
+  private static final Map<String, Action> ACTIVE = parse(System.getenv("ETCDJ_FAILPOINTS"));
+
+  private FailPoints() {}
+
+  /** Runs the action configured for {@code name}, if any. */
+  public static void hit(String name) {
+    if (ACTIVE.isEmpty()) {
+      return;
+    }
+    Action a = ACTIVE.get(name);
+    if (a == null) {
+      return;
+    }
+    long n = a.hits().incrementAndGet();
+    if (a.sleepMs() > 0) {
+      try {
+        Thread.sleep(a.sleepMs());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } else if (n == a.panicAt()) {
+      LOG.error("failpoint {}={} triggered on hit {}: halting", name, a.spec(), n);
+      System.err.flush();
+      Runtime.getRuntime().halt(2);
+    }
+  }
+
+  static Map<String, Action> parse(String spec) {
+    Map<String, Action> out = new HashMap<>();
+    if (spec == null || spec.isBlank()) {
+      return out;
+    }
+    for (String part : spec.split(";")) {
+      String[] kv = part.trim().split("=", 2);
+      if (kv.length != 2) {
+        throw new IllegalArgumentException("bad failpoint spec: " + part);
+      }
+      String action = kv[1].trim();
+      long panicAt = 0;
+      long sleepMs = 0;
+      if (action.equals("panic")) {
+        panicAt = 1;
+      } else if (action.startsWith("panic@")) {
+        panicAt = Long.parseLong(action.substring("panic@".length()));
+      } else if (action.startsWith("sleep(") && action.endsWith(")")) {
+        sleepMs = Long.parseLong(action.substring(6, action.length() - 1));
+      } else {
+        throw new IllegalArgumentException("bad failpoint action: " + action);
+      }
+      out.put(kv[0].trim(), new Action(action, panicAt, sleepMs, new AtomicLong()));
+    }
+    return Map.copyOf(out);
+  }
+}
