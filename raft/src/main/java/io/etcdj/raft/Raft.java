@@ -108,6 +108,11 @@ final class Raft {
     vote = hs.getVote();
   }
 
+  /** Tests only: installs a hard state as if read from storage. */
+  void loadStateForTest(HardState hs) {
+    loadState(hs);
+  }
+
   SoftState softState() {
     return new SoftState(lead, state);
   }

@@ -76,6 +76,13 @@ final class Network {
     }
   }
 
+  /** A network over given storages (ids are the map's keys). */
+  Network(long seed, Map<Long, MemoryStorage> storages, UnaryOperator<RaftConfig> tweak) {
+    this.seed = seed;
+    this.random = new SplittableRandom(seed);
+    storages.forEach((id, st) -> add(id, st, tweak));
+  }
+
   static Network of(long seed, int size) {
     return new Network(seed, size, c -> c);
   }
