@@ -41,6 +41,11 @@ public final class MemoryStorage implements RaftStorage {
     return new MemoryStorage(cs);
   }
 
+  /**
+   * The hard state and the membership of the latest snapshot. Like etcd, conf changes committed
+   * after that snapshot are not reflected: on restart the application must start from an applied
+   * index at or before them (so they are applied again) or snapshot after applying them.
+   */
   @Override
   public InitialState initialState() {
     return new InitialState(hardState, snapshot.getMetadata().getConfState());
