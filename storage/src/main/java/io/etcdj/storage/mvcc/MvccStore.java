@@ -179,7 +179,8 @@ final class MvccStore implements KV {
   /**
    * etcd 3.4's {@code HashByRev} loop over the key bucket. One deliberate difference: etcdj's
    * compaction keeps a tombstone at exactly the compacted revision in the backend (as etcd does
-   * from 3.4.33/3.5.14, so watchers still see the delete), while 3.4.23 removes it. Those
+   * since its PR #18274 for issue #18089, so watchers still see the delete), while 3.4.23 removes
+   * it. Those
    * tombstones are never in the keep set, so they are skipped anyway, except when the keep set is
    * empty and etcd hashes whatever the bucket holds: then they are skipped explicitly, to give the
    * number etcd 3.4.23 gives once its compaction has finished.
