@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.etcdj.api.etcdserverpb.ClusterGrpc;
 import io.etcdj.api.etcdserverpb.CompactionRequest;
+import io.etcdj.api.etcdserverpb.DeleteRangeRequest;
+import io.etcdj.api.etcdserverpb.HashKVRequest;
+import io.etcdj.api.etcdserverpb.HashKVResponse;
+import io.etcdj.api.etcdserverpb.HashRequest;
+import io.etcdj.api.etcdserverpb.HashResponse;
 import io.etcdj.api.etcdserverpb.KVGrpc;
 import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
 import io.etcdj.api.etcdserverpb.MemberListRequest;
@@ -189,6 +194,64 @@ class EtcdServerTest {
         assertThrows(StatusRuntimeException.class,
             () -> kv().compact(CompactionRequest.newBuilder().setRevision(15).build()));
     assertEquals(Status.Code.OUT_OF_RANGE, again.getStatus().getCode());
+  }
+
+  HashKVResponse hashKv(long rev) {
+    return MaintenanceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .hashKV(HashKVRequest.newBuilder().setRevision(rev).build());
+  }
+
+  HashResponse hash() {
+    return MaintenanceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .hash(HashRequest.getDefaultInstance());
+  }
+
+  /** Golden numbers printed by etcd 3.4.23 after the same writes (see KvHashContractTest). */
+  @Test
+  void hashKvAnswersAsEtcdDoes() throws Exception {
+    start();
+    HashKVResponse fresh = hashKv(0);
+    assertEquals(1084519789L, Integer.toUnsignedLong(fresh.getHash()));
+    assertEquals(-1, fresh.getCompactRevision(), "etcd 3.4 says -1 before the first compaction");
+    for (String[] w : new String[][] {
+        {"a", "1"}, {"a", "2"}, {"a", "3"}, {"b", "1"}, {"b", null}, {"c", "1"}, {"a", null}, {"a", "4"}}) {
+      if (w[1] == null) {
+        kv().deleteRange(DeleteRangeRequest.newBuilder().setKey(b(w[0])).build());
+      } else {
+        kv().put(PutRequest.newBuilder().setKey(b(w[0])).setValue(b(w[1])).build());
+      }
+    }
+    HashKVResponse latest = hashKv(0);
+    assertEquals(2750144910L, Integer.toUnsignedLong(latest.getHash()));
+    assertEquals(9, latest.getHeader().getRevision());
+    assertEquals(9, latest.getHashRevision());
+    assertEquals(status().getHeader().getMemberId(), latest.getHeader().getMemberId());
+    HashKVResponse at5 = hashKv(5);
+    assertEquals(802087671L, Integer.toUnsignedLong(at5.getHash()));
+    assertEquals(9, at5.getHeader().getRevision(), "the header carries the current revision");
+    assertEquals(5, at5.getHashRevision());
+
+    kv().compact(CompactionRequest.newBuilder().setRevision(6).setPhysical(true).build());
+    HashKVResponse compacted = hashKv(0);
+    assertEquals(1324541613L, Integer.toUnsignedLong(compacted.getHash()));
+    assertEquals(6, compacted.getCompactRevision());
+    assertEquals(2681738798L, Integer.toUnsignedLong(hashKv(7).getHash()));
+
+    StatusRuntimeException atCompacted = assertThrows(StatusRuntimeException.class, () -> hashKv(6));
+    assertEquals(Status.Code.OUT_OF_RANGE, atCompacted.getStatus().getCode());
+    assertEquals("etcdserver: mvcc: required revision has been compacted", atCompacted.getStatus().getDescription());
+    StatusRuntimeException future = assertThrows(StatusRuntimeException.class, () -> hashKv(10));
+    assertEquals(Status.Code.OUT_OF_RANGE, future.getStatus().getCode());
+    assertEquals("etcdserver: mvcc: required revision is a future revision", future.getStatus().getDescription());
+
+    HashResponse whole = hash();
+    assertEquals(9, whole.getHeader().getRevision());
+    stop();
+    start();
+    assertEquals(compacted.getHash(), hashKv(0).getHash(), "same hash after a restart");
+    assertEquals(whole.getHash(), hash().getHash(), "the consistent index moved; it is not hashed");
   }
 
   @Test

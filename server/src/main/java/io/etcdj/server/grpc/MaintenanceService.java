@@ -1,20 +1,39 @@
 package io.etcdj.server.grpc;
 
+import io.etcdj.api.etcdserverpb.HashKVRequest;
+import io.etcdj.api.etcdserverpb.HashKVResponse;
+import io.etcdj.api.etcdserverpb.HashRequest;
+import io.etcdj.api.etcdserverpb.HashResponse;
 import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
 import io.etcdj.api.etcdserverpb.StatusRequest;
 import io.etcdj.api.etcdserverpb.StatusResponse;
 import io.etcdj.server.EtcdServer;
+import io.etcdj.server.errors.ErrorMapping;
+import io.etcdj.server.errors.EtcdError;
+import io.etcdj.storage.mvcc.HashResult;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * {@code etcdserverpb.Maintenance}. Status is served; the other RPCs (alarms, defrag, hash,
- * snapshot, move-leader) come with later issues and answer UNIMPLEMENTED until then.
+ * {@code etcdserverpb.Maintenance} (etcd's {@code v3rpc/maintenance.go}). Status, Hash and HashKV
+ * are served; the other RPCs (alarms, defrag, snapshot, move-leader) come with later issues and
+ * answer UNIMPLEMENTED until then.
+ *
+ * <p>Hash and HashKV scan the whole backend or key bucket, so they run on the read pool, never on
+ * the calling event loop. Like etcd, they answer from this member's store without going through
+ * Raft: comparing the answers of several members is how corruption is found.
  */
 public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final EtcdServer server;
+  private final Executor readExecutor;
 
-  public MaintenanceService(EtcdServer server) {
+  /**
+   * @param readExecutor runs the hashes, off the calling (event loop) thread
+   */
+  public MaintenanceService(EtcdServer server, Executor readExecutor) {
     this.server = server;
+    this.readExecutor = readExecutor;
   }
 
   @Override
@@ -32,5 +51,66 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
             .build();
     out.onNext(resp);
     out.onCompleted();
+  }
+
+  /**
+   * The hash of the whole backend. Deterministic and equal on members holding the same data, but
+   * never equal to a real etcd's number: the backends' buckets differ (see {@code Backend.hash}).
+   */
+  @Override
+  public void hash(HashRequest request, StreamObserver<HashResponse> out) {
+    offload(
+        () -> {
+          HashResult h;
+          try {
+            h = server.kv().hash();
+          } catch (RuntimeException e) {
+            out.onError(ErrorMapping.toStatus(e));
+            return;
+          }
+          out.onNext(
+              HashResponse.newBuilder()
+                  .setHeader(server.header(h.currentRevision()))
+                  .setHash(h.hash())
+                  .build());
+          out.onCompleted();
+        },
+        out);
+  }
+
+  /**
+   * etcd 3.4's HashKV: the header carries the current revision, {@code compact_revision} is -1
+   * before the first compaction (etcd's initial {@code compactMainRev}; the store says 0), and
+   * {@code hash_revision} (a 3.6 field that 3.4 clients ignore) is the revision hashed.
+   */
+  @Override
+  public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> out) {
+    offload(
+        () -> {
+          HashResult h;
+          try {
+            h = server.kv().hashByRev(request.getRevision());
+          } catch (RuntimeException e) {
+            out.onError(ErrorMapping.toStatus(e));
+            return;
+          }
+          out.onNext(
+              HashKVResponse.newBuilder()
+                  .setHeader(server.header(h.currentRevision()))
+                  .setHash(h.hash())
+                  .setCompactRevision(h.compactRevision() == 0 ? -1 : h.compactRevision())
+                  .setHashRevision(h.hashRevision())
+                  .build());
+          out.onCompleted();
+        },
+        out);
+  }
+
+  private void offload(Runnable work, StreamObserver<?> out) {
+    try {
+      readExecutor.execute(work);
+    } catch (RejectedExecutionException e) {
+      out.onError(ErrorMapping.toStatus(EtcdError.TOO_MANY_REQUESTS.exception()));
+    }
   }
 }

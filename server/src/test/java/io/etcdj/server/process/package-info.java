@@ -4,7 +4,8 @@
  *
  * <p>Owns: {@link io.etcdj.server.process.EtcdProcess} (start, readiness, SIGTERM, SIGKILL, restart on the same data
  * dir, log capture), {@link io.etcdj.server.process.Etcdctl} (one etcdctl run with stdin and a timeout), the
- * differential session runner and its normalizer, and the crash-recovery check.
+ * differential session runner and its normalizer, the crash-recovery check, and the HashKV differential check (same
+ * writes on both servers, then {@code endpoint hashkv --rev N} compared).
  *
  * <p>Threading: JUnit's thread drives everything; the crash test adds a few writer threads that only record
  * acknowledgements into concurrent collections. Every process a test starts is stopped by the test (try-with-resources

@@ -4,8 +4,8 @@ package io.etcdj.storage.mvcc;
  * The multi-version key-value store (etcd's {@code mvcc.KV}): revisioned keys in a backend and a
  * B-tree key index in memory.
  *
- * <p>Threading: {@link #read()}, {@link #rev()}, {@link #compactRev()} and the size getters may be
- * called from any thread. {@link #beginBatch()} and {@link #compactionStep(int)} only from the one
+ * <p>Threading: {@link #read()}, {@link #rev()}, {@link #compactRev()}, the hashes and the size
+ * getters may be called from any thread. {@link #beginBatch()} and {@link #compactionStep(int)} only from the one
  * apply thread, which is the only writer.
  */
 public interface KV extends AutoCloseable {
@@ -43,6 +43,39 @@ public interface KV extends AutoCloseable {
    * index read before this call began.
    */
   void sync();
+
+  /**
+   * The hash of the key bucket's MVCC history up to {@code rev}, computed exactly as etcd 3.4's
+   * {@code HashByRev} (the value {@code etcdctl endpoint hashkv} prints and the corruption check
+   * compares): a CRC-32C seeded with the bucket name {@code "key"}, then, in revision order, the
+   * revision key (17 bytes, 18 with the tombstone mark) and the stored KeyValue bytes of every
+   * revision with main ≤ rev. Revisions at or below the compacted revision count only if a
+   * compaction at rev would keep them ({@code Index.keep(rev)}), so the hash does not depend on how
+   * far the physical removal of a compaction has got; when nothing at all is live at rev (the keep
+   * set is empty) etcd skips nothing, and neither does this.
+   *
+   * <p>Two stores that applied the same writes and compactions give the same hash, and the same
+   * hash as a real etcd 3.4 member that applied them.
+   *
+   * <p>Cost: scans the whole key bucket up to rev (O(history size) time) plus one walk of the index
+   * for the keep set (memory O(live keys)). Runs on the caller's thread from a backend snapshot; it
+   * takes the index read lock only in short batches, so the apply thread is never held up for
+   * long. Call it off latency-sensitive threads.
+   *
+   * @param rev the revision to hash up to; 0 means the current revision. A negative revision hashes
+   *     no revision at all (as in etcd, which does not reject it).
+   * @throws FutureRevisionException if rev is above {@link #rev()}
+   * @throws CompactedException if rev is positive and at or below {@link #compactRev()} (etcd 3.4
+   *     rejects rev == compactRev too, unlike a range read at compactRev)
+   */
+  HashResult hashByRev(long rev);
+
+  /**
+   * The hash of the whole backend (etcd's {@code Maintenance.Hash}): see {@code Backend.hash}. It
+   * leaves out the consistent index, as etcd does, so members that applied the same writes agree;
+   * it cannot equal a real etcd's number because the backends' buckets differ.
+   */
+  HashResult hash();
 
   /** Bytes the backend file takes on disk. */
   long dbSize();

@@ -13,10 +13,12 @@ import io.etcdj.storage.backend.ReadTxn;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,8 @@ final class MvccStore implements KV {
   static final byte[] COMPACT_CURSOR_KEY = ascii("compactCursor");
 
   private static final byte[] FIRST_REV_KEY = RevisionKeys.encode(0, 0);
+  /** Attempts of {@link #hashByRev} when compactions keep landing while it computes the keep set. */
+  static final int HASH_ATTEMPTS_MAX = 8;
 
   private final Backend backend;
   private final Index index;
@@ -136,6 +140,91 @@ final class MvccStore implements KV {
   @Override
   public void sync() {
     backend.sync();
+  }
+
+  @Override
+  public HashResult hashByRev(long rev) {
+    checkNotClosed();
+    for (int attempt = 1; ; attempt++) {
+      long curRev = this.rev; // first rev, then compactRev: compactRev is at least rev's
+      long atCompactRev = this.compactRev;
+      if (rev > 0 && rev <= atCompactRev) {
+        throw new CompactedException();
+      }
+      if (rev > curRev) {
+        throw new FutureRevisionException();
+      }
+      // curRev < atCompactRev: a batch that compacts past curRev is being published; look again.
+      if (curRev >= atCompactRev) {
+        long atRev = rev == 0 ? curRev : rev;
+        // The keep set at atRev ≥ compactRev is the same whether or not the index has already
+        // been compacted at compactRev, so it may run while the apply thread compacts the index.
+        Set<Revision> keep = atRev > 0 ? index.keep(atRev) : Set.of();
+        try (ReadTxn tx = backend.readTxn()) {
+          // compactRev unchanged after the snapshot opened: no removal for a later compaction had
+          // started before the snapshot, so every revision above atCompactRev is still in it.
+          if (this.compactRev == atCompactRev) {
+            int hash = hashKeyBucket(tx, atRev, atCompactRev, keep);
+            return new HashResult(hash, atRev, atCompactRev, curRev);
+          }
+        }
+      }
+      if (attempt == HASH_ATTEMPTS_MAX) {
+        throw new IllegalStateException(
+            "hashByRev: " + attempt + " compactions in a row raced the hash; giving up");
+      }
+    }
+  }
+
+  /**
+   * etcd 3.4's {@code HashByRev} loop over the key bucket. One deliberate difference: etcdj's
+   * compaction keeps a tombstone at exactly the compacted revision in the backend (as etcd does
+   * since its PR #18274 for issue #18089, so watchers still see the delete), while 3.4.23 removes
+   * it. Those
+   * tombstones are never in the keep set, so they are skipped anyway, except when the keep set is
+   * empty and etcd hashes whatever the bucket holds: then they are skipped explicitly, to give the
+   * number etcd 3.4.23 gives once its compaction has finished.
+   */
+  private static int hashKeyBucket(ReadTxn tx, long atRev, long atCompactRev, Set<Revision> keep) {
+    CRC32C crc = new CRC32C();
+    crc.update(Bucket.KEY.dbName().getBytes(StandardCharsets.US_ASCII));
+    if (atRev < 0) {
+      return (int) crc.getValue(); // etcd: nothing is below a negative upper bound
+    }
+    boolean filter = !keep.isEmpty();
+    tx.scan(
+        Bucket.KEY,
+        null,
+        RevisionKeys.encode(atRev + 1, 0), // etcd's upper bound: revision{main: rev + 1}
+        0,
+        (k, v) -> {
+          long main = RevisionKeys.main(k);
+          if (main <= atCompactRev) {
+            boolean skip =
+                filter
+                    ? !keep.contains(new Revision(main, RevisionKeys.sub(k)))
+                    : main == atCompactRev && RevisionKeys.isTombstone(k);
+            if (skip) {
+              return true;
+            }
+          }
+          crc.update(k);
+          crc.update(v);
+          return true;
+        });
+    return (int) crc.getValue();
+  }
+
+  @Override
+  public HashResult hash() {
+    checkNotClosed();
+    long curRev = this.rev;
+    long atCompactRev = this.compactRev;
+    int hash =
+        backend.hash(
+            (bucket, key) ->
+                bucket == Bucket.META && Arrays.equals(key, CONSISTENT_INDEX_KEY));
+    return new HashResult(hash, curRev, atCompactRev, curRev);
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -258,4 +259,41 @@ abstract class BackendContractTest {
 
   /** A second, independent backend of the same kind. */
   abstract Backend open2();
+
+  // ------------------------------------------------------------ hash
+
+  static int crc(byte[]... parts) {
+    CRC32C crc = new CRC32C();
+    for (byte[] p : parts) {
+      crc.update(p);
+    }
+    return (int) crc.getValue();
+  }
+
+  @Test
+  void hashCoversBucketNamesThenEntriesInOrder() {
+    assertEquals(crc(b("key"), b("meta")), backend.hash((bucket, k) -> false));
+    putCommitted(Bucket.META, b("m2"), b("y"));
+    putCommitted(Bucket.KEY, bytes(2), b("two"));
+    putCommitted(Bucket.KEY, bytes(0x80), b("big")); // unsigned order: after 2
+    putCommitted(Bucket.META, b("m1"), b("x"));
+    int expected =
+        crc(b("key"), bytes(2), b("two"), bytes(0x80), b("big"), b("meta"), b("m1"), b("x"),
+            b("m2"), b("y"));
+    assertEquals(expected, backend.hash((bucket, k) -> false));
+    int withoutM1 =
+        crc(b("key"), bytes(2), b("two"), bytes(0x80), b("big"), b("meta"), b("m2"), b("y"));
+    assertEquals(
+        withoutM1, backend.hash((bucket, k) -> bucket == Bucket.META && new String(k, UTF_8).equals("m1")));
+    Backend memory = Backends.openInMemory();
+    try (BatchTxn tx = memory.batchTxn()) {
+      tx.put(Bucket.META, b("m1"), b("x"));
+      tx.put(Bucket.KEY, bytes(0x80), b("big"));
+      tx.put(Bucket.KEY, bytes(2), b("two"));
+      tx.put(Bucket.META, b("m2"), b("y"));
+      tx.commit();
+    }
+    assertEquals(memory.hash((bucket, k) -> false), backend.hash((bucket, k) -> false));
+    memory.close();
+  }
 }
