@@ -192,7 +192,12 @@ final class PeerService extends PeerGrpc.PeerImplBase {
       LOG.info("received snapshot at index {} ({} bytes) from {}",
           msgSnap.getSnapshot().getMetadata().getIndex(), written, PeerHeaders.hex(from));
       // The handler owns the file from here; ack after it accepted it.
-      handler.receiveSnapshot(msgSnap, file);
+      try {
+        handler.receiveSnapshot(msgSnap, file);
+      } catch (RuntimeException e) {
+        abort(Status.INTERNAL.withDescription("receiver did not take the snapshot: " + e), e);
+        return;
+      }
       responses.onNext(SnapshotAck.newBuilder().setReceivedBytes(written).build());
       responses.onCompleted();
     }

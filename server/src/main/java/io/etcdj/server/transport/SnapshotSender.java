@@ -61,46 +61,70 @@ final class SnapshotSender {
     this.pool.allowCoreThreadTimeOut(true);
   }
 
-  /** Caller's thread: hands the work to the pool; never blocks. {@code peer} null: unknown. */
+  /**
+   * Caller's thread: hands the work to the pool; never blocks. A snapshot that cannot start
+   * (unknown peer, one already in flight, pool full or stopped) is reported on the caller's thread
+   * before this returns, as etcd reports a full pipeline inline; queueing that report behind a
+   * long transfer would leave raft waiting for it. {@code peer} null: unknown.
+   */
   CompletableFuture<Boolean> send(PeerSender peer, Message msgSnap, SnapshotSource data) {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     long to = msgSnap.getTo();
     if (peer == null) {
       LOG.warn("snapshot to unknown peer {} dropped", PeerHeaders.hex(to));
-      reportAsync(to, null, done);
+      finish(to, null, false, done);
       return done;
     }
     if (!peer.snapshotInFlight.compareAndSet(false, true)) {
       LOG.warn("snapshot to {} dropped: another one is in flight", PeerHeaders.hex(to));
-      reportAsync(to, peer, done);
+      finish(to, peer, false, done);
       return done;
     }
+    Task task = new Task(peer, msgSnap, data, done);
     try {
-      pool.execute(
-          () -> {
-            boolean ok = false;
-            try {
-              ok = transfer(peer, msgSnap, data);
-            } finally {
-              peer.snapshotInFlight.set(false);
-              finish(to, peer, ok, done);
-            }
-          });
+      pool.execute(task);
     } catch (RejectedExecutionException e) {
-      peer.snapshotInFlight.set(false);
       // The pool is shut down or QUEUED_MAX snapshots wait: fail on the caller's thread.
-      finish(to, peer, false, done);
+      task.fail();
     }
     return done;
   }
 
-  /** Failures found on the caller's thread are still reported from a pool thread, never inline. */
-  private void reportAsync(long to, PeerSender peer, CompletableFuture<Boolean> done) {
-    try {
-      pool.execute(() -> finish(to, peer, false, done));
-    } catch (RejectedExecutionException e) {
-      finish(to, peer, false, done);
+  /** One queued snapshot; {@link #fail} ends it when it never got to run. */
+  private final class Task extends Job {
+    private final PeerSender peer;
+    private final Message msgSnap;
+    private final SnapshotSource data;
+    private final CompletableFuture<Boolean> done;
+
+    Task(PeerSender peer, Message msgSnap, SnapshotSource data, CompletableFuture<Boolean> done) {
+      this.peer = peer;
+      this.msgSnap = msgSnap;
+      this.data = data;
+      this.done = done;
     }
+
+    @Override
+    public void run() {
+      boolean ok = false;
+      try {
+        ok = transfer(peer, msgSnap, data);
+      } finally {
+        peer.snapshotInFlight.set(false);
+        finish(peer.id, peer, ok, done);
+      }
+    }
+
+    @Override
+    void fail() {
+      peer.snapshotInFlight.set(false);
+      finish(peer.id, peer, false, done);
+    }
+  }
+
+  /** Work on the pool that must still report when it never runs. */
+  private abstract static class Job implements Runnable {
+    abstract void fail();
   }
 
   private void finish(long to, PeerSender peer, boolean ok, CompletableFuture<Boolean> done) {
@@ -184,8 +208,13 @@ final class SnapshotSender {
     }
   }
 
+  /** Interrupts running snapshots (they fail) and fails the queued ones: each is reported once. */
   void stop() {
-    pool.shutdownNow();
+    for (Runnable r : pool.shutdownNow()) {
+      if (r instanceof Job t) {
+        t.fail();
+      }
+    }
     try {
       if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
         LOG.warn("snapshot senders did not stop within 5 s");

@@ -37,8 +37,9 @@ public interface Transport {
    * Streams a snapshot to {@code msgSnap.to} in chunks on a snapshot thread. When it ends the
    * transport calls {@link RaftHandler#reportSnapshot} exactly once (and, on failure, {@link
    * RaftHandler#reportUnreachable}, as etcd's snapshot sender does), then completes the returned
-   * future with the same outcome so the caller can release the data. A second snapshot to a peer
-   * while one is in flight fails at once.
+   * future with the same outcome so the caller can release the data. A snapshot that cannot start
+   * (unknown peer, a second one to a peer while one is in flight, too many queued) fails at once,
+   * reported on the calling thread before this returns.
    */
   CompletableFuture<Boolean> sendSnapshot(Message msgSnap, SnapshotSource data);
 

@@ -547,6 +547,50 @@ class TransportTest {
     assertEquals(0, a.transport.activeSince(2));
   }
 
+  @Test
+  void stopFailsSnapshotsInFlightAndReportsEachOnce() throws Exception {
+    Node a = node(1, c -> c.snapshotSendersMax(1).snapshotTimeoutsMillis(20_000, 20_000));
+    Node b = node(2);
+    a.connect(b);
+    CountDownLatch opened = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    SnapshotSource stuck =
+        new SnapshotSource() {
+          @Override
+          public java.io.InputStream open() {
+            return new java.io.InputStream() {
+              @Override
+              public int read() throws IOException {
+                opened.countDown();
+                try {
+                  never.await(); // blocks until the sender thread is interrupted
+                } catch (InterruptedException e) {
+                  throw new java.io.InterruptedIOException("interrupted");
+                }
+                return -1;
+              }
+            };
+          }
+
+          @Override
+          public long sizeBytes() {
+            return -1;
+          }
+        };
+    CompletableFuture<Boolean> running = a.transport.sendSnapshot(msgSnap(1, 2, 1, ByteString.EMPTY), stuck);
+    assertTrue(opened.await(10, TimeUnit.SECONDS));
+    CompletableFuture<Boolean> again =
+        a.transport.sendSnapshot(msgSnap(1, 2, 2, ByteString.EMPTY), SnapshotSource.ofBytes(new byte[10]));
+    assertFalse(again.get(10, TimeUnit.SECONDS), "one snapshot per peer at a time");
+
+    a.transport.stop();
+    assertFalse(running.get(10, TimeUnit.SECONDS));
+    assertEquals(
+        List.of(new RecordingHandler.SnapshotReport(2, false), new RecordingHandler.SnapshotReport(2, false)),
+        a.handler.snapshotReports);
+    assertEquals(0, b.transport.stats().snapshotsReceived());
+  }
+
   private static Map<String, Thread> threads(String name) {
     Map<String, Thread> out = new HashMap<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
