@@ -133,7 +133,8 @@ final class GrpcTransport implements Transport {
       throw new IllegalArgumentException("not a MsgSnap: " + msgSnap.getType());
     }
     if (msgSnap.getTo() == 0 || msgSnap.getTo() == config.memberId()) {
-      throw new IllegalArgumentException("MsgSnap addressed to " + PeerHeaders.hex(msgSnap.getTo()));
+      throw new IllegalArgumentException(
+          "MsgSnap addressed to " + PeerHeaders.hex(msgSnap.getTo()));
     }
     return snapshots.send(stopped ? null : peers.get(msgSnap.getTo()), msgSnap, data);
   }
@@ -236,7 +237,10 @@ final class GrpcTransport implements Transport {
     try {
       for (PeerSender p : all) {
         if (!p.awaitStopped(STOP_WAIT_MILLIS)) {
-          LOG.warn("writer of peer {} did not stop within {} ms", PeerHeaders.hex(p.id), STOP_WAIT_MILLIS);
+          LOG.warn(
+              "writer of peer {} did not stop within {} ms",
+              PeerHeaders.hex(p.id),
+              STOP_WAIT_MILLIS);
         }
       }
     } catch (InterruptedException e) {

@@ -21,8 +21,10 @@ import java.util.function.LongPredicate;
 final class PeerHeaders {
   static final Metadata.Key<String> CLUSTER_ID =
       Metadata.Key.of("etcdj-cluster-id", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> FROM = Metadata.Key.of("etcdj-from", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> TO = Metadata.Key.of("etcdj-to", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> FROM =
+      Metadata.Key.of("etcdj-from", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> TO =
+      Metadata.Key.of("etcdj-to", Metadata.ASCII_STRING_MARSHALLER);
 
   /** The sender of the current call, set by {@link Check} once the headers passed. */
   static final Context.Key<Long> SENDER = Context.key("etcdj-peer-sender");
@@ -87,11 +89,17 @@ final class PeerHeaders {
         return reject(
             call,
             Status.FAILED_PRECONDITION.withDescription(
-                MEMBER_ID_MISMATCH + ": this member is " + hex(memberId) + ", the call is for " + hex(to)));
+                MEMBER_ID_MISMATCH
+                    + ": this member is "
+                    + hex(memberId)
+                    + ", the call is for "
+                    + hex(to)));
       }
       if (call.getMethodDescriptor().equals(PeerGrpc.getStreamMethod()) && !knownPeer.test(from)) {
         return reject(
-            call, Status.NOT_FOUND.withDescription(SENDER_NOT_FOUND + ": " + hex(from) + " is not a peer of " + hex(memberId)));
+            call,
+            Status.NOT_FOUND.withDescription(
+                SENDER_NOT_FOUND + ": " + hex(from) + " is not a peer of " + hex(memberId)));
       }
       return Contexts.interceptCall(Context.current().withValue(SENDER, from), call, headers, next);
     }

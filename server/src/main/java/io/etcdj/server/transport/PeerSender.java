@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One remote member as seen by the sender (etcd's {@code peer} with its {@code streamWriter}):
- * a bounded outbound queue, one long-lived {@code Peer.Stream} call, and the writer thread that
+ * One remote member as seen by the sender (etcd's {@code peer} with its {@code streamWriter}): a
+ * bounded outbound queue, one long-lived {@code Peer.Stream} call, and the writer thread that
  * dials, batches the queue into {@link MessageBatch}es and redials with backoff.
  *
  * <p>States of the writer: <em>connecting</em> (a call is started and waits for the receiver's
@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * ready for more), <em>down</em> (between a failure and the next dial; {@link #offer} drops at
  * once, so a dead peer costs the raft loop nothing but a counter).
  *
- * <p>Bounds: the queue holds at most {@link TransportConfig#queueMessagesMax()} messages; the writer
- * takes a batch only while the call {@code isReady()}, so at most one batch beyond gRPC's own
- * ready threshold is buffered per peer however slow the peer reads.
+ * <p>Bounds: the queue holds at most {@link TransportConfig#queueMessagesMax()} messages; the
+ * writer takes a batch only while the call {@code isReady()}, so at most one batch beyond gRPC's
+ * own ready threshold is buffered per peer however slow the peer reads.
  *
  * <p>Threads: {@link #offer} and {@link #endSend} run on the raft loop, the writer loop on its own
  * thread (the only one that touches the call), gRPC callbacks on Netty threads (they only set
@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerSender {
   private static final Logger LOG = LoggerFactory.getLogger(PeerSender.class);
+
   /** Upper bound of every wait, so that a lost signal costs at most this much. */
   private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
   private static final long DROP_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int ACK_BYTES_MAX = 4096;
 
@@ -86,7 +88,8 @@ final class PeerSender {
     this.handler = handler;
     this.headers = PeerHeaders.forPeer(config.clusterId(), config.memberId(), id);
     this.backoff =
-        new Backoff(config.backoffInitialMillis(), config.backoffMaxMillis(), config.memberId() ^ id);
+        new Backoff(
+            config.backoffInitialMillis(), config.backoffMaxMillis(), config.memberId() ^ id);
     this.queue = new ArrayDeque<>(Math.min(config.queueMessagesMax(), 1024));
     this.writer = new Thread(this::run, "etcdj-peer-" + PeerHeaders.hex(id));
     this.writer.setDaemon(true);
@@ -98,7 +101,10 @@ final class PeerSender {
 
   // ------------------------------------------------------------------ raft-loop side
 
-  /** Queues {@code m}; false (and counted as dropped) when full, down or stopped. Never blocks on I/O. */
+  /**
+   * Queues {@code m}; false (and counted as dropped) when full, down or stopped. Never blocks on
+   * I/O.
+   */
   boolean offer(Message m) {
     lock.lock();
     try {
@@ -474,6 +480,7 @@ final class PeerSender {
   private final class StreamCall implements ClientResponseObserver<MessageBatch, StreamAck> {
     /** Set in beforeStart, on the writer thread, before the stub returns. */
     ClientCallStreamObserver<MessageBatch> requests;
+
     boolean accepted; // guarded
     Status failure; // guarded
 

@@ -20,13 +20,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The receiving side (etcd's {@code streamHandler} and {@code snapshotHandler} in rafthttp/http.go):
- * every message of an accepted stream goes to {@link RaftHandler#process}; snapshot chunks go to a
- * temp file in {@link TransportConfig#snapshotDir()} that is handed over whole.
+ * The receiving side (etcd's {@code streamHandler} and {@code snapshotHandler} in
+ * rafthttp/http.go): every message of an accepted stream goes to {@link RaftHandler#process};
+ * snapshot chunks go to a temp file in {@link TransportConfig#snapshotDir()} that is handed over
+ * whole.
  *
  * <p>Threads: gRPC serializes the callbacks of one call on the server's executor, so the messages
- * of one stream reach the handler in order; streams from different peers run concurrently. The
- * next message of a call is requested only after the handler returned, so a slow handler slows the
+ * of one stream reach the handler in order; streams from different peers run concurrently. The next
+ * message of a call is requested only after the handler returned, so a slow handler slows the
  * sender through gRPC flow control rather than buffering here. Snapshot file writes block the
  * executor thread of that call only.
  */
@@ -49,7 +50,10 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public StreamObserver<MessageBatch> stream(StreamObserver<StreamAck> responses) {
     long from = PeerHeaders.SENDER.get();
     responses.onNext(
-        StreamAck.newBuilder().setClusterId(config.clusterId()).setMemberId(config.memberId()).build());
+        StreamAck.newBuilder()
+            .setClusterId(config.clusterId())
+            .setMemberId(config.memberId())
+            .build());
     LOG.debug("accepted peer stream from {}", PeerHeaders.hex(from));
     return new StreamObserver<>() {
       @Override
@@ -116,7 +120,8 @@ final class PeerService extends PeerGrpc.PeerImplBase {
           begin(chunk);
         }
         if (chunk.getOffset() != written) {
-          throw new SnapshotException("chunk at offset " + chunk.getOffset() + ", expected " + written);
+          throw new SnapshotException(
+              "chunk at offset " + chunk.getOffset() + ", expected " + written);
         }
         long limit = totalBytes >= 0 ? totalBytes : config.snapshotBytesMax();
         if (written + chunk.getData().size() > limit) {
@@ -140,19 +145,25 @@ final class PeerService extends PeerGrpc.PeerImplBase {
         throw new SnapshotException("the first chunk must carry the MsgSnap");
       }
       if (m.getTo() != config.memberId() || m.getFrom() != from) {
-        throw new SnapshotException("MsgSnap from " + PeerHeaders.hex(m.getFrom()) + " to " + PeerHeaders.hex(m.getTo()));
+        throw new SnapshotException(
+            "MsgSnap from " + PeerHeaders.hex(m.getFrom()) + " to " + PeerHeaders.hex(m.getTo()));
       }
       if (chunk.hasTotalBytes()) {
         if (chunk.getTotalBytes() > config.snapshotBytesMax() || chunk.getTotalBytes() < 0) {
           throw new SnapshotException(
-              "snapshot of " + chunk.getTotalBytes() + " bytes exceeds " + config.snapshotBytesMax());
+              "snapshot of "
+                  + chunk.getTotalBytes()
+                  + " bytes exceeds "
+                  + config.snapshotBytesMax());
         }
         totalBytes = chunk.getTotalBytes();
       }
       msgSnap = m;
       Files.createDirectories(config.snapshotDir());
       long index = m.getSnapshot().getMetadata().getIndex();
-      file = Files.createTempFile(config.snapshotDir(), String.format("recv-%016x-", index), ".snap.tmp");
+      file =
+          Files.createTempFile(
+              config.snapshotDir(), String.format("recv-%016x-", index), ".snap.tmp");
       out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
       LOG.info("receiving snapshot at index {} from {}", index, PeerHeaders.hex(from));
     }
@@ -161,7 +172,11 @@ final class PeerService extends PeerGrpc.PeerImplBase {
     public void onError(Throwable t) {
       if (!failed) {
         failed = true;
-        LOG.warn("snapshot from {} aborted after {} bytes: {}", PeerHeaders.hex(from), written, Status.fromThrowable(t));
+        LOG.warn(
+            "snapshot from {} aborted after {} bytes: {}",
+            PeerHeaders.hex(from),
+            written,
+            Status.fromThrowable(t));
         discard();
       }
     }
@@ -176,7 +191,8 @@ final class PeerService extends PeerGrpc.PeerImplBase {
           throw new SnapshotException("empty snapshot call");
         }
         if (totalBytes >= 0 && written != totalBytes) {
-          throw new SnapshotException("snapshot ended at " + written + " of " + totalBytes + " bytes");
+          throw new SnapshotException(
+              "snapshot ended at " + written + " of " + totalBytes + " bytes");
         }
         out.force(true);
         out.close();
@@ -189,8 +205,11 @@ final class PeerService extends PeerGrpc.PeerImplBase {
         return;
       }
       snapshotsReceived.incrementAndGet();
-      LOG.info("received snapshot at index {} ({} bytes) from {}",
-          msgSnap.getSnapshot().getMetadata().getIndex(), written, PeerHeaders.hex(from));
+      LOG.info(
+          "received snapshot at index {} ({} bytes) from {}",
+          msgSnap.getSnapshot().getMetadata().getIndex(),
+          written,
+          PeerHeaders.hex(from));
       // The handler owns the file from here; ack after it accepted it.
       try {
         handler.receiveSnapshot(msgSnap, file);

@@ -1,8 +1,8 @@
 package io.etcdj.server.transport;
 
 /**
- * Counters of one remote peer as seen by the sender, for tests and diagnostics (etcd's
- * {@code peer_sent_bytes_total} and {@code peer_sent_failures_total}).
+ * Counters of one remote peer as seen by the sender, for tests and diagnostics (etcd's {@code
+ * peer_sent_bytes_total} and {@code peer_sent_failures_total}).
  *
  * @param messagesSent messages written to the peer's stream
  * @param messagesDropped messages dropped: queue full, stream down, oversized, or peer removed

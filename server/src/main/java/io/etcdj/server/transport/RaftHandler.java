@@ -6,12 +6,12 @@ import java.nio.file.Path;
 /**
  * What the transport hands to the local Raft node (etcd's {@code rafthttp.Raft}).
  *
- * <p>Threads: every method may be called from any transport thread (gRPC server threads for
- * {@link #process} and {@link #receiveSnapshot}, peer writer and snapshot threads for the reports,
- * and the caller of {@link Transport#send} for {@link #reportUnreachable} when a queue is full).
+ * <p>Threads: every method may be called from any transport thread (gRPC server threads for {@link
+ * #process} and {@link #receiveSnapshot}, peer writer and snapshot threads for the reports, and the
+ * caller of {@link Transport#send} for {@link #reportUnreachable} when a queue is full).
  * Implementations must not block for long and must not call back into the {@link Transport}
- * synchronously: they enqueue for the raft loop. A blocking {@link #process} slows the sending
- * peer down (gRPC flow control), which then drops and reports on its side.
+ * synchronously: they enqueue for the raft loop. A blocking {@link #process} slows the sending peer
+ * down (gRPC flow control), which then drops and reports on its side.
  */
 public interface RaftHandler {
   /** A message from a peer, in the order that peer sent it. */

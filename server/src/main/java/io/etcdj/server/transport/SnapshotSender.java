@@ -64,8 +64,8 @@ final class SnapshotSender {
   /**
    * Caller's thread: hands the work to the pool; never blocks. A snapshot that cannot start
    * (unknown peer, one already in flight, pool full or stopped) is reported on the caller's thread
-   * before this returns, as etcd reports a full pipeline inline; queueing that report behind a
-   * long transfer would leave raft waiting for it. {@code peer} null: unknown.
+   * before this returns, as etcd reports a full pipeline inline; queueing that report behind a long
+   * transfer would leave raft waiting for it. {@code peer} null: unknown.
    */
   CompletableFuture<Boolean> send(PeerSender peer, Message msgSnap, SnapshotSource data) {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
@@ -147,7 +147,8 @@ final class SnapshotSender {
     if (ch == null) {
       return false;
     }
-    Message head = msgSnap.toBuilder().setSnapshot(msgSnap.getSnapshot().toBuilder().clearData()).build();
+    Message head =
+        msgSnap.toBuilder().setSnapshot(msgSnap.getSnapshot().toBuilder().clearData()).build();
     long total = data.sizeBytes();
     Call call = new Call();
     long offset = 0;
@@ -185,7 +186,8 @@ final class SnapshotSender {
       call.requests.onCompleted();
       SnapshotAck ack = call.awaitAck(config.snapshotAckTimeoutMillis());
       if (ack.getReceivedBytes() != offset) {
-        throw new IOException("peer acknowledged " + ack.getReceivedBytes() + " of " + offset + " bytes");
+        throw new IOException(
+            "peer acknowledged " + ack.getReceivedBytes() + " of " + offset + " bytes");
       }
       LOG.info(
           "sent snapshot at index {} ({} bytes) to {}",
@@ -276,7 +278,8 @@ final class SnapshotSender {
       }
     }
 
-    synchronized SnapshotAck awaitAck(long timeoutMillis) throws StatusException, InterruptedException {
+    synchronized SnapshotAck awaitAck(long timeoutMillis)
+        throws StatusException, InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
       while (failure == null && !(completed && ack != null)) {
         long left = deadline - System.nanoTime();

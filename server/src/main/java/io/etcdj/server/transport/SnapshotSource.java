@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The data of an outgoing snapshot, opened once on a snapshot-sender thread and read to its end
- * in {@link TransportConfig#snapshotChunkBytes()} chunks. The transport closes the stream.
+ * The data of an outgoing snapshot, opened once on a snapshot-sender thread and read to its end in
+ * {@link TransportConfig#snapshotChunkBytes()} chunks. The transport closes the stream.
  */
 public interface SnapshotSource {
   InputStream open() throws IOException;

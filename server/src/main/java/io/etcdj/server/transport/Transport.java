@@ -8,7 +8,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The narrow API the raft loop uses to reach the other members (etcd's {@code rafthttp.Transporter}).
+ * The narrow API the raft loop uses to reach the other members (etcd's {@code
+ * rafthttp.Transporter}).
  *
  * <p>Threads: one thread (the raft loop) calls {@link #send}, {@link #sendSnapshot} and the peer
  * membership methods; none of them blocks on the network. {@link #activeSince}, the stats getters

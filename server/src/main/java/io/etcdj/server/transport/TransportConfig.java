@@ -4,14 +4,14 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Identity and limits of one member's peer transport. Immutable and validated; build it with
- * {@link #builder(long, long, Path)}, which starts from the defaults below.
+ * Identity and limits of one member's peer transport. Immutable and validated; build it with {@link
+ * #builder(long, long, Path)}, which starts from the defaults below.
  *
  * @param clusterId this member's cluster id, sent and checked on every call
  * @param memberId this member's id
  * @param snapshotDir where received snapshots are written (as temp files) before hand-over
- * @param queueMessagesMax outbound queue per peer (etcd's streamBufSize, 4096); beyond it
- *     {@link Transport#send} drops and reports the peer unreachable
+ * @param queueMessagesMax outbound queue per peer (etcd's streamBufSize, 4096); beyond it {@link
+ *     Transport#send} drops and reports the peer unreachable
  * @param batchMessagesMax messages per stream write
  * @param batchBytesMax serialized bytes per stream write (a single larger message goes alone)
  * @param inboundMessageBytesMax largest gRPC message a peer server accepts (64 MiB): it bounds the
@@ -46,6 +46,7 @@ public record TransportConfig(
     int serverThreads) {
 
   public static final int MIB = 1024 * 1024;
+
   /** Room left in a gRPC message for the batch framing around one maximal message. */
   static final int BATCH_OVERHEAD_BYTES = 64;
 
@@ -54,18 +55,23 @@ public record TransportConfig(
     require(clusterId != 0, "clusterId must not be 0");
     require(memberId != 0, "memberId must not be 0");
     require(queueMessagesMax >= 1 && queueMessagesMax <= 1 << 20, "queueMessagesMax in [1, 2^20]");
-    require(batchMessagesMax >= 1 && batchMessagesMax <= queueMessagesMax,
+    require(
+        batchMessagesMax >= 1 && batchMessagesMax <= queueMessagesMax,
         "batchMessagesMax in [1, queueMessagesMax]");
     require(inboundMessageBytesMax >= MIB, "inboundMessageBytesMax >= 1 MiB");
-    require(batchBytesMax >= 1024 && batchBytesMax <= inboundMessageBytesMax,
+    require(
+        batchBytesMax >= 1024 && batchBytesMax <= inboundMessageBytesMax,
         "batchBytesMax in [1 KiB, inboundMessageBytesMax]");
-    require(snapshotChunkBytes >= 1024 && snapshotChunkBytes <= inboundMessageBytesMax - MIB / 2,
+    require(
+        snapshotChunkBytes >= 1024 && snapshotChunkBytes <= inboundMessageBytesMax - MIB / 2,
         "snapshotChunkBytes in [1 KiB, inboundMessageBytesMax - 512 KiB]");
     require(snapshotBytesMax >= snapshotChunkBytes, "snapshotBytesMax >= snapshotChunkBytes");
-    require(backoffInitialMillis >= 1 && backoffInitialMillis <= backoffMaxMillis,
+    require(
+        backoffInitialMillis >= 1 && backoffInitialMillis <= backoffMaxMillis,
         "backoffInitialMillis in [1, backoffMaxMillis]");
     require(backoffMaxMillis <= 60_000, "backoffMaxMillis <= 60 s");
-    require(dialTimeoutMillis >= 10 && dialTimeoutMillis <= 60_000, "dialTimeoutMillis in [10, 60000]");
+    require(
+        dialTimeoutMillis >= 10 && dialTimeoutMillis <= 60_000, "dialTimeoutMillis in [10, 60000]");
     require(snapshotStallTimeoutMillis >= 10, "snapshotStallTimeoutMillis >= 10");
     require(snapshotAckTimeoutMillis >= 10, "snapshotAckTimeoutMillis >= 10");
     require(snapshotSendersMax >= 1 && snapshotSendersMax <= 64, "snapshotSendersMax in [1, 64]");
@@ -104,7 +110,8 @@ public record TransportConfig(
     private long snapshotStallTimeoutMillis = 10_000;
     private long snapshotAckTimeoutMillis = 30_000;
     private int snapshotSendersMax = 4;
-    private int serverThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+    private int serverThreads =
+        Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
 
     private Builder(long clusterId, long memberId, Path snapshotDir) {
       this.clusterId = clusterId;

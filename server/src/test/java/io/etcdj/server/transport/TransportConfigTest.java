@@ -23,17 +23,20 @@ class TransportConfigTest {
     assertEquals(TransportConfig.MIB, c.snapshotChunkBytes());
     assertEquals(50, c.backoffInitialMillis());
     assertEquals(2_000, c.backoffMaxMillis());
-    assertEquals(64 * TransportConfig.MIB - TransportConfig.BATCH_OVERHEAD_BYTES, c.messageBytesMax());
+    assertEquals(
+        64 * TransportConfig.MIB - TransportConfig.BATCH_OVERHEAD_BYTES, c.messageBytesMax());
   }
 
   static Stream<Arguments> invalid() {
     return Stream.of(
         Arguments.of("cluster 0", (UnaryOperator<TransportConfig.Builder>) b -> b, 0L, 2L),
         Arguments.of("member 0", (UnaryOperator<TransportConfig.Builder>) b -> b, 1L, 0L),
-        Arguments.of("queue 0", (UnaryOperator<TransportConfig.Builder>) b -> b.queueMessagesMax(0), 1L, 2L),
+        Arguments.of(
+            "queue 0", (UnaryOperator<TransportConfig.Builder>) b -> b.queueMessagesMax(0), 1L, 2L),
         Arguments.of(
             "batch > queue",
-            (UnaryOperator<TransportConfig.Builder>) b -> b.queueMessagesMax(10).batchMessagesMax(11),
+            (UnaryOperator<TransportConfig.Builder>)
+                b -> b.queueMessagesMax(10).batchMessagesMax(11),
             1L,
             2L),
         Arguments.of(
@@ -53,13 +56,18 @@ class TransportConfigTest {
             1L,
             2L),
         Arguments.of(
-            "dial timeout tiny", (UnaryOperator<TransportConfig.Builder>) b -> b.dialTimeoutMillis(1), 1L, 2L));
+            "dial timeout tiny",
+            (UnaryOperator<TransportConfig.Builder>) b -> b.dialTimeoutMillis(1),
+            1L,
+            2L));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalid")
-  void rejectsInvalidLimits(String name, UnaryOperator<TransportConfig.Builder> tweak, long cluster, long member) {
+  void rejectsInvalidLimits(
+      String name, UnaryOperator<TransportConfig.Builder> tweak, long cluster, long member) {
     assertThrows(
-        IllegalArgumentException.class, () -> tweak.apply(TransportConfig.builder(cluster, member, DIR)).build());
+        IllegalArgumentException.class,
+        () -> tweak.apply(TransportConfig.builder(cluster, member, DIR)).build());
   }
 }

@@ -152,7 +152,8 @@ class TransportTest {
     PeerStats s = stats(a, 2);
     assertEquals(count, s.messagesSent());
     assertEquals(0, s.messagesDropped());
-    assertTrue(s.batchesSent() <= 10, "3000 messages in one send took " + s.batchesSent() + " writes");
+    assertTrue(
+        s.batchesSent() <= 10, "3000 messages in one send took " + s.batchesSent() + " writes");
     assertTrue(s.bytesSent() >= count * 20L, "bytes counted: " + s.bytesSent());
     assertEquals(count, b.transport.stats().messagesReceived());
     assertEquals(s.batchesSent(), b.transport.stats().batchesReceived());
@@ -319,8 +320,7 @@ class TransportTest {
     PeerStats s = stats(a, 9);
     assertTrue(maxQueued <= a.config.queueMessagesMax(), "queue bound: " + maxQueued);
     assertEquals(0, s.messagesSent());
-    assertTrue(
-        s.messagesDropped() >= total - a.config.queueMessagesMax(), "drops counted: " + s);
+    assertTrue(s.messagesDropped() >= total - a.config.queueMessagesMax(), "drops counted: " + s);
     assertTrue(a.handler.unreachableCount(9) > 0);
     assertEquals(0, a.transport.activeSince(9));
     // Whatever was still queued is dropped once the dial fails: nothing is kept.
@@ -577,16 +577,20 @@ class TransportTest {
             return -1;
           }
         };
-    CompletableFuture<Boolean> running = a.transport.sendSnapshot(msgSnap(1, 2, 1, ByteString.EMPTY), stuck);
+    CompletableFuture<Boolean> running =
+        a.transport.sendSnapshot(msgSnap(1, 2, 1, ByteString.EMPTY), stuck);
     assertTrue(opened.await(10, TimeUnit.SECONDS));
     CompletableFuture<Boolean> again =
-        a.transport.sendSnapshot(msgSnap(1, 2, 2, ByteString.EMPTY), SnapshotSource.ofBytes(new byte[10]));
+        a.transport.sendSnapshot(
+            msgSnap(1, 2, 2, ByteString.EMPTY), SnapshotSource.ofBytes(new byte[10]));
     assertFalse(again.get(10, TimeUnit.SECONDS), "one snapshot per peer at a time");
 
     a.transport.stop();
     assertFalse(running.get(10, TimeUnit.SECONDS));
     assertEquals(
-        List.of(new RecordingHandler.SnapshotReport(2, false), new RecordingHandler.SnapshotReport(2, false)),
+        List.of(
+            new RecordingHandler.SnapshotReport(2, false),
+            new RecordingHandler.SnapshotReport(2, false)),
         a.handler.snapshotReports);
     assertEquals(0, b.transport.stats().snapshotsReceived());
   }
