@@ -1,0 +1,95 @@
+package io.etcdj.server.transport;
+
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gRPC listeners on {@code --listen-peer-urls}, serving {@link Transport#service()}.
+ *
+ * <p>Limits: inbound messages up to {@link TransportConfig#inboundMessageBytesMax()} (64 MiB by
+ * default), which bounds the largest MsgApp batch; snapshots come in chunks well below it. Peers
+ * may ping every 5 s (the sender's keepalive is 10 s) without being sent away.
+ *
+ * <p>Threads: handlers run on a fixed pool of {@link TransportConfig#serverThreads()} threads, not
+ * on the Netty event loops, because {@link RaftHandler#process} may push back and snapshot chunks
+ * are written to disk. gRPC runs at most one task per call at a time, so the pool's queue holds at
+ * most one task per open call.
+ */
+public final class PeerServer implements AutoCloseable {
+  private final List<Server> servers = new ArrayList<>();
+  private final ExecutorService executor;
+
+  private PeerServer(TransportConfig config, List<URI> listenUrls, Transport transport) {
+    AtomicInteger n = new AtomicInteger();
+    this.executor =
+        Executors.newFixedThreadPool(
+            config.serverThreads(),
+            r -> {
+              Thread t = new Thread(r, "etcdj-peer-server-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    for (URI url : listenUrls) {
+      if (!"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() < 0) {
+        throw new IllegalArgumentException("listen peer URL " + url + ": want http://host:port");
+      }
+      servers.add(
+          NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+              .executor(executor)
+              .maxInboundMessageSize(config.inboundMessageBytesMax())
+              .permitKeepAliveTime(5, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .addService(transport.service())
+              .build());
+    }
+  }
+
+  /** Binds every URL (port 0 picks a free port, see {@link #addresses()}) or none. */
+  public static PeerServer start(TransportConfig config, List<URI> listenUrls, Transport transport)
+      throws IOException {
+    PeerServer s = new PeerServer(config, listenUrls, transport);
+    try {
+      for (Server server : s.servers) {
+        server.start();
+      }
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  /** The bound addresses, in the order of the listen URLs. */
+  public List<InetSocketAddress> addresses() {
+    List<InetSocketAddress> out = new ArrayList<>(servers.size());
+    for (Server s : servers) {
+      out.add((InetSocketAddress) s.getListenSockets().get(0));
+    }
+    return out;
+  }
+
+  /** Stops listening and cancels open calls (peers see their streams break). */
+  @Override
+  public void close() {
+    for (Server s : servers) {
+      s.shutdownNow();
+    }
+    for (Server s : servers) {
+      try {
+        s.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    executor.shutdownNow();
+  }
+}
