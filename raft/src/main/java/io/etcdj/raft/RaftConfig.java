@@ -36,8 +36,9 @@ public record RaftConfig(
   public static final int TICKS_MAX = 1_000_000;
 
   public RaftConfig {
-    if (id <= 0) {
-      throw new IllegalArgumentException("id must be > 0: " + id);
+    // Ids are unsigned 64-bit (etcd's member ids often have the top bit set); only 0 is "none".
+    if (id == 0) {
+      throw new IllegalArgumentException("id must not be 0 (none)");
     }
     if (heartbeatTicks <= 0 || heartbeatTicks > TICKS_MAX) {
       throw new IllegalArgumentException("heartbeatTicks must be in (0, " + TICKS_MAX + "]: " + heartbeatTicks);

@@ -4,10 +4,8 @@ import io.etcdj.api.etcdserverpb.ResponseHeader;
 import io.etcdj.api.internal.ClusterVersionSetRequest;
 import io.etcdj.api.internal.InternalRaftRequest;
 import io.etcdj.api.internal.MemberAttributesRequest;
-import io.etcdj.api.internal.LogEntry;
 import io.etcdj.api.internal.RequestHeader;
 import io.etcdj.raft.wal.Wal;
-import io.etcdj.raft.wal.WalContents;
 import io.etcdj.raft.wal.WalOptions;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.apply.Leases;
@@ -20,7 +18,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.List;
+import io.etcdj.server.membership.MemberIds;
+import java.net.URI;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +47,7 @@ public final class EtcdServer implements AutoCloseable {
   private final Wait wait = new Wait();
   private final KvApplier applier = new KvApplier(Leases.NONE);
   private final ApplyLoop applyLoop;
-  private final SingleMemberLog log;
+  private final RaftLoop log;
   private final AtomicLong requestIds;
   private volatile boolean stopped;
 
@@ -53,14 +57,25 @@ public final class EtcdServer implements AutoCloseable {
     this.kv = kv;
     this.wal = wal;
     this.applyLoop = new ApplyLoop(kv, applier, wait, 1_024, config.applyBatchEntriesMax());
+    List<Long> initialMembers = new ArrayList<>();
+    for (List<URI> peers : config.initialCluster().values()) {
+      initialMembers.add(MemberIds.memberId(peers, config.initialClusterToken()));
+    }
     this.log =
-        new SingleMemberLog(
+        RaftLoop.recover(
             wal,
             kv,
             applyLoop,
-            cluster.memberId(),
-            config.proposalQueueMax(),
-            config.snapshotCount());
+            wait,
+            new RaftLoop.Params(
+                cluster.memberId(),
+                initialMembers,
+                cluster.bootstrapData(),
+                config.electionTicks(),
+                1,
+                config.heartbeatIntervalMs(),
+                config.snapshotCount(),
+                config.proposalQueueMax()));
     // Unique per member across restarts: the high bits come from the start time.
     this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
   }
@@ -92,8 +107,17 @@ public final class EtcdServer implements AutoCloseable {
     return Math.max(config.effectiveQuotaBytes() * 2, 8L * 1024 * 1024 * 1024);
   }
 
+  /** How long start-up waits for this member's publish entry to be applied. */
+  private static final long PUBLISH_TIMEOUT_SECONDS = 30;
+
+  /**
+   * Starts the loops, then announces this member through the log as etcd does (its name and client
+   * URLs; a new cluster also records its version) and returns once that is applied, so that
+   * everything before it in the log has been replayed into the store.
+   */
   private void recoverAndStart() {
-    WalContents contents = wal.contents();
+    applyLoop.start();
+    log.start();
     InternalRaftRequest.Builder publish =
         InternalRaftRequest.newBuilder()
             .setMemberAttributes(
@@ -102,26 +126,29 @@ public final class EtcdServer implements AutoCloseable {
                     .setName(config.name())
                     .addAllClientUrls(
                         config.advertiseClientUrls().stream().map(Object::toString).toList()));
-    InternalRaftRequest.Builder clusterVersion =
-        InternalRaftRequest.newBuilder()
-            .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0"));
-    List<LogEntry> pending =
-        log.recover(
-            contents.snapshot(),
-            contents.hardState(),
-            contents.entries(),
-            cluster.bootstrapData(),
-            List.of(publish.build().toByteArray()),
-            clusterVersion.build().toByteArray());
-    applyLoop.applyEntries(pending);
+    List<CompletableFuture<Object>> startup = new ArrayList<>();
+    startup.add(propose(publish));
+    if (log.bootstrapped()) {
+      startup.add(
+          propose(
+              InternalRaftRequest.newBuilder()
+                  .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0"))));
+    }
+    try {
+      CompletableFuture.allOf(startup.toArray(CompletableFuture[]::new))
+          .get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing this member", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not publish this member through raft: " + e, e);
+    }
     LOG.info(
         "recovered: term {}, applied index {}, revision {}, compacted revision {}",
         log.term(),
         applyLoop.appliedIndex(),
         kv.rev(),
         kv.compactRev());
-    applyLoop.start();
-    log.start();
   }
 
   public ServerConfig config() {
@@ -184,7 +211,7 @@ public final class EtcdServer implements AutoCloseable {
       return CompletableFuture.failedFuture(EtcdError.REQUEST_TOO_LARGE.exception());
     }
     CompletableFuture<Object> f = wait.register(id);
-    if (!log.propose(data)) {
+    if (!log.propose(id, data)) {
       wait.cancel(id, EtcdError.TOO_MANY_REQUESTS.exception());
     }
     return f;

@@ -72,6 +72,12 @@ public final class Flags {
   @Option(names = {"--snapshot-count", "-snapshot-count"}, defaultValue = "100000")
   long snapshotCount;
 
+  @Option(names = {"--heartbeat-interval", "-heartbeat-interval"}, defaultValue = "100")
+  long heartbeatIntervalMs;
+
+  @Option(names = {"--election-timeout", "-election-timeout"}, defaultValue = "1000")
+  long electionTimeoutMs;
+
   private Flags() {}
 
   /** Parses args and environment into a validated config. */
@@ -183,6 +189,19 @@ public final class Flags {
     if (maxTxnOps <= 0) {
       throw new FlagException("--max-txn-ops must be positive", 1);
     }
+    if (heartbeatIntervalMs <= 0 || electionTimeoutMs <= 0) {
+      throw new FlagException("--heartbeat-interval and --election-timeout must be positive", 1);
+    }
+    if (electionTimeoutMs < 5 * heartbeatIntervalMs) {
+      // etcd's own check, with its message.
+      throw new FlagException(
+          "--election-timeout["
+              + electionTimeoutMs
+              + "ms] should be at least as 5 times as --heartbeat-interval["
+              + heartbeatIntervalMs
+              + "ms]",
+          1);
+    }
     if (snapshotCount <= 0) {
       throw new FlagException("--snapshot-count must be positive", 1);
     }
@@ -209,6 +228,8 @@ public final class Flags {
         quotaBackendBytes,
         level,
         snapshotCount,
+        heartbeatIntervalMs,
+        electionTimeoutMs,
         16_384,
         4_096);
   }

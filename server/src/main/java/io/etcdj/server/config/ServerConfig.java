@@ -26,6 +26,8 @@ public record ServerConfig(
     long quotaBackendBytes,
     String logLevel,
     long snapshotCount,
+    long heartbeatIntervalMs,
+    long electionTimeoutMs,
     int proposalQueueMax,
     int applyBatchEntriesMax) {
 
@@ -41,6 +43,11 @@ public record ServerConfig(
   /** The backend quota actually in force. */
   public long effectiveQuotaBytes() {
     return quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
+  }
+
+  /** Raft ticks in an election timeout (etcd: election-timeout / heartbeat-interval). */
+  public int electionTicks() {
+    return (int) (electionTimeoutMs / heartbeatIntervalMs);
   }
 
   public Path memberDir() {

@@ -23,7 +23,9 @@ public enum EtcdError {
   STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
   TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
   NOT_CAPABLE(Status.Code.UNAVAILABLE, "etcdserver: not capable"),
-  MEMBER_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: member not found");
+  MEMBER_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: member not found"),
+  /** raft refused the proposal (no leader, or a leader transfer in progress); etcd 3.4's text. */
+  PROPOSAL_DROPPED(Status.Code.UNKNOWN, "raft proposal dropped");
 
   private final Status.Code code;
   private final String message;
