@@ -3,11 +3,15 @@ package io.etcdj.server;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.etcdj.api.etcdserverpb.CompactionResponse;
 import io.etcdj.api.etcdserverpb.ResponseHeader;
+import io.etcdj.api.etcdserverpb.Member;
+import io.etcdj.api.internal.ConfChange;
+import io.etcdj.api.internal.ConfChangeType;
 import io.etcdj.api.internal.EntryType;
 import io.etcdj.api.internal.InternalRaftRequest;
 import io.etcdj.api.internal.LogEntry;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.errors.ErrorMapping;
+import io.etcdj.server.membership.Membership;
 import io.etcdj.storage.mvcc.KV;
 import io.etcdj.storage.mvcc.TxnWrite;
 import io.etcdj.storage.mvcc.WriteBatch;
@@ -34,6 +38,7 @@ final class ApplyLoop implements Runnable {
   static final int COMPACTION_STEP_REVISIONS = 1_000;
 
   private final KV kv;
+  private final Membership membership;
   private final KvApplier applier;
   private final Wait wait;
   private final ArrayBlockingQueue<List<LogEntry>> queue;
@@ -46,8 +51,22 @@ final class ApplyLoop implements Runnable {
   private volatile Applied applied;
   private boolean compactionPending;
 
-  ApplyLoop(KV kv, KvApplier applier, Wait wait, int queueRunsMax, int batchEntriesMax) {
+  /** A reader waiting until the applied index reaches {@code index}. */
+  private record AppliedWaiter(long index, CompletableFuture<Void> future) {}
+
+  private final java.util.concurrent.PriorityBlockingQueue<AppliedWaiter> appliedWaiters =
+      new java.util.concurrent.PriorityBlockingQueue<>(
+          64, java.util.Comparator.comparingLong(AppliedWaiter::index));
+
+  ApplyLoop(
+      KV kv,
+      Membership membership,
+      KvApplier applier,
+      Wait wait,
+      int queueRunsMax,
+      int batchEntriesMax) {
     this.kv = kv;
+    this.membership = membership;
     this.applier = applier;
     this.wait = wait;
     this.queue = new ArrayBlockingQueue<>(queueRunsMax);
@@ -62,6 +81,27 @@ final class ApplyLoop implements Runnable {
 
   Applied applied() {
     return applied;
+  }
+
+  /** Completes once every entry up to {@code index} is applied (for linearizable reads). */
+  CompletableFuture<Void> waitApplied(long index) {
+    if (applied.index() >= index) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    appliedWaiters.add(new AppliedWaiter(index, f));
+    if (applied.index() >= index) {
+      f.complete(null); // the apply thread may have passed index between the check and the add
+    }
+    return f;
+  }
+
+  private void releaseAppliedWaiters(long appliedIndex) {
+    AppliedWaiter w;
+    while ((w = appliedWaiters.peek()) != null && w.index() <= appliedIndex) {
+      appliedWaiters.remove(w);
+      w.future().complete(null);
+    }
   }
 
   /** Hands a run of committed entries over; blocks the raft loop when the apply queue is full. */
@@ -133,8 +173,18 @@ final class ApplyLoop implements Runnable {
         }
         last = e.getIndex();
         lastTerm = e.getTerm();
-        if (e.getType() != EntryType.ENTRY_NORMAL || e.getData().isEmpty()) {
-          continue; // conf changes carry membership (fixed in a one-member cluster); empty = leader
+        if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
+          ConfChange cc = confChange(e);
+          applyConfChange(cc);
+          if (cc.getId() != 0) {
+            ids[answered] = cc.getId();
+            results[answered] = membership.list();
+            answered++;
+          }
+          continue;
+        }
+        if (e.getData().isEmpty()) {
+          continue; // a new leader's empty entry
         }
         InternalRaftRequest req = parse(e);
         ids[answered] = req.getHeader().getId();
@@ -145,6 +195,8 @@ final class ApplyLoop implements Runnable {
         return;
       }
       batch.setConsistentIndex(last);
+      // Before the commit: after a crash the saved list is never behind the consistent index.
+      membership.saveIfChanged();
       FailPoints.hit(FailPoints.APPLY_BEFORE_COMMIT);
       batch.commit();
     }
@@ -153,6 +205,7 @@ final class ApplyLoop implements Runnable {
     for (int i = 0; i < answered; i++) {
       wait.trigger(ids[i], results[i]);
     }
+    releaseAppliedWaiters(last);
   }
 
   private Object applyOne(WriteBatch batch, InternalRaftRequest req) {
@@ -185,9 +238,15 @@ final class ApplyLoop implements Runnable {
                   .build();
           return new CompactionResult(resp, physical);
         }
-        case MEMBER_ATTRIBUTES, CLUSTER_VERSION_SET -> {
-          // Membership facts of a one-member cluster are fixed at start; nothing to store yet.
+        case MEMBER_ATTRIBUTES -> {
+          membership.publish(
+              req.getMemberAttributes().getMemberId(),
+              req.getMemberAttributes().getName(),
+              req.getMemberAttributes().getClientUrlsList());
           return null;
+        }
+        case CLUSTER_VERSION_SET -> {
+          return null; // one version so far; recorded in the log only
         }
         default -> throw new IllegalStateException("unknown request in log: " + req.getRequestCase());
       }
@@ -200,6 +259,41 @@ final class ApplyLoop implements Runnable {
       if (txn != null) {
         txn.end();
       }
+    }
+  }
+
+  /** Applies a committed membership change (the raft loop applies it to the raft config). */
+  private void applyConfChange(ConfChange cc) {
+    switch (cc.getType()) {
+      case CONF_CHANGE_ADD_NODE, CONF_CHANGE_ADD_LEARNER_NODE -> {
+        Member m = memberOf(cc);
+        boolean learner = cc.getType() == ConfChangeType.CONF_CHANGE_ADD_LEARNER_NODE;
+        if (membership.contains(cc.getNodeId()) && !learner) {
+          membership.promote(cc.getNodeId()); // adding a known learner as a voter promotes it
+        } else {
+          membership.add(m.toBuilder().setID(cc.getNodeId()).setIsLearner(learner).build());
+        }
+      }
+      case CONF_CHANGE_REMOVE_NODE -> membership.remove(cc.getNodeId());
+      case CONF_CHANGE_UPDATE_NODE ->
+          membership.updatePeerUrls(cc.getNodeId(), memberOf(cc).getPeerURLsList());
+      default -> throw new IllegalStateException("unknown conf change " + cc);
+    }
+  }
+
+  static Member memberOf(ConfChange cc) {
+    try {
+      return Member.parseFrom(cc.getContext());
+    } catch (InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("undecodable member in conf change " + cc.getId(), ex);
+    }
+  }
+
+  static ConfChange confChange(LogEntry e) {
+    try {
+      return ConfChange.parseFrom(e.getData());
+    } catch (InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("undecodable conf change at index " + e.getIndex(), ex);
     }
   }
 

@@ -11,14 +11,19 @@ import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.apply.Leases;
 import io.etcdj.server.config.ServerConfig;
 import io.etcdj.server.errors.EtcdError;
-import io.etcdj.server.membership.Member;
 import io.etcdj.storage.mvcc.KV;
 import io.etcdj.storage.mvcc.KvStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.List;
+import io.etcdj.api.etcdserverpb.Member;
 import io.etcdj.server.membership.MemberIds;
+import io.etcdj.server.membership.Membership;
+import io.etcdj.server.transport.PeerServer;
+import io.etcdj.server.transport.Transport;
+import io.etcdj.server.transport.TransportConfig;
+import java.util.Map;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +53,9 @@ public final class EtcdServer implements AutoCloseable {
   private final KvApplier applier = new KvApplier(Leases.NONE);
   private final ApplyLoop applyLoop;
   private final RaftLoop log;
+  private final Membership membership;
+  private final Transport transport;
+  private PeerServer peerServer;
   private final AtomicLong requestIds;
   private volatile boolean stopped;
 
@@ -56,10 +64,16 @@ public final class EtcdServer implements AutoCloseable {
     this.cluster = cluster;
     this.kv = kv;
     this.wal = wal;
-    this.applyLoop = new ApplyLoop(kv, applier, wait, 1_024, config.applyBatchEntriesMax());
-    List<Long> initialMembers = new ArrayList<>();
-    for (List<URI> peers : config.initialCluster().values()) {
-      initialMembers.add(MemberIds.memberId(peers, config.initialClusterToken()));
+    this.membership = Membership.load(config.memberDir().resolve("members"));
+    this.applyLoop =
+        new ApplyLoop(kv, membership, applier, wait, 1_024, config.applyBatchEntriesMax());
+    List<Member> initialMembers = new ArrayList<>();
+    for (Map.Entry<String, List<URI>> m : config.initialCluster().entrySet()) {
+      initialMembers.add(
+          Member.newBuilder()
+              .setID(MemberIds.memberId(m.getValue(), config.initialClusterToken()))
+              .addAllPeerURLs(m.getValue().stream().map(Object::toString).toList())
+              .build());
     }
     this.log =
         RaftLoop.recover(
@@ -70,12 +84,25 @@ public final class EtcdServer implements AutoCloseable {
             new RaftLoop.Params(
                 cluster.memberId(),
                 initialMembers,
-                cluster.bootstrapData(),
                 config.electionTicks(),
                 1,
                 config.heartbeatIntervalMs(),
                 config.snapshotCount(),
                 config.proposalQueueMax()));
+    this.transport =
+        Transport.create(
+            TransportConfig.builder(
+                    cluster.clusterId(), cluster.memberId(), config.memberDir().resolve("snap"))
+                .build(),
+            log.handler());
+    // Peers known now: the saved membership after a restart, the initial cluster on a first start.
+    List<Member> peers = membership.list().isEmpty() ? initialMembers : membership.list();
+    for (Member m : peers) {
+      if (m.getID() != cluster.memberId()) {
+        transport.addPeer(m.getID(), RaftLoop.urls(m));
+      }
+    }
+    log.attach(transport);
     // Unique per member across restarts: the high bits come from the start time.
     this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
   }
@@ -107,8 +134,34 @@ public final class EtcdServer implements AutoCloseable {
     return Math.max(config.effectiveQuotaBytes() * 2, 8L * 1024 * 1024 * 1024);
   }
 
-  /** How long start-up waits for this member's publish entry to be applied. */
-  private static final long PUBLISH_TIMEOUT_SECONDS = 30;
+  /** How long one publish attempt waits before it is retried. */
+  private static final long PUBLISH_ATTEMPT_SECONDS = 5;
+
+  private void publishUntilApplied(InternalRaftRequest.Builder request) {
+    long attempts = 0;
+    while (!stopped) {
+      attempts++;
+      try {
+        propose(request.clone()).get(PUBLISH_ATTEMPT_SECONDS, TimeUnit.SECONDS);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while publishing this member", e);
+      } catch (ExecutionException | TimeoutException e) {
+        if (attempts % 10 == 1) {
+          LOG.warn("publishing this member failed ({}); retrying until the cluster has a leader",
+              e.getCause() == null ? e.toString() : e.getCause().getMessage());
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while publishing this member", ie);
+        }
+      }
+    }
+    throw new IllegalStateException("stopped before this member was published");
+  }
 
   /**
    * Starts the loops, then announces this member through the log as etcd does (its name and client
@@ -116,6 +169,18 @@ public final class EtcdServer implements AutoCloseable {
    * everything before it in the log has been replayed into the store.
    */
   private void recoverAndStart() {
+    try {
+      peerServer =
+          PeerServer.start(
+              TransportConfig.builder(
+                      cluster.clusterId(), cluster.memberId(), config.memberDir().resolve("snap"))
+                  .build(),
+              config.listenPeerUrls(),
+              transport);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on " + config.listenPeerUrls(), e);
+    }
+    transport.start();
     applyLoop.start();
     log.start();
     InternalRaftRequest.Builder publish =
@@ -126,22 +191,13 @@ public final class EtcdServer implements AutoCloseable {
                     .setName(config.name())
                     .addAllClientUrls(
                         config.advertiseClientUrls().stream().map(Object::toString).toList()));
-    List<CompletableFuture<Object>> startup = new ArrayList<>();
-    startup.add(propose(publish));
-    if (log.bootstrapped()) {
-      startup.add(
-          propose(
-              InternalRaftRequest.newBuilder()
-                  .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0"))));
-    }
-    try {
-      CompletableFuture.allOf(startup.toArray(CompletableFuture[]::new))
-          .get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while publishing this member", e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("could not publish this member through raft: " + e, e);
+    // As etcd, keep trying until the cluster has a leader and the entry is applied; clients are
+    // served only afterwards.
+    publishUntilApplied(publish);
+    if (log.bootstrapped() && log.leaderId() == cluster.memberId()) {
+      publishUntilApplied(
+          InternalRaftRequest.newBuilder()
+              .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0")));
     }
     LOG.info(
         "recovered: term {}, applied index {}, revision {}, compacted revision {}",
@@ -183,8 +239,25 @@ public final class EtcdServer implements AutoCloseable {
     return applyLoop.appliedIndex();
   }
 
+  /** The members as the log has decided them, ordered by id. */
   public List<Member> members() {
-    return List.of(cluster.self());
+    return membership.list();
+  }
+
+  /** True while this member is the only voter (reads need no read index then). */
+  public boolean singleVoter() {
+    return log.singleVoter();
+  }
+
+  /**
+   * Completes when a read on this member is linearizable: the leader has confirmed a read index
+   * and this member has applied up to it. Fails with "request timed out" without a leader.
+   */
+  public CompletableFuture<Void> linearizableRead() {
+    if (log.singleVoter()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return log.readIndex().thenCompose(applyLoop::waitApplied);
   }
 
   /** A header with this member's ids and term; {@code revision} 0 means the store's latest. */
@@ -223,6 +296,10 @@ public final class EtcdServer implements AutoCloseable {
       return;
     }
     stopped = true;
+    transport.stop();
+    if (peerServer != null) {
+      peerServer.close();
+    }
     log.stop();
     applyLoop.stop();
     wait.failAll(EtcdError.STOPPED.exception());

@@ -2,12 +2,14 @@ package io.etcdj.server;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.etcdj.api.etcdserverpb.Member;
 import io.etcdj.api.internal.ConfChange;
 import io.etcdj.api.internal.ConfChangeType;
 import io.etcdj.api.internal.ConfState;
 import io.etcdj.api.internal.EntryType;
 import io.etcdj.api.internal.HardState;
 import io.etcdj.api.internal.LogEntry;
+import io.etcdj.api.internal.Message;
 import io.etcdj.api.internal.Snapshot;
 import io.etcdj.api.internal.SnapshotMetadata;
 import io.etcdj.raft.MemoryStorage;
@@ -18,9 +20,14 @@ import io.etcdj.raft.Ready;
 import io.etcdj.raft.wal.Wal;
 import io.etcdj.raft.wal.WalContents;
 import io.etcdj.server.errors.EtcdError;
+import io.etcdj.server.transport.RaftHandler;
+import io.etcdj.server.transport.Transport;
 import io.etcdj.storage.mvcc.KV;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -46,6 +53,14 @@ final class RaftLoop implements Consensus, Runnable {
   /** A client write waiting to enter the log. */
   private record Proposal(long id, byte[] data) {}
 
+  /** A linearizable read waiting for a read index; failed with a timeout at its deadline. */
+  private record ReadRequest(CompletableFuture<Long> index, long deadlineNanos) {}
+
+  /** Transport feedback for the node. */
+  private record Unreachable(long id) {}
+
+  private record SnapshotStatus(long id, boolean ok) {}
+
   private final RawNode node;
   private final MemoryStorage storage;
   private final Wal wal;
@@ -66,6 +81,12 @@ final class RaftLoop implements Consensus, Runnable {
   private long confChangesAppliedTo;
   private long snapshotIndex;
   private final boolean bootstrapped;
+  private final long readTimeoutNanos;
+  private Transport transport;
+  private volatile boolean singleVoter;
+  private long readSeq;
+  private final List<ReadRequest> readsToSend = new ArrayList<>();
+  private final Map<ByteString, List<ReadRequest>> readsInFlight = new HashMap<>();
 
   private RaftLoop(
       RawNode node,
@@ -76,6 +97,7 @@ final class RaftLoop implements Consensus, Runnable {
       Wait wait,
       long memberId,
       long tickMs,
+      int electionTicks,
       long snapshotCount,
       int inboxMax,
       HardState hardState,
@@ -98,14 +120,16 @@ final class RaftLoop implements Consensus, Runnable {
     this.confChangesAppliedTo = confChangesAppliedTo;
     this.snapshotIndex = snapshotIndex;
     this.bootstrapped = bootstrapped;
+    // etcd's ReqTimeout: 5 s plus two election timeouts.
+    this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(5_000 + 2L * tickMs * electionTicks);
+    this.singleVoter = isSingleVoter(node.confState(), memberId);
     this.thread = new Thread(this, "etcdj-raft-loop");
   }
 
   /** What a member needs to rebuild its raft state. */
   record Params(
       long memberId,
-      List<Long> initialMembers,
-      byte[] bootstrapContext,
+      List<Member> initialMembers,
       int electionTicks,
       int heartbeatTicks,
       long tickMs,
@@ -155,16 +179,81 @@ final class RaftLoop implements Consensus, Runnable {
     RawNode node = new RawNode(config, storage);
     for (LogEntry e : entries) {
       if (e.getType() == EntryType.ENTRY_CONF_CHANGE && e.getIndex() <= confAppliedTo) {
-        node.applyConfChange(confChange(e));
+        node.applyConfChange(ApplyLoop.confChange(e));
       }
     }
     RaftLoop loop =
         new RaftLoop(node, storage, wal, kv, applyLoop, wait, p.memberId(), p.tickMs(),
-            p.snapshotCount(), p.inboxMax(), hs, confAppliedTo, snapIndex, fresh);
+            p.electionTicks(), p.snapshotCount(), p.inboxMax(), hs, confAppliedTo, snapIndex, fresh);
     LOG.info(
         "raft state recovered: term {}, commit {}, applied {}, last index {}, voters {}",
         hs.getTerm(), hs.getCommit(), applied, storage.lastIndex(), node.confState().getVotersList());
     return loop;
+  }
+
+  private static boolean isSingleVoter(ConfState cs, long self) {
+    return cs.getVotersCount() == 1 && cs.getVoters(0) == self;
+  }
+
+  /**
+   * Connects the loop to its peers; call before {@link #start()}. The transport feeds received
+   * messages back through {@link #handler()}.
+   */
+  void attach(Transport transport) {
+    this.transport = transport;
+  }
+
+  /** What the transport calls: it only enqueues to the loop (dropping when full, as raft allows). */
+  RaftHandler handler() {
+    return new RaftHandler() {
+      @Override
+      public void process(Message m) {
+        inbox.offer(m);
+      }
+
+      @Override
+      public void reportUnreachable(long id) {
+        inbox.offer(new Unreachable(id));
+      }
+
+      @Override
+      public void reportSnapshot(long id, boolean ok) {
+        inbox.offer(new SnapshotStatus(id, ok));
+      }
+
+      @Override
+      public void receiveSnapshot(Message msgSnap, java.nio.file.Path dataFile) {
+        LOG.warn("ignoring a snapshot from {}: snapshot install is not supported yet",
+            Long.toHexString(msgSnap.getFrom()));
+        try {
+          java.nio.file.Files.deleteIfExists(dataFile);
+        } catch (java.io.IOException e) {
+          LOG.warn("cannot delete {}: {}", dataFile, e.toString());
+        }
+      }
+    };
+  }
+
+  /**
+   * True while this member is the cluster's only voter: then every applied write was answered
+   * after it applied here, so a local read is linearizable without a read index round.
+   */
+  boolean singleVoter() {
+    return singleVoter;
+  }
+
+  /**
+   * A read index for a linearizable read (etcd's linearizableReadLoop): completes with the commit
+   * index the leader confirmed by a heartbeat quorum; the caller then waits until it is applied.
+   * Fails with "request timed out" when no leader answers in time.
+   */
+  CompletableFuture<Long> readIndex() {
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    if (!running || !inbox.offer(new ReadRequest(f, System.nanoTime() + readTimeoutNanos))) {
+      f.completeExceptionally(
+          (running ? EtcdError.TOO_MANY_REQUESTS : EtcdError.STOPPED).exception());
+    }
+    return f;
   }
 
   /** True when this start created a new cluster (the WAL was empty). */
@@ -173,15 +262,15 @@ final class RaftLoop implements Consensus, Runnable {
   }
 
   private static List<LogEntry> bootstrapEntries(Params p) {
-    List<Long> ids = new ArrayList<>(p.initialMembers());
-    ids.sort(Long::compareUnsigned);
+    List<Member> members = new ArrayList<>(p.initialMembers());
+    members.sort((a, b) -> Long.compareUnsigned(a.getID(), b.getID()));
     List<LogEntry> out = new ArrayList<>();
-    for (long id : ids) {
+    for (Member m : members) {
       ConfChange cc =
           ConfChange.newBuilder()
               .setType(ConfChangeType.CONF_CHANGE_ADD_NODE)
-              .setNodeId(id)
-              .setContext(id == p.memberId() ? ByteString.copyFrom(p.bootstrapContext()) : ByteString.EMPTY)
+              .setNodeId(m.getID())
+              .setContext(m.toByteString())
               .build();
       out.add(
           LogEntry.newBuilder()
@@ -192,14 +281,6 @@ final class RaftLoop implements Consensus, Runnable {
               .build());
     }
     return out;
-  }
-
-  private static ConfChange confChange(LogEntry e) {
-    try {
-      return ConfChange.parseFrom(e.getData());
-    } catch (InvalidProtocolBufferException ex) {
-      throw new IllegalStateException("undecodable conf change at index " + e.getIndex(), ex);
-    }
   }
 
   /**
@@ -271,8 +352,10 @@ final class RaftLoop implements Consensus, Runnable {
           }
           batch.clear();
         }
+        sendReads();
         long now = System.nanoTime();
         if (now - nextTick >= 0) {
+          expireReads(now);
           node.tick();
           // After a stall, tick once and move on rather than firing a burst of ticks.
           nextTick = now - nextTick > tickNanos ? now + tickNanos : nextTick + tickNanos;
@@ -296,9 +379,48 @@ final class RaftLoop implements Consensus, Runnable {
       } catch (ProposalDroppedException e) {
         wait.cancel(p.id(), EtcdError.PROPOSAL_DROPPED.exception());
       }
+    } else if (o instanceof Message m) {
+      node.step(m);
+    } else if (o instanceof ReadRequest r) {
+      readsToSend.add(r);
+    } else if (o instanceof Unreachable u) {
+      node.reportUnreachable(u.id());
+    } else if (o instanceof SnapshotStatus st) {
+      node.reportSnapshot(st.id(), st.ok());
     } else {
       throw new IllegalStateException("unknown raft loop input " + o);
     }
+  }
+
+  /** One read index request for every read queued since the last one (they share the answer). */
+  private void sendReads() {
+    if (readsToSend.isEmpty()) {
+      return;
+    }
+    ByteString ctx = ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(++readSeq).array());
+    try {
+      node.readIndex(ctx.toByteArray());
+    } catch (ProposalDroppedException e) {
+      return; // no leader yet: keep them queued, retry on the next round until their deadline
+    }
+    readsInFlight.put(ctx, new ArrayList<>(readsToSend));
+    readsToSend.clear();
+  }
+
+  private void expireReads(long now) {
+    readsToSend.removeIf(r -> expire(r, now));
+    readsInFlight.values().removeIf(list -> {
+      list.removeIf(r -> expire(r, now));
+      return list.isEmpty();
+    });
+  }
+
+  private static boolean expire(ReadRequest r, long now) {
+    if (now - r.deadlineNanos() < 0) {
+      return false;
+    }
+    r.index().completeExceptionally(EtcdError.TIMEOUT.exception());
+    return true;
   }
 
   private void handleReady(Ready rd) {
@@ -312,6 +434,7 @@ final class RaftLoop implements Consensus, Runnable {
     if (rd.snapshot() != null) {
       throw new IllegalStateException("installing a snapshot from a leader is not supported yet");
     }
+    send(rd.messages()); // a leader may send appends while it persists them itself
     HardState hs = rd.hardState();
     if (hs != null || !rd.entries().isEmpty()) {
       FailPoints.hit(FailPoints.RAFT_BEFORE_SAVE);
@@ -330,10 +453,19 @@ final class RaftLoop implements Consensus, Runnable {
         term = hs.getTerm();
       }
     }
+    send(rd.messagesAfterPersist()); // votes and append acks only once durable
+    for (io.etcdj.raft.ReadState rs : rd.readStates()) {
+      List<ReadRequest> reads = readsInFlight.remove(rs.requestCtx());
+      if (reads != null) {
+        for (ReadRequest r : reads) {
+          r.index().complete(rs.index());
+        }
+      }
+    }
     if (!rd.committedEntries().isEmpty()) {
       for (LogEntry e : rd.committedEntries()) {
         if (e.getType() == EntryType.ENTRY_CONF_CHANGE && e.getIndex() > confChangesAppliedTo) {
-          node.applyConfChange(confChange(e));
+          applyConfChangeToRaft(ApplyLoop.confChange(e));
           confChangesAppliedTo = e.getIndex();
         }
       }
@@ -346,6 +478,49 @@ final class RaftLoop implements Consensus, Runnable {
       committedIndex = rd.committedEntries().get(rd.committedEntries().size() - 1).getIndex();
     }
     node.advance();
+  }
+
+  private void applyConfChangeToRaft(ConfChange cc) {
+    ConfState cs = node.applyConfChange(cc);
+    singleVoter = isSingleVoter(cs, memberId);
+    if (transport == null || cc.getNodeId() == memberId) {
+      return;
+    }
+    switch (cc.getType()) {
+      case CONF_CHANGE_ADD_NODE, CONF_CHANGE_ADD_LEARNER_NODE ->
+          transport.addPeer(cc.getNodeId(), urls(ApplyLoop.memberOf(cc)));
+      case CONF_CHANGE_UPDATE_NODE ->
+          transport.updatePeer(cc.getNodeId(), urls(ApplyLoop.memberOf(cc)));
+      case CONF_CHANGE_REMOVE_NODE -> transport.removePeer(cc.getNodeId());
+      default -> { }
+    }
+  }
+
+  static List<java.net.URI> urls(Member m) {
+    List<java.net.URI> out = new ArrayList<>();
+    for (String u : m.getPeerURLsList()) {
+      out.add(java.net.URI.create(u));
+    }
+    return out;
+  }
+
+  private void send(List<Message> messages) {
+    if (messages.isEmpty() || transport == null) {
+      return;
+    }
+    List<Message> out = new ArrayList<>(messages.size());
+    for (Message m : messages) {
+      if (m.getType() == io.etcdj.api.internal.MessageType.MSG_SNAP) {
+        // Shipping the store to a far-behind follower is not built yet: tell raft it failed so the
+        // follower stays in probe state and is retried (it catches up from the log if it can).
+        LOG.warn("follower {} needs a snapshot; snapshot transfer is not supported yet",
+            Long.toHexString(m.getTo()));
+        node.reportSnapshot(m.getTo(), false);
+        continue;
+      }
+      out.add(m);
+    }
+    transport.send(out);
   }
 
   /**

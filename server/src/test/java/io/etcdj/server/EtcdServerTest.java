@@ -47,6 +47,7 @@ class EtcdServerTest {
   private ClientServer grpc;
   private ManagedChannel channel;
   private int port;
+  private int peerPort;
 
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -57,12 +58,14 @@ class EtcdServerTest {
   void start(String... extra) throws IOException {
     if (port == 0) {
       port = freePort();
+      peerPort = freePort();
     }
     List<String> args = new ArrayList<>(List.of(
         "--data-dir", dir.resolve("data").toString(),
         "--listen-client-urls", "http://127.0.0.1:" + port,
         "--advertise-client-urls", "http://127.0.0.1:" + port,
-        "--initial-advertise-peer-urls", "http://127.0.0.1:" + (port + 1)));
+        "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
+        "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort));
     args.addAll(List.of(extra));
     ServerConfig config = Flags.parse(args.toArray(String[]::new), Map.of());
     server = EtcdServer.start(config);

@@ -183,6 +183,26 @@ public final class KvApplier {
     return readOnly(r.getSuccessList()) && readOnly(r.getFailureList());
   }
 
+  /** True when every op, at any depth, is a serializable range (etcd's isTxnSerializable). */
+  public static boolean isSerializable(TxnRequest r) {
+    return serializable(r.getSuccessList()) && serializable(r.getFailureList());
+  }
+
+  private static boolean serializable(List<RequestOp> ops) {
+    for (RequestOp op : ops) {
+      boolean ok =
+          switch (op.getRequestCase()) {
+            case REQUEST_RANGE -> op.getRequestRange().getSerializable();
+            case REQUEST_TXN -> isSerializable(op.getRequestTxn());
+            default -> false;
+          };
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static boolean readOnly(List<RequestOp> ops) {
     for (RequestOp op : ops) {
       switch (op.getRequestCase()) {

@@ -53,11 +53,32 @@ public final class KvService extends KVGrpc.KVImplBase {
       out.onError(ErrorMapping.toStatus(e));
       return;
     }
+    if (!request.getSerializable() && !server.singleVoter()) {
+      afterReadIndex(() -> serveRange(request, out), out);
+      return;
+    }
     if (request.getRangeEnd().isEmpty()) {
       serveRange(request, out); // one key: cheap enough for the event loop
       return;
     }
     offload(() -> serveRange(request, out), out);
+  }
+
+  /**
+   * Runs a linearizable read once this member has applied the leader's read index (etcd's
+   * ReadIndex path); the read then runs on the read pool.
+   */
+  private void afterReadIndex(Runnable read, StreamObserver<?> out) {
+    server
+        .linearizableRead()
+        .whenComplete(
+            (v, err) -> {
+              if (err != null) {
+                out.onError(ErrorMapping.toStatus(err));
+              } else {
+                offload(read, out);
+              }
+            });
   }
 
   private void serveRange(RangeRequest request, StreamObserver<RangeResponse> out) {
@@ -122,7 +143,11 @@ public final class KvService extends KVGrpc.KVImplBase {
     try {
       RequestChecks.checkTxn(request, server.config().maxTxnOps());
       if (KvApplier.isReadOnly(request)) {
-        offload(() -> serveReadOnlyTxn(request, out), out);
+        if (!server.singleVoter() && !KvApplier.isSerializable(request)) {
+          afterReadIndex(() -> serveReadOnlyTxn(request, out), out);
+        } else {
+          offload(() -> serveReadOnlyTxn(request, out), out);
+        }
         return;
       }
     } catch (RuntimeException e) {

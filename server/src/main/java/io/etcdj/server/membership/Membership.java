@@ -1,0 +1,137 @@
+package io.etcdj.server.membership;
+
+import io.etcdj.api.etcdserverpb.Member;
+import io.etcdj.api.etcdserverpb.MemberListResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster's members as the log has decided them (etcd's {@code membership.RaftCluster}):
+ * conf-change entries add, update and remove members (their peer URLs travel in the entry's
+ * context as an {@code etcdserverpb.Member}); publish entries fill in a member's name and client
+ * URLs. A member with no name has not started yet ("unstarted" in etcdctl).
+ *
+ * <p>Threading: only the apply thread changes it; readers on any thread see an immutable
+ * snapshot through a volatile field. Persistence: the apply thread saves the whole list to {@code
+ * member/members} before the backend commit of the batch that changed it, so after a crash the
+ * file is never behind the store's consistent index (replaying a change is harmless).
+ */
+public final class Membership {
+  private final Path file;
+  private volatile Map<Long, Member> members;
+  private boolean dirty;
+
+  private Membership(Path file, Map<Long, Member> members) {
+    this.file = file;
+    this.members = members;
+  }
+
+  /** Loads {@code file} if it exists, else starts empty (a new member fills it from the log). */
+  public static Membership load(Path file) {
+    Map<Long, Member> m = new LinkedHashMap<>();
+    if (Files.exists(file)) {
+      try {
+        MemberListResponse saved = MemberListResponse.parseFrom(Files.readAllBytes(file));
+        for (Member member : saved.getMembersList()) {
+          m.put(member.getID(), member);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file, e);
+      }
+    }
+    return new Membership(file, m);
+  }
+
+  /** The members ordered by id (unsigned), as etcd lists them. */
+  public List<Member> list() {
+    List<Member> out = new ArrayList<>(members.values());
+    out.sort(Comparator.comparing(Member::getID, Long::compareUnsigned));
+    return out;
+  }
+
+  public Member get(long id) {
+    return members.get(id);
+  }
+
+  public boolean contains(long id) {
+    return members.containsKey(id);
+  }
+
+  /** Adds or replaces a member's peer URLs and learner flag, keeping a known name and client URLs. */
+  public void add(Member m) {
+    Member old = members.get(m.getID());
+    Member merged =
+        old == null
+            ? m
+            : m.toBuilder()
+                .setName(old.getName())
+                .clearClientURLs()
+                .addAllClientURLs(old.getClientURLsList())
+                .build();
+    change(m.getID(), merged);
+  }
+
+  public void updatePeerUrls(long id, List<String> peerUrls) {
+    Member old = members.get(id);
+    if (old != null) {
+      change(id, old.toBuilder().clearPeerURLs().addAllPeerURLs(peerUrls).build());
+    }
+  }
+
+  public void promote(long id) {
+    Member old = members.get(id);
+    if (old != null) {
+      change(id, old.toBuilder().setIsLearner(false).build());
+    }
+  }
+
+  public void remove(long id) {
+    change(id, null);
+  }
+
+  /** A member announced its name and client URLs (etcd's publish). Unknown ids are ignored. */
+  public void publish(long id, String name, List<String> clientUrls) {
+    Member old = members.get(id);
+    if (old != null) {
+      change(id, old.toBuilder().setName(name).clearClientURLs().addAllClientURLs(clientUrls).build());
+    }
+  }
+
+  private void change(long id, Member m) {
+    Map<Long, Member> next = new LinkedHashMap<>(members);
+    if (m == null) {
+      next.remove(id);
+    } else {
+      next.put(id, m);
+    }
+    members = Map.copyOf(next);
+    dirty = true;
+  }
+
+  /** Writes the list if it changed since the last save (atomic rename). Apply thread only. */
+  public void saveIfChanged() {
+    if (!dirty) {
+      return;
+    }
+    MemberListResponse.Builder b = MemberListResponse.newBuilder().addAllMembers(list());
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      Files.write(tmp, b.build().toByteArray());
+      try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save " + file, e);
+    }
+    dirty = false;
+  }
+}
