@@ -50,6 +50,9 @@ final class ApplyLoop implements Runnable {
 
   private volatile Applied applied;
   private boolean compactionPending;
+  private long selfId;
+  private Runnable onSelfRemoved = () -> {};
+  private boolean selfRemoved;
 
   /** A reader waiting until the applied index reaches {@code index}. */
   private record AppliedWaiter(long index, CompletableFuture<Void> future) {}
@@ -81,6 +84,12 @@ final class ApplyLoop implements Runnable {
 
   Applied applied() {
     return applied;
+  }
+
+  /** What to do once a committed change has removed this member from the cluster. */
+  void onSelfRemoved(long selfId, Runnable action) {
+    this.selfId = selfId;
+    this.onSelfRemoved = action;
   }
 
   /** Completes once every entry up to {@code index} is applied (for linearizable reads). */
@@ -206,6 +215,11 @@ final class ApplyLoop implements Runnable {
       wait.trigger(ids[i], results[i]);
     }
     releaseAppliedWaiters(last);
+    if (selfRemoved) {
+      selfRemoved = false;
+      LOG.warn("this member has been permanently removed from the cluster; stopping");
+      onSelfRemoved.run();
+    }
   }
 
   private Object applyOne(WriteBatch batch, InternalRaftRequest req) {
@@ -274,7 +288,12 @@ final class ApplyLoop implements Runnable {
           membership.add(m.toBuilder().setID(cc.getNodeId()).setIsLearner(learner).build());
         }
       }
-      case CONF_CHANGE_REMOVE_NODE -> membership.remove(cc.getNodeId());
+      case CONF_CHANGE_REMOVE_NODE -> {
+        membership.remove(cc.getNodeId());
+        if (cc.getNodeId() == selfId) {
+          selfRemoved = true;
+        }
+      }
       case CONF_CHANGE_UPDATE_NODE ->
           membership.updatePeerUrls(cc.getNodeId(), memberOf(cc).getPeerURLsList());
       default -> throw new IllegalStateException("unknown conf change " + cc);

@@ -51,6 +51,8 @@ public final class EtcdMain {
         config.advertiseClientUrls(),
         config.dataDir().toAbsolutePath());
     CountDownLatch stopped = new CountDownLatch(1);
+    // A member removed from the cluster stops itself, as etcd's does.
+    server.removed().thenRun(() -> System.exit(0));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

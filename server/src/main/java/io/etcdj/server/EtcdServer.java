@@ -18,6 +18,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.List;
 import io.etcdj.api.etcdserverpb.Member;
+import io.etcdj.api.internal.ConfChange;
+import io.etcdj.api.internal.ConfChangeType;
+import io.etcdj.raft.RawNode;
 import io.etcdj.server.membership.MemberIds;
 import io.etcdj.server.membership.Membership;
 import io.etcdj.server.transport.PeerServer;
@@ -58,6 +61,7 @@ public final class EtcdServer implements AutoCloseable {
   private PeerServer peerServer;
   private final AtomicLong requestIds;
   private volatile boolean stopped;
+  private final CompletableFuture<Void> removed = new CompletableFuture<>();
 
   private EtcdServer(ServerConfig config, ClusterInfo cluster, KV kv, Wal wal) {
     this.config = config;
@@ -103,6 +107,12 @@ public final class EtcdServer implements AutoCloseable {
       }
     }
     log.attach(transport);
+    applyLoop.onSelfRemoved(
+        cluster.memberId(),
+        () -> new Thread(() -> {
+          close();
+          removed.complete(null);
+        }, "etcdj-removed").start());
     // Unique per member across restarts: the high bits come from the start time.
     this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
   }
@@ -242,6 +252,204 @@ public final class EtcdServer implements AutoCloseable {
   /** The members as the log has decided them, ordered by id. */
   public List<Member> members() {
     return membership.list();
+  }
+
+  // ------------------------------------------------------------------ membership changes
+
+  /** etcd's HealthInterval: peers must have been connected this long for a reconfiguration. */
+  private static final long HEALTH_INTERVAL_MS = 5_000;
+
+  /** MemberAdd: proposes the new member; completes with the new member and the member list. */
+  public CompletableFuture<Member> addMember(List<String> peerUrls, boolean learner) {
+    List<URI> urls = new ArrayList<>();
+    try {
+      for (String u : peerUrls) {
+        URI uri = new URI(u);
+        if (uri.getScheme() == null || uri.getHost() == null || uri.getPort() < 0) {
+          throw new java.net.URISyntaxException(u, "not scheme://host:port");
+        }
+        urls.add(uri);
+      }
+    } catch (java.net.URISyntaxException e) {
+      return CompletableFuture.failedFuture(EtcdError.INVALID_PEER_URLS.exception());
+    }
+    if (urls.isEmpty()) {
+      return CompletableFuture.failedFuture(EtcdError.INVALID_PEER_URLS.exception());
+    }
+    for (Member m : membership.list()) {
+      for (String u : m.getPeerURLsList()) {
+        if (peerUrls.contains(u)) {
+          return CompletableFuture.failedFuture(EtcdError.PEER_URL_EXISTS.exception());
+        }
+      }
+    }
+    if (learner && membership.list().stream().filter(Member::getIsLearner).count() >= 1) {
+      return CompletableFuture.failedFuture(EtcdError.TOO_MANY_LEARNERS.exception());
+    }
+    if (!learner) {
+      EtcdError unready = checkReconfiguration(0, +1);
+      if (unready != null) {
+        return CompletableFuture.failedFuture(unready.exception());
+      }
+    }
+    // As etcd: the id mixes the peer URLs, the cluster token and the time, so re-adding the same
+    // URLs later gives a new member.
+    long id = MemberIds.memberId(urls, config.initialClusterToken() + (System.currentTimeMillis() / 1000));
+    if (membership.contains(id)) {
+      return CompletableFuture.failedFuture(EtcdError.MEMBER_EXISTS.exception());
+    }
+    Member m = Member.newBuilder().setID(id).addAllPeerURLs(peerUrls).setIsLearner(learner).build();
+    return proposeConfChange(
+            learner ? ConfChangeType.CONF_CHANGE_ADD_LEARNER_NODE : ConfChangeType.CONF_CHANGE_ADD_NODE,
+            id,
+            m)
+        .thenApply(v -> m);
+  }
+
+  public CompletableFuture<Object> removeMember(long id) {
+    Member m = membership.get(id);
+    if (m == null) {
+      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
+    }
+    if (!m.getIsLearner()) {
+      // A member that is down is safe to remove: it is not part of the active quorum.
+      boolean down = id != cluster.memberId() && transport.activeSince(id) == 0;
+      EtcdError unready = down ? null : checkReconfiguration(id, -1);
+      if (unready != null) {
+        return CompletableFuture.failedFuture(unready.exception());
+      }
+    }
+    return proposeConfChange(ConfChangeType.CONF_CHANGE_REMOVE_NODE, id, m);
+  }
+
+  public CompletableFuture<Object> updateMember(long id, List<String> peerUrls) {
+    Member m = membership.get(id);
+    if (m == null) {
+      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
+    }
+    for (Member other : membership.list()) {
+      if (other.getID() != id && other.getPeerURLsList().stream().anyMatch(peerUrls::contains)) {
+        return CompletableFuture.failedFuture(EtcdError.PEER_URL_EXISTS.exception());
+      }
+    }
+    return proposeConfChange(
+        ConfChangeType.CONF_CHANGE_UPDATE_NODE,
+        id,
+        m.toBuilder().clearPeerURLs().addAllPeerURLs(peerUrls).build());
+  }
+
+  /** Promotes a learner once the leader sees it caught up (match ≥ 90% of the leader's commit). */
+  public CompletableFuture<Object> promoteMember(long id) {
+    Member m = membership.get(id);
+    if (m == null) {
+      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
+    }
+    if (!m.getIsLearner()) {
+      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_LEARNER.exception());
+    }
+    return log.onLoop(RawNode::status)
+        .thenCompose(
+            st -> {
+              if (st.role() == io.etcdj.raft.StateRole.LEADER) {
+                io.etcdj.raft.Status.PeerProgress pr = st.progress().get(id);
+                if (pr == null || pr.match() < st.commit() * 9 / 10) {
+                  return CompletableFuture.failedFuture(EtcdError.LEARNER_NOT_READY.exception());
+                }
+              }
+              return proposeConfChange(
+                  ConfChangeType.CONF_CHANGE_ADD_NODE, id, m.toBuilder().setIsLearner(false).build());
+            });
+  }
+
+  /** MoveLeader: must be called on the leader; completes once the target leads. */
+  public CompletableFuture<Void> moveLeader(long target) {
+    if (log.leaderId() != cluster.memberId()) {
+      return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
+    }
+    Member m = membership.get(target);
+    if (m == null || m.getIsLearner()) {
+      return CompletableFuture.failedFuture(EtcdError.BAD_LEADER_TRANSFEREE.exception());
+    }
+    if (target == cluster.memberId()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    log.onLoop(node -> {
+          node.transferLeader(target);
+          return null;
+        })
+        .whenComplete(
+            (v, err) -> {
+              if (err != null) {
+                done.completeExceptionally(err);
+                return;
+              }
+              awaitLeader(target, System.nanoTime() + TimeUnit.SECONDS.toNanos(5), done);
+            });
+    return done;
+  }
+
+  private void awaitLeader(long target, long deadlineNanos, CompletableFuture<Void> done) {
+    if (log.leaderId() == target) {
+      done.complete(null);
+    } else if (System.nanoTime() - deadlineNanos > 0) {
+      done.completeExceptionally(EtcdError.TIMEOUT.exception());
+    } else {
+      CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)
+          .execute(() -> awaitLeader(target, deadlineNanos, done));
+    }
+  }
+
+  /**
+   * etcd's strict reconfiguration check: the voters that would remain must keep a quorum of
+   * started, connected members, and every voting peer must have been connected for a while.
+   */
+  private EtcdError checkReconfiguration(long removing, int voterDelta) {
+    long now = System.currentTimeMillis();
+    int voters = 0;
+    int active = 0;
+    boolean healthy = true;
+    for (Member m : membership.list()) {
+      if (m.getIsLearner() || m.getID() == removing) {
+        continue;
+      }
+      voters++;
+      if (m.getID() == cluster.memberId()) {
+        active++;
+        continue;
+      }
+      long since = transport.activeSince(m.getID());
+      if (since != 0) {
+        active++;
+      }
+      if (since == 0 || now - since < HEALTH_INTERVAL_MS) {
+        healthy = false;
+      }
+    }
+    int after = voterDelta > 0 ? voters + voterDelta : voters;
+    if (active < after / 2 + 1) {
+      return EtcdError.NOT_ENOUGH_STARTED;
+    }
+    return healthy ? null : EtcdError.UNHEALTHY_CLUSTER;
+  }
+
+  private CompletableFuture<Object> proposeConfChange(ConfChangeType type, long nodeId, Member m) {
+    if (stopped) {
+      return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+    }
+    long id = requestIds.incrementAndGet();
+    CompletableFuture<Object> f = wait.register(id);
+    ConfChange cc =
+        ConfChange.newBuilder().setId(id).setType(type).setNodeId(nodeId).setContext(m.toByteString()).build();
+    if (!log.proposeConfChange(cc)) {
+      wait.cancel(id, EtcdError.TOO_MANY_REQUESTS.exception());
+    }
+    return f;
+  }
+
+  /** Completes when this member was removed from the cluster and has stopped itself. */
+  public CompletableFuture<Void> removed() {
+    return removed;
   }
 
   /** True while this member is the only voter (reads need no read index then). */

@@ -61,6 +61,12 @@ final class RaftLoop implements Consensus, Runnable {
 
   private record SnapshotStatus(long id, boolean ok) {}
 
+  /** A membership change waiting to enter the log; its waiter is keyed by the change's id. */
+  private record ConfChangeProposal(ConfChange cc) {}
+
+  /** Work that must run on the loop thread (it touches the node), with its answer. */
+  private record LoopTask<T>(java.util.function.Function<RawNode, T> work, CompletableFuture<T> result) {}
+
   private final RawNode node;
   private final MemoryStorage storage;
   private final Wal wal;
@@ -256,6 +262,20 @@ final class RaftLoop implements Consensus, Runnable {
     return f;
   }
 
+  /** Queues a membership change; the waiter of {@code cc.id} gets the outcome. */
+  boolean proposeConfChange(ConfChange cc) {
+    return running && inbox.offer(new ConfChangeProposal(cc));
+  }
+
+  /** Runs {@code work} on the loop thread (e.g. reading the node's status, a leader transfer). */
+  <T> CompletableFuture<T> onLoop(java.util.function.Function<RawNode, T> work) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    if (!running || !inbox.offer(new LoopTask<>(work, f))) {
+      f.completeExceptionally(EtcdError.TOO_MANY_REQUESTS.exception());
+    }
+    return f;
+  }
+
   /** True when this start created a new cluster (the WAL was empty). */
   boolean bootstrapped() {
     return bootstrapped;
@@ -379,6 +399,14 @@ final class RaftLoop implements Consensus, Runnable {
       } catch (ProposalDroppedException e) {
         wait.cancel(p.id(), EtcdError.PROPOSAL_DROPPED.exception());
       }
+    } else if (o instanceof ConfChangeProposal c) {
+      try {
+        node.proposeConfChange(c.cc());
+      } catch (ProposalDroppedException e) {
+        wait.cancel(c.cc().getId(), EtcdError.PROPOSAL_DROPPED.exception());
+      }
+    } else if (o instanceof LoopTask<?> t) {
+      runTask(t);
     } else if (o instanceof Message m) {
       node.step(m);
     } else if (o instanceof ReadRequest r) {
@@ -389,6 +417,14 @@ final class RaftLoop implements Consensus, Runnable {
       node.reportSnapshot(st.id(), st.ok());
     } else {
       throw new IllegalStateException("unknown raft loop input " + o);
+    }
+  }
+
+  private <T> void runTask(LoopTask<T> t) {
+    try {
+      t.result().complete(t.work().apply(node));
+    } catch (RuntimeException e) {
+      t.result().completeExceptionally(e);
     }
   }
 

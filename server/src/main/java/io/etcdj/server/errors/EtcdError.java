@@ -24,6 +24,20 @@ public enum EtcdError {
   TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
   NOT_CAPABLE(Status.Code.UNAVAILABLE, "etcdserver: not capable"),
   MEMBER_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: member not found"),
+  PEER_URL_EXISTS(Status.Code.FAILED_PRECONDITION, "etcdserver: Peer URLs already exists"),
+  MEMBER_EXISTS(Status.Code.FAILED_PRECONDITION, "etcdserver: member ID already exist"),
+  TOO_MANY_LEARNERS(Status.Code.FAILED_PRECONDITION, "etcdserver: too many learner members in cluster"),
+  MEMBER_NOT_LEARNER(Status.Code.FAILED_PRECONDITION, "etcdserver: can only promote a learner member"),
+  LEARNER_NOT_READY(
+      Status.Code.FAILED_PRECONDITION,
+      "etcdserver: can only promote a learner member which is in sync with leader"),
+  UNHEALTHY_CLUSTER(Status.Code.UNAVAILABLE, "etcdserver: unhealthy cluster"),
+  NOT_ENOUGH_STARTED(
+      Status.Code.FAILED_PRECONDITION,
+      "etcdserver: re-configuration failed due to not enough started members"),
+  NOT_LEADER(Status.Code.FAILED_PRECONDITION, "etcdserver: not leader"),
+  BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
+  INVALID_PEER_URLS(Status.Code.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
   /** raft refused the proposal (no leader, or a leader transfer in progress); etcd 3.4's text. */
   PROPOSAL_DROPPED(Status.Code.UNKNOWN, "raft proposal dropped");
 

@@ -118,7 +118,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       out.onError(ErrorMapping.toStatus(e));
       return;
     }
-    answer(
+    Answers.answer(
         server.propose(InternalRaftRequest.newBuilder().setPut(request)),
         out,
         (PutResponse r) -> r.toBuilder().setHeader(fill(r.getHeader())).build());
@@ -132,7 +132,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       out.onError(ErrorMapping.toStatus(e));
       return;
     }
-    answer(
+    Answers.answer(
         server.propose(InternalRaftRequest.newBuilder().setDeleteRange(request)),
         out,
         (DeleteRangeResponse r) -> r.toBuilder().setHeader(fill(r.getHeader())).build());
@@ -154,7 +154,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       out.onError(ErrorMapping.toStatus(e));
       return;
     }
-    answer(
+    Answers.answer(
         server.propose(InternalRaftRequest.newBuilder().setTxn(request)),
         out,
         (TxnResponse r) -> r.toBuilder().setHeader(fill(r.getHeader())).build());
@@ -176,7 +176,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         request.getPhysical()
             ? applied.thenCompose(r -> ((CompactionResult) r).physical().thenApply(v -> r))
             : applied;
-    answer(
+    Answers.answer(
         done,
         out,
         (Object r) -> {
@@ -189,17 +189,4 @@ public final class KvService extends KVGrpc.KVImplBase {
     return server.header(h.getRevision());
   }
 
-  @SuppressWarnings("unchecked")
-  private static <T, R> void answer(
-      CompletableFuture<Object> future, StreamObserver<R> out, java.util.function.Function<T, R> finish) {
-    future.whenComplete(
-        (result, error) -> {
-          if (error != null) {
-            out.onError(ErrorMapping.toStatus(error));
-            return;
-          }
-          out.onNext(finish.apply((T) result));
-          out.onCompleted();
-        });
-  }
 }

@@ -16,9 +16,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * {@code etcdserverpb.Maintenance} (etcd's {@code v3rpc/maintenance.go}). Status, Hash and HashKV
- * are served; the other RPCs (alarms, defrag, snapshot, move-leader) come with later issues and
- * answer UNIMPLEMENTED until then.
+ * {@code etcdserverpb.Maintenance} (etcd's {@code v3rpc/maintenance.go}): Status, Hash, HashKV and
+ * MoveLeader. Alarms, defragment, snapshot and downgrade come with later issues and answer
+ * UNIMPLEMENTED until then.
  *
  * <p>Hash and HashKV scan the whole backend or key bucket, so they run on the read pool, never on
  * the calling event loop. Like etcd, they answer from this member's store without going through
@@ -112,5 +112,25 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     } catch (RejectedExecutionException e) {
       out.onError(ErrorMapping.toStatus(EtcdError.TOO_MANY_REQUESTS.exception()));
     }
+  }
+
+  @Override
+  public void moveLeader(
+      io.etcdj.api.etcdserverpb.MoveLeaderRequest request,
+      StreamObserver<io.etcdj.api.etcdserverpb.MoveLeaderResponse> out) {
+    server
+        .moveLeader(request.getTargetID())
+        .whenComplete(
+            (v, err) -> {
+              if (err != null) {
+                out.onError(io.etcdj.server.errors.ErrorMapping.toStatus(err));
+                return;
+              }
+              out.onNext(
+                  io.etcdj.api.etcdserverpb.MoveLeaderResponse.newBuilder()
+                      .setHeader(server.header(0))
+                      .build());
+              out.onCompleted();
+            });
   }
 }
