@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -242,7 +244,7 @@ class ClusterProcessTest {
           long electedMs = ms(killNs);
           // A fresh put through the new leader; the writers may still sit in puts that went to the dead leader,
           // which etcd leaves unanswered until the client's deadline.
-          awaitPut(c, newLeader, prefix + "probe", "p", CATCH_UP_BOUND);
+          awaitPut(c, newLeader, "/probe/c" + cycle, "p", CATCH_UP_BOUND);
           long probeMs = ms(killNs);
           // Writes continue through both survivors under the new leader.
           long electedNs = System.nanoTime();
@@ -457,6 +459,139 @@ class ClusterProcessTest {
         String log = lagging.logTail(10_000);
         assertTrue(log.contains("applied incoming snapshot"), "the follower got a snapshot\n" + lagging.logTail(40));
       }
+    }
+  }
+
+  // ------------------------------------------------------------ bin/etcdj-cluster
+
+  /**
+   * {@code bin/etcdj-cluster} on free ports (through its port variables) with the member binary swapped by {@code
+   * ETCDJ_CLUSTER_BIN}: /usr/bin/etcd for ETCD, a wrapper running the test classpath's {@code EtcdMain} for ETCDJ. The
+   * three members form one cluster named infra1..3, their output is prefixed with their names, and SIGTERM to the
+   * script stops all of them (etcd 3.4.23: about 7 s, because the leader tries to hand over leadership to followers
+   * that are stopping too).
+   */
+  @ParameterizedTest
+  @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
+  void launcherScriptRunsAndStopsThreeMembers(EtcdProcess.Kind kind) throws Exception {
+    Path script = repoRoot().resolve("bin/etcdj-cluster");
+    assertTrue(Files.isExecutable(script), script + " is executable");
+    Path tmp = Files.createTempDirectory("etcdj-ptest-launcher-");
+    Path log = EtcdProcess.LOG_ROOT.resolve("launcher-" + kind.lowerName() + "-" + System.nanoTime() + ".log");
+    Files.createDirectories(EtcdProcess.LOG_ROOT);
+    int[] ports = EtcdProcess.freePorts(6);
+    List<String> endpoints = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
+    ProcessBuilder pb =
+        new ProcessBuilder("bash", script.toString(), "--data-root", tmp.resolve("data").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().keySet().removeIf(k -> k.startsWith("ETCD"));
+    pb.environment().put("ETCDJ_CLUSTER_BIN", memberBinary(kind, tmp).toString());
+    pb.environment().put("ETCDJ_CLUSTER_CLIENT_PORTS", ports[0] + " " + ports[1] + " " + ports[2]);
+    pb.environment().put("ETCDJ_CLUSTER_PEER_PORTS", ports[3] + " " + ports[4] + " " + ports[5]);
+    Process launcher = pb.start();
+    List<ProcessHandle> members = new ArrayList<>();
+    try {
+      long startNs = System.nanoTime();
+      Duration bound = kind == EtcdProcess.Kind.ETCD ? EtcdCluster.FORM_TIMEOUT_ETCD : EtcdCluster.FORM_TIMEOUT_ETCDJ;
+      String last = "";
+      while (true) {
+        if (!launcher.isAlive()) {
+          fail("bin/etcdj-cluster exited with " + launcher.exitValue() + " before the cluster formed\n" + tail(log, 40));
+        }
+        Etcdctl.Result r =
+            Etcdctl.run(
+                String.join(",", endpoints),
+                List.of("--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "health"));
+        if (r.exitCode() == 0) {
+          break;
+        }
+        last = r.stderr();
+        if (System.nanoTime() - startNs > bound.toNanos()) {
+          fail("the launcher's cluster was not healthy within " + bound + ": " + last + "\n" + tail(log, 40));
+        }
+        EtcdProcess.sleepMs(200);
+      }
+      measured(kind, "launcher: three members healthy " + ms(startNs) + " ms after the script started");
+      launcher.descendants().filter(h -> h.info().commandLine().orElse("").contains("--name infra")).forEach(members::add);
+      assertEquals(3, members.size(), "member processes under the script: " + members);
+
+      Etcdctl.Result list = Etcdctl.run(endpoints.get(0), List.of("member", "list"));
+      assertEquals(0, list.exitCode(), list.stderr());
+      List<String> lines = new ArrayList<>(List.of(list.stdout().strip().split("\n")));
+      lines.replaceAll(l -> l.substring(l.indexOf(", ") + 2)); // drop the id
+      lines.sort(null);
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        expected.add(
+            "started, infra" + (i + 1) + ", http://127.0.0.1:" + ports[3 + i] + ", http://127.0.0.1:" + ports[i] + ", false");
+      }
+      assertEquals(expected, lines, "member list");
+      assertEquals(0, Etcdctl.run(endpoints.get(0), List.of("put", "/launcher", "ok")).exitCode(), "put via infra1");
+      Etcdctl.Result get = Etcdctl.run(endpoints.get(2), List.of("get", "/launcher", "--print-value-only"));
+      assertEquals("ok\n", get.stdout(), "get via infra3");
+
+      String out = Files.readString(log, StandardCharsets.UTF_8);
+      for (String name : List.of("infra1", "infra2", "infra3")) {
+        assertTrue(out.contains("\n" + name + " | "), "output prefixed with " + name);
+      }
+
+      long stopNs = System.nanoTime();
+      launcher.destroy(); // SIGTERM
+      assertTrue(launcher.waitFor(25, TimeUnit.SECONDS), "the script did not exit within 25 s of SIGTERM");
+      assertEquals(143, launcher.exitValue(), "exit status after SIGTERM\n" + tail(log, 20));
+      for (ProcessHandle m : members) {
+        assertTrue(!m.isAlive(), "member " + m.pid() + " still runs after the script exited");
+      }
+      measured(kind, "launcher: SIGTERM to all members gone in " + ms(stopNs) + " ms");
+    } finally {
+      launcher.descendants().forEach(ProcessHandle::destroyForcibly);
+      members.forEach(ProcessHandle::destroyForcibly);
+      launcher.destroyForcibly();
+      launcher.waitFor(10, TimeUnit.SECONDS);
+      EtcdProcess.deleteTree(tmp);
+    }
+  }
+
+  /** etcd itself, or a one-line wrapper that runs etcdj from the test classpath as EtcdProcess does. */
+  private static Path memberBinary(EtcdProcess.Kind kind, Path tmp) throws IOException {
+    if (kind == EtcdProcess.Kind.ETCD) {
+      return Paths.get(EtcdProcess.ETCD_BINARY);
+    }
+    Path wrapper = tmp.resolve("etcdj-member");
+    String javaBin = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    Files.writeString(
+        wrapper,
+        "#!/bin/sh\nexec '"
+            + javaBin
+            + "' --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp '"
+            + System.getProperty("java.class.path")
+            + "' "
+            + EtcdProcess.ETCDJ_MAIN_CLASS
+            + " \"$@\"\n",
+        StandardCharsets.UTF_8);
+    wrapper.toFile().setExecutable(true);
+    return wrapper;
+  }
+
+  /** The repository root: the first parent of the working directory holding bin/etcdj-cluster. */
+  private static Path repoRoot() {
+    Path dir = Paths.get("").toAbsolutePath();
+    for (Path d = dir; d != null; d = d.getParent()) {
+      if (Files.exists(d.resolve("bin/etcdj-cluster"))) {
+        return d;
+      }
+    }
+    throw new IllegalStateException("no bin/etcdj-cluster above " + dir);
+  }
+
+  private static String tail(Path log, int lines) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
     }
   }
 
