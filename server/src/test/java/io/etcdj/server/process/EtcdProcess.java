@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * One single-member etcd or etcdj server running as a child process on free loopback ports.
+ * One etcd or etcdj server running as a child process on free loopback ports: a single-member cluster by default, or
+ * one member of a given initial cluster ({@link #member}, used by {@link EtcdCluster}).
  *
  * <p>The data dir is a fresh temp dir, deleted by {@link #close()}; the process output goes to a log file under
  * {@code target/process-logs} that is kept for diagnosis. {@link #stop()} sends SIGTERM and escalates to SIGKILL after
@@ -80,8 +81,16 @@ final class EtcdProcess implements AutoCloseable {
   private static final Pattern CLUSTER_ID = Pattern.compile("\"cluster_id\":(\\d+)");
   private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\":(\\d+)");
 
+  /** The token single-member servers use; a cluster passes its own. */
+  static final String DEFAULT_TOKEN = "etcdj-ptest";
+
   private final Kind kind;
   private final String name;
+  /** {@code --name}: "n1" for a single member, the cluster's member name otherwise. */
+  private final String memberName;
+  /** {@code --initial-cluster}; only read by the server on its first start (empty data dir). */
+  private final String initialCluster;
+  private final String initialClusterToken;
   private final List<String> extraFlags;
   private final Path dataDirParent;
   private final Path dataDir;
@@ -97,8 +106,28 @@ final class EtcdProcess implements AutoCloseable {
   private long memberId;
 
   private EtcdProcess(Kind kind, String name, List<String> extraFlags) {
+    this(kind, name, "n1", freePorts(2), null, DEFAULT_TOKEN, extraFlags);
+  }
+
+  /** ports: {client, peer}; initialCluster null means this member alone. */
+  private EtcdProcess(
+      Kind kind,
+      String name,
+      String memberName,
+      int[] ports,
+      String initialCluster,
+      String initialClusterToken,
+      List<String> extraFlags) {
+    if (ports.length != 2 || ports[0] == ports[1]) {
+      throw new IllegalArgumentException("need distinct client and peer ports: " + java.util.Arrays.toString(ports));
+    }
     this.kind = kind;
     this.name = name;
+    this.memberName = memberName;
+    this.clientPort = ports[0];
+    this.peerPort = ports[1];
+    this.initialCluster = initialCluster != null ? initialCluster : memberName + "=" + peerUrl();
+    this.initialClusterToken = initialClusterToken;
     this.extraFlags = List.copyOf(extraFlags);
     try {
       this.dataDirParent = Files.createTempDirectory("etcdj-ptest-" + kind.lowerName() + "-");
@@ -108,9 +137,33 @@ final class EtcdProcess implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     this.dataDir = dataDirParent.resolve("data");
-    int[] ports = freePorts(2);
-    this.clientPort = ports[0];
-    this.peerPort = ports[1];
+  }
+
+  /**
+   * One member of a multi-member cluster, created but not started: members of a new cluster only become ready
+   * together, so the caller {@link #launch()}es them all and then waits (see {@link EtcdCluster}).
+   *
+   * @param name test name, used for the log file
+   * @param memberName the member's {@code --name}, as it appears in {@code initialCluster}
+   * @param initialCluster the whole {@code --initial-cluster} value, this member included
+   */
+  static EtcdProcess member(
+      Kind kind,
+      String name,
+      String memberName,
+      int clientPort,
+      int peerPort,
+      String initialCluster,
+      String initialClusterToken,
+      List<String> extraFlags) {
+    return new EtcdProcess(
+        kind,
+        name + "-" + memberName,
+        memberName,
+        new int[] {clientPort, peerPort},
+        initialCluster,
+        initialClusterToken,
+        extraFlags);
   }
 
   /** Creates and starts a server, waiting until it is ready. */
@@ -157,6 +210,29 @@ final class EtcdProcess implements AutoCloseable {
     return kind;
   }
 
+  String memberName() {
+    return memberName;
+  }
+
+  /** The OS pid of the running process, or -1. */
+  long pid() {
+    return isAlive() ? process.pid() : -1;
+  }
+
+  /** True between {@link #launch()} and {@link #stop()}/{@link #kill()}: an exit in between is a crash. */
+  boolean wasStartedAndNotStopped() {
+    return LIVE.contains(this);
+  }
+
+  Duration readyTimeout() {
+    return kind == Kind.ETCD ? READY_TIMEOUT_ETCD : READY_TIMEOUT_ETCDJ;
+  }
+
+  /** Non-null when the process was started and has exited since: its exit code. */
+  Integer exitCode() {
+    return process != null && !process.isAlive() ? process.exitValue() : null;
+  }
+
   int clientPort() {
     return clientPort;
   }
@@ -196,6 +272,15 @@ final class EtcdProcess implements AutoCloseable {
 
   /** Starts (or restarts, on the same data dir and ports) and waits until ready. */
   void start() {
+    launch();
+    awaitReady(readyTimeout());
+  }
+
+  /**
+   * Starts (or restarts, on the same data dir and ports) without waiting: a member of a cluster without quorum never
+   * passes {@code endpoint health} on its own.
+   */
+  void launch() {
     if (isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
@@ -216,7 +301,6 @@ final class EtcdProcess implements AutoCloseable {
       throw new UncheckedIOException("cannot start " + cmd.get(0), e);
     }
     LIVE.add(this);
-    awaitReady(kind == Kind.ETCD ? READY_TIMEOUT_ETCD : READY_TIMEOUT_ETCDJ);
   }
 
   private String classPathOrEmpty() {
@@ -240,15 +324,15 @@ final class EtcdProcess implements AutoCloseable {
     }
     cmd.addAll(
         List.of(
-            "--name", "n1",
+            "--name", memberName,
             "--data-dir", dataDir.toString(),
             "--listen-client-urls", clientUrl(),
             "--advertise-client-urls", clientUrl(),
             "--listen-peer-urls", peerUrl(),
             "--initial-advertise-peer-urls", peerUrl(),
-            "--initial-cluster", "n1=" + peerUrl(),
+            "--initial-cluster", initialCluster,
             "--initial-cluster-state", "new",
-            "--initial-cluster-token", "etcdj-ptest",
+            "--initial-cluster-token", initialClusterToken,
             "--log-level", "info"));
     cmd.addAll(extraFlags);
     return cmd;
@@ -258,7 +342,7 @@ final class EtcdProcess implements AutoCloseable {
    * Polls until the client port accepts TCP and {@code etcdctl endpoint health} passes, then reads the cluster and
    * member ids from {@code endpoint status}. Fails at once if the process exits.
    */
-  private void awaitReady(Duration timeout) {
+  void awaitReady(Duration timeout) {
     long deadlineNs = System.nanoTime() + timeout.toNanos();
     String lastProblem = "client port never accepted a connection";
     while (System.nanoTime() < deadlineNs) {

@@ -66,6 +66,24 @@ final class EtcdctlNormalizer {
     this.serverRules = List.copyOf(rules);
   }
 
+  /**
+   * For output about a whole cluster: member k's ports and id become {@code <CLIENT_PORT_k>}, {@code <PEER_PORT_k>},
+   * {@code <MEMBER_ID_k>} (k from 1, in the cluster's member order), and the shared cluster id {@code <CLUSTER_ID>}.
+   * Every member must have passed readiness so its ids are known.
+   */
+  EtcdctlNormalizer(List<EtcdProcess> members) {
+    List<Rule> rules = new ArrayList<>();
+    for (int i = 0; i < members.size(); i++) {
+      EtcdProcess m = members.get(i);
+      int k = i + 1;
+      rules.add(literal("127.0.0.1:" + m.clientPort(), "127.0.0.1:<CLIENT_PORT_" + k + ">"));
+      rules.add(literal("127.0.0.1:" + m.peerPort(), "127.0.0.1:<PEER_PORT_" + k + ">"));
+      addId(rules, m.memberId(), "<MEMBER_ID_" + k + ">");
+    }
+    addId(rules, members.get(0).clusterId(), "<CLUSTER_ID>");
+    this.serverRules = List.copyOf(rules);
+  }
+
   private static void addId(List<Rule> rules, long id, String placeholder) {
     if (id == 0) {
       return;
