@@ -62,6 +62,9 @@ public final class EtcdServer implements AutoCloseable {
   private final AtomicLong requestIds;
   private volatile boolean stopped;
   private final CompletableFuture<Void> removed = new CompletableFuture<>();
+  /** etcd's ReqTimeout: 5 s plus two election timeouts. */
+  private final long requestTimeoutMs;
+  private final java.util.concurrent.ScheduledThreadPoolExecutor timers;
 
   private EtcdServer(ServerConfig config, ClusterInfo cluster, KV kv, Wal wal) {
     this.config = config;
@@ -93,6 +96,16 @@ public final class EtcdServer implements AutoCloseable {
                 config.heartbeatIntervalMs(),
                 config.snapshotCount(),
                 config.proposalQueueMax()));
+    this.requestTimeoutMs = 5_000 + 2 * config.electionTimeoutMs();
+    this.timers =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "etcdj-request-timeouts");
+              t.setDaemon(true);
+              return t;
+            });
+    timers.setRemoveOnCancelPolicy(true);
     this.transport =
         Transport.create(
             TransportConfig.builder(
@@ -494,6 +507,17 @@ public final class EtcdServer implements AutoCloseable {
     CompletableFuture<Object> f = wait.register(id);
     if (!log.propose(id, data)) {
       wait.cancel(id, EtcdError.TOO_MANY_REQUESTS.exception());
+      return f;
+    }
+    if (!log.singleVoter()) {
+      // With peers a forwarded proposal can be lost on the way to the leader: as etcd, give up
+      // after the request timeout. (A single voter answers every proposal itself.)
+      var timeout =
+          timers.schedule(
+              () -> wait.cancel(id, EtcdError.TIMEOUT.exception()),
+              requestTimeoutMs,
+              TimeUnit.MILLISECONDS);
+      f.whenComplete((r, e) -> timeout.cancel(false));
     }
     return f;
   }
@@ -510,6 +534,7 @@ public final class EtcdServer implements AutoCloseable {
     }
     log.stop();
     applyLoop.stop();
+    timers.shutdownNow();
     wait.failAll(EtcdError.STOPPED.exception());
     closeQuietly(wal, kv);
   }

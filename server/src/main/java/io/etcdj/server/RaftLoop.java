@@ -50,8 +50,8 @@ final class RaftLoop implements Consensus, Runnable {
   /** Entries kept in memory after a snapshot so slow followers can catch up from the log. */
   static final long SNAPSHOT_CATCH_UP_ENTRIES = 5_000;
 
-  /** A client write waiting to enter the log. */
-  private record Proposal(long id, byte[] data) {}
+  /** A client write waiting to enter the log; without a leader it waits until its deadline. */
+  private record Proposal(long id, byte[] data, long deadlineNanos) {}
 
   /** A linearizable read waiting for a read index; failed with a timeout at its deadline. */
   private record ReadRequest(CompletableFuture<Long> index, long deadlineNanos) {}
@@ -92,6 +92,8 @@ final class RaftLoop implements Consensus, Runnable {
   private volatile boolean singleVoter;
   private long readSeq;
   private final List<ReadRequest> readsToSend = new ArrayList<>();
+  /** Proposals raft refused for want of a leader, retried each round until their deadline. */
+  private final java.util.ArrayDeque<Proposal> proposalsWithoutLeader = new java.util.ArrayDeque<>();
   private final Map<ByteString, List<ReadRequest>> readsInFlight = new HashMap<>();
 
   private RaftLoop(
@@ -338,7 +340,7 @@ final class RaftLoop implements Consensus, Runnable {
 
   @Override
   public boolean propose(long id, byte[] data) {
-    return running && inbox.offer(new Proposal(id, data));
+    return running && inbox.offer(new Proposal(id, data, System.nanoTime() + readTimeoutNanos));
   }
 
   @Override
@@ -374,6 +376,7 @@ final class RaftLoop implements Consensus, Runnable {
         }
         sendReads();
         long now = System.nanoTime();
+        retryProposals(now);
         if (now - nextTick >= 0) {
           expireReads(now);
           node.tick();
@@ -394,10 +397,8 @@ final class RaftLoop implements Consensus, Runnable {
 
   private void handle(Object o) {
     if (o instanceof Proposal p) {
-      try {
-        node.propose(p.data());
-      } catch (ProposalDroppedException e) {
-        wait.cancel(p.id(), EtcdError.PROPOSAL_DROPPED.exception());
+      if (!proposalsWithoutLeader.isEmpty() || !tryPropose(p)) {
+        proposalsWithoutLeader.add(p); // keep the order of proposals while there is no leader
       }
     } else if (o instanceof ConfChangeProposal c) {
       try {
@@ -417,6 +418,33 @@ final class RaftLoop implements Consensus, Runnable {
       node.reportSnapshot(st.id(), st.ok());
     } else {
       throw new IllegalStateException("unknown raft loop input " + o);
+    }
+  }
+
+  private boolean tryPropose(Proposal p) {
+    try {
+      node.propose(p.data());
+      return true;
+    } catch (ProposalDroppedException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Retries proposals held while there was no leader; as etcd, a write that finds no leader
+   * within the request timeout fails with "request timed out".
+   */
+  private void retryProposals(long now) {
+    while (!proposalsWithoutLeader.isEmpty()) {
+      Proposal p = proposalsWithoutLeader.peek();
+      if (now - p.deadlineNanos() >= 0) {
+        proposalsWithoutLeader.poll();
+        wait.cancel(p.id(), EtcdError.TIMEOUT.exception());
+      } else if (tryPropose(p)) {
+        proposalsWithoutLeader.poll();
+      } else {
+        return;
+      }
     }
   }
 

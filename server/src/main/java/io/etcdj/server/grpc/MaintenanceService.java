@@ -48,6 +48,8 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
             .setRaftIndex(server.committedIndex())
             .setRaftTerm(server.term())
             .setRaftAppliedIndex(server.appliedIndex())
+            .addAllErrors(
+                server.leaderId() == 0 ? java.util.List.of("etcdserver: no leader") : java.util.List.of())
             .build();
     out.onNext(resp);
     out.onCompleted();
