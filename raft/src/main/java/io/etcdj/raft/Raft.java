@@ -130,9 +130,15 @@ final class Raft {
         || t == MessageType.MSG_PRE_VOTE_RESP;
   }
 
-  /** Stamps {@code m} with our id and (except for votes and forwarded requests) our term. */
+  /**
+   * Stamps {@code m} with our id (unless it already names a sender: a request forwarded to the
+   * leader keeps its origin, so that a transfer goes to the named transferee and a read answer to
+   * the node that asked) and, except for votes and forwarded requests, our term.
+   */
   private void send(Message.Builder m) {
-    m.setFrom(id);
+    if (m.getFrom() == NONE) {
+      m.setFrom(id);
+    }
     MessageType t = m.getType();
     if (isVoteType(t)) {
       // Vote messages carry the term of the election (a PreVote's is in the future).
@@ -831,8 +837,9 @@ final class Raft {
         handleSnapshot(m);
       }
       case MSG_TRANSFER_LEADER -> {
-        if (lead == NONE) {
-          // Dropped, as in etcd: a transfer is only a hint.
+        if (lead == NONE || m.getFrom() == lead) {
+          // Dropped, as in etcd: a transfer is only a hint. A transfer to the current leader is
+          // a no-op, and relaying it would put a message from the leader to itself on the wire.
           return;
         }
         send(m.toBuilder().setTo(lead).setTerm(0));
