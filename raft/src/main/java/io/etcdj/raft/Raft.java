@@ -51,6 +51,11 @@ final class Raft {
    * applied beyond it (one change at a time).
    */
   long pendingConfIndex;
+  /**
+   * The highest index of a conf change handed out in a Ready for applying; while it is above the
+   * applied index the application has yet to call {@link #applyConfChange} for it.
+   */
+  long applyingConfIndex;
   ReadOnly readOnly = new ReadOnly();
   /** ReadIndex requests received before this leader committed an entry of its term. */
   final List<Message> pendingReadIndexMessages = new ArrayList<>();
@@ -925,6 +930,11 @@ final class Raft {
     if (log.matchTerm(index, snapTerm)) {
       // We already have the log up to the snapshot: just fast-forward the commit index.
       log.commitTo(index);
+      return false;
+    }
+    if (applyingConfIndex > log.applied()) {
+      // A conf change from before the snapshot is being applied: the application would then
+      // apply it on top of the snapshot's newer configuration. Refuse; the leader retries.
       return false;
     }
     log.restore(s);
