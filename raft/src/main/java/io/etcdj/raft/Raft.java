@@ -485,9 +485,13 @@ final class Raft {
         becomeFollower(m.getTerm(), NONE);
       }
     } else if (m.getTerm() < term) {
-      if ((checkQuorum || preVote) && (type == MessageType.MSG_HEARTBEAT || type == MessageType.MSG_APP)) {
+      if (type == MessageType.MSG_HEARTBEAT || type == MessageType.MSG_APP) {
         // A stale leader (or we raised our term while partitioned and cannot win): answer with
-        // our term so that the old leader steps down and the cluster can move on.
+        // our term so that the old leader steps down and the cluster can move on (§5.1: reject
+        // with the current term). etcd answers only with CheckQuorum or PreVote on and otherwise
+        // relies on our MsgVote reaching the leader; but a member whose configuration is stale
+        // (it never learned the leader joined) campaigns only among the members it knows, and
+        // then neither side ever learns of the other's term: the cluster stays split for good.
         send(msg(MessageType.MSG_APP_RESP, m.getFrom()));
       } else if (type == MessageType.MSG_PRE_VOTE) {
         send(msg(MessageType.MSG_PRE_VOTE_RESP, m.getFrom()).setTerm(term).setReject(true));
