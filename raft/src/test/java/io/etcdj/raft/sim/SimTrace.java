@@ -15,6 +15,8 @@ final class SimTrace {
   private final long[] node = new long[CAPACITY];
   private final Object[] detail = new Object[CAPACITY];
   private long count;
+  /** Prints every event as it happens ({@code -Detcdj.sim.verbose=true}, for one seed). */
+  private final boolean verbose = Boolean.getBoolean("etcdj.sim.verbose");
 
   void add(long nowMicros, String event, long nodeId, Object info) {
     int slot = (int) (count % CAPACITY);
@@ -23,6 +25,9 @@ final class SimTrace {
     node[slot] = nodeId;
     detail[slot] = info;
     count++;
+    if (verbose) {
+      System.out.printf("t=%9.3fms %-10s n%-2d %s%n", nowMicros / 1000.0, event, nodeId, describe(info));
+    }
   }
 
   String format() {
