@@ -51,6 +51,11 @@ final class Raft {
    * applied beyond it (one change at a time).
    */
   long pendingConfIndex;
+  /**
+   * The highest index of a conf change handed out in a Ready for applying; while it is above the
+   * applied index the application has yet to call {@link #applyConfChange} for it.
+   */
+  long applyingConfIndex;
   ReadOnly readOnly = new ReadOnly();
   /** ReadIndex requests received before this leader committed an entry of its term. */
   final List<Message> pendingReadIndexMessages = new ArrayList<>();
@@ -130,9 +135,15 @@ final class Raft {
         || t == MessageType.MSG_PRE_VOTE_RESP;
   }
 
-  /** Stamps {@code m} with our id and (except for votes and forwarded requests) our term. */
+  /**
+   * Stamps {@code m} with our id (unless it already names a sender: a request forwarded to the
+   * leader keeps its origin, so that a transfer goes to the named transferee and a read answer to
+   * the node that asked) and, except for votes and forwarded requests, our term.
+   */
   private void send(Message.Builder m) {
-    m.setFrom(id);
+    if (m.getFrom() == NONE) {
+      m.setFrom(id);
+    }
     MessageType t = m.getType();
     if (isVoteType(t)) {
       // Vote messages carry the term of the election (a PreVote's is in the future).
@@ -474,9 +485,13 @@ final class Raft {
         becomeFollower(m.getTerm(), NONE);
       }
     } else if (m.getTerm() < term) {
-      if ((checkQuorum || preVote) && (type == MessageType.MSG_HEARTBEAT || type == MessageType.MSG_APP)) {
+      if (type == MessageType.MSG_HEARTBEAT || type == MessageType.MSG_APP) {
         // A stale leader (or we raised our term while partitioned and cannot win): answer with
-        // our term so that the old leader steps down and the cluster can move on.
+        // our term so that the old leader steps down and the cluster can move on (§5.1: reject
+        // with the current term). etcd answers only with CheckQuorum or PreVote on and otherwise
+        // relies on our MsgVote reaching the leader; but a member whose configuration is stale
+        // (it never learned the leader joined) campaigns only among the members it knows, and
+        // then neither side ever learns of the other's term: the cluster stays split for good.
         send(msg(MessageType.MSG_APP_RESP, m.getFrom()));
       } else if (type == MessageType.MSG_PRE_VOTE) {
         send(msg(MessageType.MSG_PRE_VOTE_RESP, m.getFrom()).setTerm(term).setReject(true));
@@ -831,8 +846,9 @@ final class Raft {
         handleSnapshot(m);
       }
       case MSG_TRANSFER_LEADER -> {
-        if (lead == NONE) {
-          // Dropped, as in etcd: a transfer is only a hint.
+        if (lead == NONE || m.getFrom() == lead) {
+          // Dropped, as in etcd: a transfer is only a hint. A transfer to the current leader is
+          // a no-op, and relaying it would put a message from the leader to itself on the wire.
           return;
         }
         send(m.toBuilder().setTo(lead).setTerm(0));
@@ -918,6 +934,11 @@ final class Raft {
     if (log.matchTerm(index, snapTerm)) {
       // We already have the log up to the snapshot: just fast-forward the commit index.
       log.commitTo(index);
+      return false;
+    }
+    if (applyingConfIndex > log.applied()) {
+      // A conf change from before the snapshot is being applied: the application would then
+      // apply it on top of the snapshot's newer configuration. Refuse; the leader retries.
       return false;
     }
     log.restore(s);

@@ -204,13 +204,20 @@ public final class RawNode {
         afterPersist.add(m);
       }
     }
+    List<LogEntry> committed = raft.log.nextCommittedEntries();
+    for (int i = committed.size() - 1; i >= 0; i--) {
+      if (committed.get(i).getType() == EntryType.ENTRY_CONF_CHANGE) {
+        raft.applyingConfIndex = committed.get(i).getIndex();
+        break;
+      }
+    }
     Ready rd =
         new Ready(
             softState,
             hardState,
             raft.log.unstableEntries(),
             raft.log.unstableSnapshot(),
-            raft.log.nextCommittedEntries(),
+            committed,
             raft.msgs,
             afterPersist,
             raft.readStates);

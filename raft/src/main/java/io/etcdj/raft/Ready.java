@@ -18,7 +18,9 @@ import java.util.List;
  *   <li>only then send {@link #messagesAfterPersist}: vote and append acknowledgements that
  *       promise the state above is durable;
  *   <li>apply {@link #snapshot} to the state machine and then {@link #committedEntries} in order
- *       (call {@link RawNode#applyConfChange} for conf-change entries);
+ *       (call {@link RawNode#applyConfChange} for conf-change entries; until {@code advance()} the
+ *       node refuses snapshots from the leader, so that these conf changes never land on top of
+ *       a newer snapshot's configuration);
  *   <li>serve {@link #readStates} once applied up to their index.
  * </ol>
  *

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * A small seeded smoke test: random drops, partitions, crash-restarts and proposals; checks
  * election safety (one leader per term, asserted by {@link Network#leader()}) and state machine
  * safety (every node's applied sequence is a prefix of the longest one). The thorough
- * simulation (delay, reorder, duplicate, thousands of seeds) is a separate task.
+ * simulation (delay, reorder, duplicate, thousands of seeds) is {@code io.etcdj.raft.sim}.
  */
 class LossyNetworkSmokeTest {
   @Test

@@ -124,7 +124,10 @@ class RaftPaperTest {
     assertEquals(2, r.lead);
   }
 
-  /** §5.1: a request with a stale term number is rejected (ignored). */
+  /**
+   * §5.1: a request with a stale term number is rejected: it changes nothing, and the answer
+   * carries the current term so that the stale leader steps down.
+   */
   @Test
   void s51_rejectStaleTermMessage() {
     Raft r = raft(1, 1, 2, 3);
@@ -132,7 +135,11 @@ class RaftPaperTest {
     r.step(msg(MessageType.MSG_APP, 2, 1, 1));
     assertEquals(2, r.term);
     assertEquals(0, r.lead);
-    assertEquals(List.of(), read(r));
+    List<Message> out = read(r);
+    assertEquals(1, out.size(), out.toString());
+    assertEquals(MessageType.MSG_APP_RESP, out.get(0).getType());
+    assertEquals(2, out.get(0).getTerm());
+    assertEquals(2, out.get(0).getTo());
   }
 
   /** §5.2: servers start as followers. */
