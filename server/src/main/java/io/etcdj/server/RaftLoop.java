@@ -461,7 +461,11 @@ final class RaftLoop implements Consensus, Runnable {
     if (readsToSend.isEmpty()) {
       return;
     }
-    ByteString ctx = ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(++readSeq).array());
+    // Unique across members: raft keys pending reads by context, and followers' reads are
+    // forwarded to the leader, where they meet the leader's own.
+    ByteString ctx =
+        ByteString.copyFrom(
+            java.nio.ByteBuffer.allocate(16).putLong(memberId).putLong(++readSeq).array());
     try {
       node.readIndex(ctx.toByteArray());
     } catch (ProposalDroppedException e) {
