@@ -125,12 +125,7 @@ final class ApplyLoop implements Runnable {
 
   void stop() {
     running = false;
-    thread.interrupt();
-    try {
-      thread.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Fatal.interruptAndJoin(thread);
   }
 
   @Override

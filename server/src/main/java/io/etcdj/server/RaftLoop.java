@@ -330,12 +330,7 @@ final class RaftLoop implements Consensus, Runnable {
   @Override
   public void stop() {
     running = false;
-    thread.interrupt();
-    try {
-      thread.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Fatal.interruptAndJoin(thread);
   }
 
   @Override
