@@ -1,7 +1,6 @@
 package io.etcdj.server;
 
 import io.etcdj.server.config.ServerConfig;
-import io.etcdj.server.membership.Member;
 import io.etcdj.server.membership.MemberIds;
 import java.io.IOException;
 import java.io.Reader;
@@ -21,7 +20,7 @@ import java.util.Properties;
  * first start and kept in {@code member/cluster} afterwards, so a restart ignores the initial-*
  * flags as etcd does (etcd keeps the same facts in its WAL metadata).
  */
-public record ClusterInfo(long memberId, long clusterId, Member self) {
+public record ClusterInfo(long memberId, long clusterId) {
   private static final String FILE = "cluster";
 
   static ClusterInfo loadOrCreate(ServerConfig config) throws IOException {
@@ -39,17 +38,8 @@ public record ClusterInfo(long memberId, long clusterId, Member self) {
       }
     }
     long clusterId = MemberIds.clusterId(ids);
-    ClusterInfo info =
-        new ClusterInfo(
-            self,
-            clusterId,
-            new Member(
-                self,
-                config.name(),
-                config.initialCluster().get(config.name()),
-                config.advertiseClientUrls(),
-                false));
-    info.save(file);
+    ClusterInfo info = new ClusterInfo(self, clusterId);
+    info.save(file, config.name(), config.initialCluster().get(config.name()));
     return info;
   }
 
@@ -58,26 +48,19 @@ public record ClusterInfo(long memberId, long clusterId, Member self) {
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       p.load(r);
     }
-    long memberId = Long.parseUnsignedLong(p.getProperty("member-id"), 16);
-    long clusterId = Long.parseUnsignedLong(p.getProperty("cluster-id"), 16);
-    List<URI> peers = new ArrayList<>();
-    for (String s : p.getProperty("peer-urls").split(",")) {
-      peers.add(URI.create(s));
-    }
-    // Client URLs are not cluster state: a restart may advertise new ones.
     return new ClusterInfo(
-        memberId,
-        clusterId,
-        new Member(memberId, p.getProperty("name"), peers, config.advertiseClientUrls(), false));
+        Long.parseUnsignedLong(p.getProperty("member-id"), 16),
+        Long.parseUnsignedLong(p.getProperty("cluster-id"), 16));
   }
 
-  private void save(Path file) throws IOException {
+  /** Writes the ids, with the name and peer URLs they were derived from (for people reading it). */
+  private void save(Path file, String name, List<URI> peerUrls) throws IOException {
     Properties p = new Properties();
     p.setProperty("member-id", Long.toHexString(memberId));
     p.setProperty("cluster-id", Long.toHexString(clusterId));
-    p.setProperty("name", self.name());
+    p.setProperty("name", name);
     List<String> peers = new ArrayList<>();
-    for (URI u : self.peerUrls()) {
+    for (URI u : peerUrls) {
       peers.add(u.toString());
     }
     p.setProperty("peer-urls", String.join(",", peers));
@@ -86,14 +69,5 @@ public record ClusterInfo(long memberId, long clusterId, Member self) {
       p.store(w, "etcdj member identity");
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  /** The data of the bootstrap conf-change entry: this member's id and peer URLs. */
-  byte[] bootstrapData() {
-    StringBuilder sb = new StringBuilder("add ").append(Long.toHexString(memberId));
-    for (URI u : self.peerUrls()) {
-      sb.append(' ').append(u);
-    }
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -1,5 +1,7 @@
 /**
- * Cluster membership: member and cluster ids (derived as etcd derives them) and the member list.
- * Immutable values; thread-safe. Membership changes through Raft come with the Raft issue.
+ * Cluster membership: member and cluster ids derived as etcd derives them ({@link
+ * io.etcdj.server.membership.MemberIds}), and the member list the log has decided ({@link
+ * io.etcdj.server.membership.Membership}: changed only by the apply thread, read from any thread
+ * through an immutable snapshot, saved to {@code member/members}).
  */
 package io.etcdj.server.membership;
