@@ -57,13 +57,12 @@ public final class EtcdServer implements AutoCloseable {
   private final ApplyLoop applyLoop;
   private final RaftLoop log;
   private final Membership membership;
+  private final TransportConfig transportConfig;
   private final Transport transport;
   private PeerServer peerServer;
   private final AtomicLong requestIds;
   private volatile boolean stopped;
   private final CompletableFuture<Void> removed = new CompletableFuture<>();
-  /** etcd's ReqTimeout: 5 s plus two election timeouts. */
-  private final long requestTimeoutMs;
   private final java.util.concurrent.ScheduledThreadPoolExecutor timers;
 
   private EtcdServer(ServerConfig config, ClusterInfo cluster, KV kv, Wal wal) {
@@ -94,9 +93,9 @@ public final class EtcdServer implements AutoCloseable {
                 config.electionTicks(),
                 1,
                 config.heartbeatIntervalMs(),
+                config.requestTimeoutMs(),
                 config.snapshotCount(),
                 config.proposalQueueMax()));
-    this.requestTimeoutMs = 5_000 + 2 * config.electionTimeoutMs();
     this.timers =
         new java.util.concurrent.ScheduledThreadPoolExecutor(
             1,
@@ -106,12 +105,11 @@ public final class EtcdServer implements AutoCloseable {
               return t;
             });
     timers.setRemoveOnCancelPolicy(true);
-    this.transport =
-        Transport.create(
-            TransportConfig.builder(
-                    cluster.clusterId(), cluster.memberId(), config.memberDir().resolve("snap"))
-                .build(),
-            log.handler());
+    this.transportConfig =
+        TransportConfig.builder(
+                cluster.clusterId(), cluster.memberId(), config.memberDir().resolve("snap"))
+            .build();
+    this.transport = Transport.create(transportConfig, log.handler());
     // Peers known now: the saved membership after a restart, the initial cluster on a first start.
     List<Member> peers = membership.list().isEmpty() ? initialMembers : membership.list();
     for (Member m : peers) {
@@ -194,12 +192,7 @@ public final class EtcdServer implements AutoCloseable {
   private void recoverAndStart() {
     try {
       peerServer =
-          PeerServer.start(
-              TransportConfig.builder(
-                      cluster.clusterId(), cluster.memberId(), config.memberDir().resolve("snap"))
-                  .build(),
-              config.listenPeerUrls(),
-              transport);
+          PeerServer.start(transportConfig, config.listenPeerUrls(), transport);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + config.listenPeerUrls(), e);
     }
@@ -515,7 +508,7 @@ public final class EtcdServer implements AutoCloseable {
       var timeout =
           timers.schedule(
               () -> wait.cancel(id, EtcdError.TIMEOUT.exception()),
-              requestTimeoutMs,
+              config.requestTimeoutMs(),
               TimeUnit.MILLISECONDS);
       f.whenComplete((r, e) -> timeout.cancel(false));
     }

@@ -87,7 +87,7 @@ final class RaftLoop implements Consensus, Runnable {
   private long confChangesAppliedTo;
   private long snapshotIndex;
   private final boolean bootstrapped;
-  private final long readTimeoutNanos;
+  private final long requestTimeoutNanos;
   private Transport transport;
   private volatile boolean singleVoter;
   private long readSeq;
@@ -105,7 +105,7 @@ final class RaftLoop implements Consensus, Runnable {
       Wait wait,
       long memberId,
       long tickMs,
-      int electionTicks,
+      long requestTimeoutMs,
       long snapshotCount,
       int inboxMax,
       HardState hardState,
@@ -128,8 +128,7 @@ final class RaftLoop implements Consensus, Runnable {
     this.confChangesAppliedTo = confChangesAppliedTo;
     this.snapshotIndex = snapshotIndex;
     this.bootstrapped = bootstrapped;
-    // etcd's ReqTimeout: 5 s plus two election timeouts.
-    this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(5_000 + 2L * tickMs * electionTicks);
+    this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs);
     this.singleVoter = isSingleVoter(node.confState(), memberId);
     this.thread = new Thread(this, "etcdj-raft-loop");
   }
@@ -141,6 +140,7 @@ final class RaftLoop implements Consensus, Runnable {
       int electionTicks,
       int heartbeatTicks,
       long tickMs,
+      long requestTimeoutMs,
       long snapshotCount,
       int inboxMax) {}
 
@@ -192,7 +192,7 @@ final class RaftLoop implements Consensus, Runnable {
     }
     RaftLoop loop =
         new RaftLoop(node, storage, wal, kv, applyLoop, wait, p.memberId(), p.tickMs(),
-            p.electionTicks(), p.snapshotCount(), p.inboxMax(), hs, confAppliedTo, snapIndex, fresh);
+            p.requestTimeoutMs(), p.snapshotCount(), p.inboxMax(), hs, confAppliedTo, snapIndex, fresh);
     LOG.info(
         "raft state recovered: term {}, commit {}, applied {}, last index {}, voters {}",
         hs.getTerm(), hs.getCommit(), applied, storage.lastIndex(), node.confState().getVotersList());
@@ -257,7 +257,7 @@ final class RaftLoop implements Consensus, Runnable {
    */
   CompletableFuture<Long> readIndex() {
     CompletableFuture<Long> f = new CompletableFuture<>();
-    if (!running || !inbox.offer(new ReadRequest(f, System.nanoTime() + readTimeoutNanos))) {
+    if (!running || !inbox.offer(new ReadRequest(f, System.nanoTime() + requestTimeoutNanos))) {
       f.completeExceptionally(
           (running ? EtcdError.TOO_MANY_REQUESTS : EtcdError.STOPPED).exception());
     }
@@ -335,7 +335,7 @@ final class RaftLoop implements Consensus, Runnable {
 
   @Override
   public boolean propose(long id, byte[] data) {
-    return running && inbox.offer(new Proposal(id, data, System.nanoTime() + readTimeoutNanos));
+    return running && inbox.offer(new Proposal(id, data, System.nanoTime() + requestTimeoutNanos));
   }
 
   @Override

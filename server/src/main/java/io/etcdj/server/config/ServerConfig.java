@@ -45,6 +45,14 @@ public record ServerConfig(
     return quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
   }
 
+  /**
+   * etcd's ReqTimeout: how long a write or a linearizable read may wait for the cluster before it
+   * fails with "request timed out" (5 s plus two election timeouts).
+   */
+  public long requestTimeoutMs() {
+    return 5_000 + 2 * electionTimeoutMs;
+  }
+
   /** Raft ticks in an election timeout (etcd: election-timeout / heartbeat-interval). */
   public int electionTicks() {
     return (int) (electionTimeoutMs / heartbeatIntervalMs);
