@@ -254,12 +254,9 @@ public final class KvApplier {
   }
 
   private static boolean compare(TxnRead view, Compare c) {
-    List<KeyValue> kvs;
-    try {
-      kvs = view.range(bytes(c.getKey()), bytes(c.getRangeEnd()), RangeOptions.LATEST).kvs();
-    } catch (CompactedException | FutureRevisionException e) {
-      return false;
-    }
+    // At the view's own revision a range can be neither compacted nor in the future.
+    List<KeyValue> kvs =
+        view.range(bytes(c.getKey()), bytes(c.getRangeEnd()), RangeOptions.LATEST).kvs();
     if (kvs.isEmpty()) {
       // A missing key has no value to compare (proto cannot tell "" from absent), so VALUE
       // compares fail; other targets compare against zero.
