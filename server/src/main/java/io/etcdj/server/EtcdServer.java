@@ -95,7 +95,9 @@ public final class EtcdServer implements AutoCloseable {
                 config.heartbeatIntervalMs(),
                 config.requestTimeoutMs(),
                 config.snapshotCount(),
-                config.proposalQueueMax()));
+                config.snapshotCatchUpEntries(),
+                config.proposalQueueMax(),
+                config.memberDir().resolve("snap")));
     this.timers =
         new java.util.concurrent.ScheduledThreadPoolExecutor(
             1,
