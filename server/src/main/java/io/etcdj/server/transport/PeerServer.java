@@ -1,12 +1,18 @@
 package io.etcdj.server.transport;
 
+import com.google.common.util.concurrent.MoreExecutors;
+import io.etcdj.api.internal.PeerGrpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,12 +25,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * default), which bounds the largest MsgApp batch; snapshots come in chunks well below it. Peers
  * may ping every 5 s (the sender's keepalive is 10 s) without being sent away.
  *
- * <p>Threads: handlers run on a fixed pool of {@link TransportConfig#serverThreads()} threads, not
- * on the Netty event loops, because {@link RaftHandler#process} may push back and snapshot chunks
- * are written to disk. gRPC runs at most one task per call at a time, so the pool's queue holds at
- * most one task per open call.
+ * <p>Threads: the message streams run on the Netty event loops (no hop to another thread: every
+ * message of a put crosses this path twice, and {@link RaftHandler#process} only enqueues), while
+ * snapshot calls, which write chunks to disk, run on a fixed pool of {@link
+ * TransportConfig#serverThreads()} threads. gRPC runs at most one task per call at a time, so the
+ * pool's queue holds at most one task per open snapshot call.
  */
 public final class PeerServer implements AutoCloseable {
+  /** Message streams run where they arrive; everything else on the default executor. */
+  private static final ServerCallExecutorSupplier STREAMS_ON_EVENT_LOOP =
+      new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+          return call.getMethodDescriptor().equals(PeerGrpc.getStreamMethod())
+              ? MoreExecutors.directExecutor()
+              : null;
+        }
+      };
+
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService executor;
 
@@ -45,6 +63,7 @@ public final class PeerServer implements AutoCloseable {
       servers.add(
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
               .executor(executor)
+              .callExecutor(STREAMS_ON_EVENT_LOOP)
               .maxInboundMessageSize(config.inboundMessageBytesMax())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)

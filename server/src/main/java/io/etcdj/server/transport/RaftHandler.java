@@ -9,9 +9,9 @@ import java.nio.file.Path;
  * <p>Threads: every method may be called from any transport thread (gRPC server threads for {@link
  * #process} and {@link #receiveSnapshot}, peer writer and snapshot threads for the reports, and the
  * caller of {@link Transport#send} for {@link #reportUnreachable} when a queue is full).
- * Implementations must not block for long and must not call back into the {@link Transport}
- * synchronously: they enqueue for the raft loop. A blocking {@link #process} slows the sending peer
- * down (gRPC flow control), which then drops and reports on its side.
+ * Implementations must not block and must not call back into the {@link Transport}
+ * synchronously: they enqueue for the raft loop ({@link #process} runs on a Netty event loop and
+ * drops what does not fit, as raft allows).
  */
 public interface RaftHandler {
   /** A message from a peer, in the order that peer sent it. */
