@@ -78,6 +78,13 @@ public final class Flags {
   @Option(names = {"--election-timeout", "-election-timeout"}, defaultValue = "1000")
   long electionTimeoutMs;
 
+  /** A Go bool flag: parsed in {@link #validate} with Go's rules (see {@link #goBoolArgs}). */
+  @Option(names = {"--strict-reconfig-check", "-strict-reconfig-check"}, defaultValue = "true")
+  String strictReconfigCheck;
+
+  /** Go's bool flags: given bare they mean true and take a value only as {@code --flag=value}. */
+  private static final List<String> BOOL_FLAGS = List.of("strict-reconfig-check");
+
   private Flags() {}
 
   /** Parses args and environment into a validated config. */
@@ -96,7 +103,7 @@ public final class Flags {
         });
     CommandLine.ParseResult result;
     try {
-      result = cl.parseArgs(args);
+      result = cl.parseArgs(goBoolArgs(args));
     } catch (CommandLine.UnmatchedArgumentException e) {
       String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
       String bare = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
@@ -144,6 +151,45 @@ public final class Flags {
       }
     }
     return out;
+  }
+
+  /**
+   * Rewrites a bare Go bool flag ({@code --strict-reconfig-check}) to {@code --flag=true}, so that
+   * the next argument is never taken as its value: {@code --strict-reconfig-check false} then
+   * leaves "false" as a stray argument, which etcd rejects too.
+   */
+  static String[] goBoolArgs(String[] args) {
+    String[] out = args.clone();
+    for (int i = 0; i < out.length; i++) {
+      String bare = out[i].replaceFirst("^--?", "");
+      if (out[i].startsWith("-") && BOOL_FLAGS.contains(bare)) {
+        out[i] = out[i] + "=true";
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Go's {@code strconv.ParseBool}, with etcd's messages: a bad flag value exits 2 as Go's flag
+   * parser does, a bad environment value exits 1 as etcd's flag verification does.
+   */
+  private static boolean goBool(String flag, String value, boolean fromFlag) {
+    switch (value) {
+      case "1", "t", "T", "TRUE", "true", "True" -> {
+        return true;
+      }
+      case "0", "f", "F", "FALSE", "false", "False" -> {
+        return false;
+      }
+      default -> {
+        if (fromFlag) {
+          throw new FlagException(
+              "invalid boolean value \"" + value + "\" for -" + flag + ": parse error", 2);
+        }
+        throw new FlagException(
+            "invalid value \"" + value + "\" for " + envName(flag) + ": parse error", 1);
+      }
+    }
   }
 
   private static String goName(CommandLine.ParameterException e) {
@@ -212,6 +258,11 @@ public final class Flags {
     if (!List.of("debug", "info", "warn", "error", "panic", "fatal").contains(level)) {
       throw new FlagException("unknown log level \"" + logLevel + "\"", 1);
     }
+    boolean strict =
+        goBool(
+            "strict-reconfig-check",
+            strictReconfigCheck,
+            result.hasMatchedOption("--strict-reconfig-check"));
     Path dir = Path.of(dataDir.isEmpty() ? name + ".etcd" : dataDir);
     return new ServerConfig(
         name,
@@ -231,7 +282,8 @@ public final class Flags {
         heartbeatIntervalMs,
         electionTimeoutMs,
         16_384,
-        4_096);
+        4_096,
+        strict);
   }
 
   private static Map<String, List<URI>> parseCluster(String spec) {

@@ -10,6 +10,8 @@ import java.util.Map;
  * here, with etcd's defaults (see {@link Flags}).
  *
  * @param initialCluster member name → its peer URLs, in the order given
+ * @param strictReconfigCheck etcd's {@code --strict-reconfig-check}: refuse membership changes
+ *     that could cost the cluster its quorum (not enough started or connected members)
  */
 public record ServerConfig(
     String name,
@@ -29,7 +31,8 @@ public record ServerConfig(
     long heartbeatIntervalMs,
     long electionTimeoutMs,
     int proposalQueueMax,
-    int applyBatchEntriesMax) {
+    int applyBatchEntriesMax,
+    boolean strictReconfigCheck) {
 
   /** etcd's backend quota when --quota-backend-bytes is 0. */
   public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
