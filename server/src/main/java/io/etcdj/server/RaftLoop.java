@@ -142,7 +142,8 @@ final class RaftLoop implements Consensus, Runnable {
       long tickMs,
       long requestTimeoutMs,
       long snapshotCount,
-      int inboxMax) {}
+      int inboxMax,
+      boolean joinExisting) {}
 
   /**
    * Rebuilds the raft state from the WAL (bootstrapping a new cluster when the WAL is empty) on
@@ -165,8 +166,12 @@ final class RaftLoop implements Consensus, Runnable {
     List<LogEntry> entries = contents.entries();
     HardState hs = contents.hardState() == null ? HardState.getDefaultInstance() : contents.hardState();
     boolean fresh = snap == null && entries.isEmpty() && hs.getTerm() == 0;
+    // A member joining a running cluster starts with an empty log and no configuration, as
+    // etcd's RestartNode with no peers: the leader sends it the log from index 1, whose conf
+    // changes build its configuration.
+    boolean bootstrap = fresh && !p.joinExisting();
     long confAppliedTo;
-    if (fresh) {
+    if (bootstrap) {
       // As etcd: the initial members are added by conf-change entries at term 1, committed from
       // the start and applied to the raft configuration before the first Ready.
       entries = bootstrapEntries(p);
@@ -192,7 +197,8 @@ final class RaftLoop implements Consensus, Runnable {
     }
     RaftLoop loop =
         new RaftLoop(node, storage, wal, kv, applyLoop, wait, p.memberId(), p.tickMs(),
-            p.requestTimeoutMs(), p.snapshotCount(), p.inboxMax(), hs, confAppliedTo, snapIndex, fresh);
+            p.requestTimeoutMs(), p.snapshotCount(), p.inboxMax(), hs, confAppliedTo, snapIndex,
+            bootstrap);
     LOG.info(
         "raft state recovered: term {}, commit {}, applied {}, last index {}, voters {}",
         hs.getTerm(), hs.getCommit(), applied, storage.lastIndex(), node.confState().getVotersList());
@@ -278,7 +284,7 @@ final class RaftLoop implements Consensus, Runnable {
     return f;
   }
 
-  /** True when this start created a new cluster (the WAL was empty). */
+  /** True when this start created a new cluster (the WAL was empty and it did not join one). */
   boolean bootstrapped() {
     return bootstrapped;
   }

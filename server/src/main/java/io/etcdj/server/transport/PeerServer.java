@@ -1,5 +1,6 @@
 package io.etcdj.server.transport;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -28,7 +29,8 @@ public final class PeerServer implements AutoCloseable {
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService executor;
 
-  private PeerServer(TransportConfig config, List<URI> listenUrls, Transport transport) {
+  private PeerServer(
+      TransportConfig config, List<URI> listenUrls, Transport transport, BindableService[] extra) {
     AtomicInteger n = new AtomicInteger();
     this.executor =
         Executors.newFixedThreadPool(
@@ -42,21 +44,28 @@ public final class PeerServer implements AutoCloseable {
       if (!"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() < 0) {
         throw new IllegalArgumentException("listen peer URL " + url + ": want http://host:port");
       }
-      servers.add(
+      NettyServerBuilder b =
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
               .executor(executor)
               .maxInboundMessageSize(config.inboundMessageBytesMax())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
-              .addService(transport.service())
-              .build());
+              .addService(transport.service());
+      for (BindableService s : extra) {
+        b.addService(s);
+      }
+      servers.add(b.build());
     }
   }
 
-  /** Binds every URL (port 0 picks a free port, see {@link #addresses()}) or none. */
-  public static PeerServer start(TransportConfig config, List<URI> listenUrls, Transport transport)
+  /**
+   * Binds every URL (port 0 picks a free port, see {@link #addresses()}) or none, serving the
+   * transport and any {@code extra} services (such as {@link PeerClusterService}).
+   */
+  public static PeerServer start(
+      TransportConfig config, List<URI> listenUrls, Transport transport, BindableService... extra)
       throws IOException {
-    PeerServer s = new PeerServer(config, listenUrls, transport);
+    PeerServer s = new PeerServer(config, listenUrls, transport, extra);
     try {
       for (Server server : s.servers) {
         server.start();
