@@ -578,13 +578,23 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
-  /** Proposes a membership change; completes with the member list once it is applied here. */
+  /**
+   * Proposes a membership change; completes with the member list once it is applied here. As in
+   * etcd, a change that finds no leader waits for one, with no deadline of its own: the caller's
+   * deadline ends the wait (a gRPC call that is cancelled or runs out of time forgets its waiter,
+   * and the raft loop drops the change it was holding).
+   */
   private CompletableFuture<Object> proposeConfChange(ConfChangeType type, long nodeId, Member m) {
     if (stopped) {
       return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
     }
     long id = requestIds.incrementAndGet();
     CompletableFuture<Object> f = wait.register(id);
+    io.grpc.Context call = io.grpc.Context.current();
+    io.grpc.Context.CancellationListener gone =
+        c -> wait.cancel(id, new java.util.concurrent.CancellationException("caller went away"));
+    call.addListener(gone, Runnable::run);
+    f.whenComplete((r, e) -> call.removeListener(gone));
     ConfChange cc =
         ConfChange.newBuilder().setId(id).setType(type).setNodeId(nodeId).setContext(m.toByteString()).build();
     if (!log.proposeConfChange(cc)) {

@@ -95,6 +95,10 @@ final class RaftLoop implements Consensus, Runnable {
   /** Proposals raft refused for want of a leader, retried each round until their deadline. */
   private final java.util.ArrayDeque<Proposal> proposalsWithoutLeader = new java.util.ArrayDeque<>();
   private final Map<ByteString, List<ReadRequest>> readsInFlight = new HashMap<>();
+  /** Membership changes raft refused for want of a leader, retried while someone waits. */
+  private final java.util.ArrayDeque<ConfChangeProposal> confChangesWithoutLeader =
+      new java.util.ArrayDeque<>();
+  private static final int CONF_CHANGES_HELD_MAX = 1_024;
 
   private RaftLoop(
       RawNode node,
@@ -378,6 +382,7 @@ final class RaftLoop implements Consensus, Runnable {
         sendReads();
         long now = System.nanoTime();
         retryProposals(now);
+        retryConfChanges();
         if (now - nextTick >= 0) {
           expireReads(now);
           node.tick();
@@ -402,10 +407,8 @@ final class RaftLoop implements Consensus, Runnable {
         proposalsWithoutLeader.add(p); // keep the order of proposals while there is no leader
       }
     } else if (o instanceof ConfChangeProposal c) {
-      try {
-        node.proposeConfChange(c.cc());
-      } catch (ProposalDroppedException e) {
-        wait.cancel(c.cc().getId(), EtcdError.PROPOSAL_DROPPED.exception());
+      if (!confChangesWithoutLeader.isEmpty() || !tryProposeConfChange(c)) {
+        holdConfChange(c);
       }
     } else if (o instanceof LoopTask<?> t) {
       runTask(t);
@@ -446,6 +449,38 @@ final class RaftLoop implements Consensus, Runnable {
       } else {
         return;
       }
+    }
+  }
+
+  private boolean tryProposeConfChange(ConfChangeProposal c) {
+    try {
+      node.proposeConfChange(c.cc());
+      return true;
+    } catch (ProposalDroppedException e) {
+      return false;
+    }
+  }
+
+  private void holdConfChange(ConfChangeProposal c) {
+    if (confChangesWithoutLeader.size() >= CONF_CHANGES_HELD_MAX) {
+      wait.cancel(c.cc().getId(), EtcdError.TOO_MANY_REQUESTS.exception());
+    } else {
+      confChangesWithoutLeader.add(c);
+    }
+  }
+
+  /**
+   * Retries the membership changes raft refused (no leader, or a leader transfer). As etcd's
+   * ProposeConfChange, which blocks until a leader takes it, they have no deadline of their own:
+   * one is dropped once nobody waits for it (its caller gave up).
+   */
+  private void retryConfChanges() {
+    while (!confChangesWithoutLeader.isEmpty()) {
+      ConfChangeProposal c = confChangesWithoutLeader.peek();
+      if (wait.pending(c.cc().getId()) && !tryProposeConfChange(c)) {
+        return;
+      }
+      confChangesWithoutLeader.poll();
     }
   }
 
