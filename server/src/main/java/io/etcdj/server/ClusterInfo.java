@@ -63,6 +63,9 @@ public record ClusterInfo(long memberId, long clusterId, boolean joined) {
       }
       return new Start(info, known);
     }
+    if (config.initialClusterError() != null) {
+      throw new StartupException(config.initialClusterError());
+    }
     List<Member> local = initialMembers(config);
     ClusterInfo info;
     List<Member> known;

@@ -100,6 +100,17 @@ class ClusterInfoTest {
   }
 
   @Test
+  void theInitialClusterFlagMattersOnlyOnTheFirstStart() throws Exception {
+    ServerConfig bad = config("new", "x");
+    Files.createDirectories(bad.memberDir());
+    StartupException e =
+        assertThrows(StartupException.class, () -> ClusterInfo.loadOrCreate(bad, urls -> Optional.empty()));
+    assertEquals("error setting up initial cluster: invalid value \"x\" for --initial-cluster", e.getMessage());
+    ClusterInfo first = ClusterInfo.loadOrCreate(config("new", "d=" + D), urls -> Optional.empty()).info();
+    assertEquals(first, ClusterInfo.loadOrCreate(bad, urls -> Optional.empty()).info());
+  }
+
+  @Test
   void noPeerAnsweringIsEtcdsFatalError() throws Exception {
     ServerConfig c = config("existing", "d=" + D + ",a=" + A);
     Files.createDirectories(c.memberDir());

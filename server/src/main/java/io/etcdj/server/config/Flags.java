@@ -208,17 +208,22 @@ public final class Flags {
       name = DEFAULT_NAME;
     }
     List<URI> advertisePeers = urls("initial-advertise-peer-urls", initialAdvertisePeerUrls);
-    Map<String, List<URI>> cluster;
+    // As etcd, --initial-cluster only matters on a first start: a problem with it is kept and
+    // reported when a member with an empty data dir needs it, so a restart ignores the flag.
+    Map<String, List<URI>> cluster = new LinkedHashMap<>();
+    String clusterError = null;
     if (initialCluster.isEmpty()) {
       // As etcd: without --initial-cluster, this member alone at its advertised peer URLs.
-      cluster = new LinkedHashMap<>();
       cluster.put(name, advertisePeers);
     } else {
-      cluster = parseCluster(initialCluster);
+      try {
+        cluster = parseCluster(initialCluster);
+      } catch (FlagException e) {
+        clusterError = "error setting up initial cluster: " + e.getMessage();
+      }
     }
-    if (!cluster.containsKey(name)) {
-      throw new FlagException(
-          "couldn't find local name \"" + name + "\" in the initial cluster configuration", 1);
+    if (clusterError == null && !cluster.containsKey(name)) {
+      clusterError = "couldn't find local name \"" + name + "\" in the initial cluster configuration";
     }
     if (!initialClusterState.equals("new") && !initialClusterState.equals("existing")) {
       throw new FlagException(
@@ -283,7 +288,8 @@ public final class Flags {
         electionTimeoutMs,
         16_384,
         4_096,
-        strict);
+        strict,
+        clusterError);
   }
 
   private static Map<String, List<URI>> parseCluster(String spec) {
