@@ -29,6 +29,7 @@ import io.etcdj.server.transport.ClusterSource;
 import io.etcdj.server.transport.PeerClusterClient;
 import io.etcdj.server.transport.PeerClusterService;
 import io.etcdj.server.transport.PeerServer;
+import io.etcdj.server.transport.RaftHandler;
 import io.etcdj.server.transport.Transport;
 import io.etcdj.server.transport.TransportConfig;
 import java.util.Map;
@@ -68,6 +69,8 @@ public final class EtcdServer implements AutoCloseable {
   private final AtomicLong requestIds;
   private volatile boolean stopped;
   private final CompletableFuture<Void> removed = new CompletableFuture<>();
+  private final java.util.concurrent.atomic.AtomicBoolean removing =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.ScheduledThreadPoolExecutor timers;
   /** Runs promotions a follower forwards to the leader (blocking peer calls). */
   private final java.util.concurrent.ThreadPoolExecutor forwarder;
@@ -126,7 +129,10 @@ public final class EtcdServer implements AutoCloseable {
         TransportConfig.builder(
                 cluster.clusterId(), cluster.memberId(), config.memberDir().resolve("snap"))
             .build();
-    this.transport = Transport.create(transportConfig, log.handler());
+    this.transport = Transport.create(transportConfig, noticingRemoval(log.handler()));
+    for (long id : membership.removedIds()) {
+      transport.removePeer(id); // refuse removed members' calls, so a straggler learns and stops
+    }
     // Peers known now: the saved membership after a restart; on a first start the initial
     // cluster, or the running cluster's members when joining it.
     List<Member> peers = membership.list().isEmpty() ? start.knownMembers() : membership.list();
@@ -136,12 +142,7 @@ public final class EtcdServer implements AutoCloseable {
       }
     }
     log.attach(transport);
-    applyLoop.onSelfRemoved(
-        cluster.memberId(),
-        () -> new Thread(() -> {
-          close();
-          removed.complete(null);
-        }, "etcdj-removed").start());
+    applyLoop.onSelfRemoved(cluster.memberId(), this::stopRemoved);
     // Unique per member across restarts: the high bits come from the start time.
     this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
   }
@@ -601,6 +602,58 @@ public final class EtcdServer implements AutoCloseable {
       wait.cancel(id, EtcdError.TOO_MANY_REQUESTS.exception());
     }
     return f;
+  }
+
+  /**
+   * The raft handler, plus stopping when a peer says the cluster removed this member: a removed
+   * member may never learn that its removal committed (the leader stops sending to it), so, as
+   * in etcd, the peers' refusal is what tells it.
+   */
+  private RaftHandler noticingRemoval(RaftHandler raft) {
+    return new RaftHandler() {
+      @Override
+      public void process(io.etcdj.api.internal.Message m) {
+        raft.process(m);
+      }
+
+      @Override
+      public void reportUnreachable(long id) {
+        raft.reportUnreachable(id);
+      }
+
+      @Override
+      public void reportSnapshot(long id, boolean ok) {
+        raft.reportSnapshot(id, ok);
+      }
+
+      @Override
+      public void receiveSnapshot(io.etcdj.api.internal.Message msgSnap, java.nio.file.Path dataFile) {
+        raft.receiveSnapshot(msgSnap, dataFile);
+      }
+
+      @Override
+      public void reportSelfRemoved() {
+        if (!removing.get()) {
+          LOG.warn(
+              "the member has been permanently removed from the cluster; the data-dir used by this"
+                  + " member must be removed");
+        }
+        stopRemoved();
+      }
+    };
+  }
+
+  /** Stops this member once, off the thread that noticed its removal (etcd exits too). */
+  private void stopRemoved() {
+    if (removing.compareAndSet(false, true)) {
+      new Thread(
+              () -> {
+                close();
+                removed.complete(null);
+              },
+              "etcdj-removed")
+          .start();
+    }
   }
 
   /** Completes when this member was removed from the cluster and has stopped itself. */

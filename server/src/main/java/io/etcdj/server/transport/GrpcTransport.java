@@ -32,6 +32,8 @@ final class GrpcTransport implements Transport {
   private final TransportConfig config;
   private final RaftHandler handler;
   private final Map<Long, PeerSender> peers = new ConcurrentHashMap<>();
+  /** Members the cluster removed: their calls are refused so that they stop (see removePeer). */
+  private final java.util.Set<Long> removed = ConcurrentHashMap.newKeySet();
   private final SnapshotSender snapshots;
   private final PeerService service;
   private final ServerServiceDefinition serviceDefinition;
@@ -49,12 +51,16 @@ final class GrpcTransport implements Transport {
     this.config = Objects.requireNonNull(config, "config");
     this.handler = Objects.requireNonNull(handler, "handler");
     this.snapshots = new SnapshotSender(config, handler);
-    this.service = new PeerService(config, handler);
+    this.service = new PeerService(config, handler, removed::contains);
     this.serviceDefinition =
         ServerInterceptors.intercept(
             service,
             new PeerHeaders.Check(
-                config.clusterId(), config.memberId(), peers::containsKey, callsRejected));
+                config.clusterId(),
+                config.memberId(),
+                peers::containsKey,
+                removed::contains,
+                callsRejected));
   }
 
   @Override
@@ -150,6 +156,7 @@ final class GrpcTransport implements Transport {
       return;
     }
     PeerSender p = new PeerSender(id, peerUrls, config, handler);
+    removed.remove(id);
     peers.put(id, p);
     if (started) {
       p.start();
@@ -159,6 +166,7 @@ final class GrpcTransport implements Transport {
 
   @Override
   public synchronized void removePeer(long id) {
+    removed.add(id);
     PeerSender p = peers.remove(id);
     if (p != null) {
       p.stop();

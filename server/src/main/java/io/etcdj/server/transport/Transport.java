@@ -47,7 +47,12 @@ public interface Transport {
   /** Adds a peer and (once started) connects to it; an id already present is ignored. */
   void addPeer(long id, List<URI> peerUrls);
 
-  /** Stops sending to a peer; queued messages are dropped. Unknown ids are ignored. */
+  /**
+   * Stops sending to a peer (queued messages are dropped) and refuses its calls from now on, its
+   * open stream included, with "the member has been permanently removed from the cluster", so a
+   * removed member that missed its removal learns it (etcd answers it 410 Gone). An unknown id is
+   * only remembered as removed; {@link #addPeer} of the id clears the mark.
+   */
   void removePeer(long id);
 
   /** Replaces a peer's URLs; the stream reconnects to the new ones. Unknown ids are ignored. */
