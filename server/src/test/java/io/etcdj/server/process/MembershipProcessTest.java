@@ -61,6 +61,12 @@ class MembershipProcessTest {
       int[] ports = EtcdProcess.freePorts(3);
       String wrongPeer = "http://127.0.0.1:" + ports[2];
       String peer = "http://127.0.0.1:" + ports[1];
+      // Not added yet: the running cluster has one member fewer than its --initial-cluster.
+      assertJoinRefused(c, kind, ports, peer, c.members(), "error validating peerURLs {ClusterID:", ": member count is unequal");
+      // No other member listed: nobody to ask.
+      assertJoinRefused(
+          c, kind, ports, peer, List.of(), "cannot fetch cluster info from peer urls: could not retrieve cluster"
+              + " information from the given URLs", "");
 
       Etcdctl.Result add =
           ok(c, whileUnhealthy(() -> Etcdctl.run(m1.endpoint(), List.of("member", "add", "m4", "--peer-urls=" + wrongPeer))));
@@ -174,6 +180,21 @@ class MembershipProcessTest {
         all.add(l4);
         putKeys(m1, "/promoted/");
         assertSameHashKv(c, all);
+
+        // Two of the four voters down: a membership change waits for a leader until the client gives up
+        // (etcd has no deadline of its own for it), here etcdctl's --command-timeout.
+        l4.stop();
+        c.stop(c.member(2));
+        long startNs = System.nanoTime();
+        Etcdctl.Result waited =
+            Etcdctl.run(
+                m1.endpoint(),
+                List.of("--command-timeout=3s", "member", "update", hex(c.memberId(c.member(1))),
+                    "--peer-urls=" + c.member(1).peerUrl()));
+        long waitedMs = ClusterProcessTest.ms(startNs);
+        assertEquals(1, waited.exitCode(), waited.stdout() + waited.stderr());
+        assertEquals("Error: context deadline exceeded", ClusterProcessTest.errorLine(waited.stderr()));
+        assertTrue(waitedMs >= 2_900 && waitedMs < 10_000, "answered after " + waitedMs + " ms");
       }
     }
   }
@@ -182,13 +203,7 @@ class MembershipProcessTest {
 
   /** Starts the added member with --initial-cluster-state existing and waits until it serves. */
   private static EtcdProcess join(EtcdCluster c, EtcdProcess.Kind kind, String test, String name, int[] ports, String peer) {
-    StringBuilder initial = new StringBuilder(name + "=" + peer);
-    for (EtcdProcess m : c.members()) {
-      initial.append(',').append(m.memberName()).append('=').append(m.peerUrl());
-    }
-    EtcdProcess p =
-        EtcdProcess.joining(
-            kind, test, name, ports[0], ports[1], initial.toString(), "etcdj-ptest-joined", List.of());
+    EtcdProcess p = joining(kind, test, name, ports, peer, c.members());
     try {
       p.launch();
       p.awaitServing(p.readyTimeout());
@@ -197,6 +212,35 @@ class MembershipProcessTest {
       throw e;
     }
     return p;
+  }
+
+  /** A member that would join with {@code --initial-cluster} = itself plus {@code others}. */
+  private static EtcdProcess joining(
+      EtcdProcess.Kind kind, String test, String name, int[] ports, String peer, List<EtcdProcess> others) {
+    StringBuilder initial = new StringBuilder(name + "=" + peer);
+    for (EtcdProcess m : others) {
+      initial.append(',').append(m.memberName()).append('=').append(m.peerUrl());
+    }
+    return EtcdProcess.joining(
+        kind, test, name, ports[0], ports[1], initial.toString(), "etcdj-ptest-joined", List.of());
+  }
+
+  /**
+   * A member that cannot join exits 1 at once and logs etcd's reason (etcd: {@code C | etcdmain: <reason>}); its data
+   * dir is left without an identity, so a later start tries again.
+   */
+  private static void assertJoinRefused(
+      EtcdCluster c, EtcdProcess.Kind kind, int[] ports, String peer, List<EtcdProcess> others, String start, String end)
+      throws InterruptedException {
+    try (EtcdProcess p = joining(kind, "refused", "m4", ports, peer, others)) {
+      p.launch();
+      assertTrue(p.awaitExit(p.readyTimeout()), "a member that cannot join exits\n" + p.logTail(20));
+      assertEquals(1, p.exitCode(), p.logTail(20));
+      String reason =
+          p.logTail(10).lines().filter(l -> l.contains(start)).findFirst().orElseThrow(
+              () -> new AssertionError("no \"" + start + "\" in\n" + p.logTail(20)));
+      assertTrue(reason.endsWith(end), reason);
+    }
   }
 
   /**
