@@ -406,6 +406,7 @@ public final class EtcdServer implements AutoCloseable {
     if (log.leaderId() != cluster.memberId()) {
       return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
     }
+    io.grpc.Context caller = io.grpc.Context.current(); // the rest runs on the raft loop's thread
     return log.onLoop(RawNode::status)
         .thenCompose(
             st -> {
@@ -439,7 +440,10 @@ public final class EtcdServer implements AutoCloseable {
                 return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_LEARNER.exception());
               }
               return proposeConfChange(
-                      ConfChangeType.CONF_CHANGE_ADD_NODE, id, m.toBuilder().setIsLearner(false).build())
+                      ConfChangeType.CONF_CHANGE_ADD_NODE,
+                      id,
+                      m.toBuilder().setIsLearner(false).build(),
+                      caller)
                   .thenApply(members -> membership.list());
             });
   }
@@ -586,16 +590,21 @@ public final class EtcdServer implements AutoCloseable {
    * and the raft loop drops the change it was holding).
    */
   private CompletableFuture<Object> proposeConfChange(ConfChangeType type, long nodeId, Member m) {
+    return proposeConfChange(type, nodeId, m, io.grpc.Context.current());
+  }
+
+  /** {@code caller}: the gRPC context whose cancellation means nobody waits any more. */
+  private CompletableFuture<Object> proposeConfChange(
+      ConfChangeType type, long nodeId, Member m, io.grpc.Context caller) {
     if (stopped) {
       return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
     }
     long id = requestIds.incrementAndGet();
     CompletableFuture<Object> f = wait.register(id);
-    io.grpc.Context call = io.grpc.Context.current();
     io.grpc.Context.CancellationListener gone =
         c -> wait.cancel(id, new java.util.concurrent.CancellationException("caller went away"));
-    call.addListener(gone, Runnable::run);
-    f.whenComplete((r, e) -> call.removeListener(gone));
+    caller.addListener(gone, Runnable::run);
+    f.whenComplete((r, e) -> caller.removeListener(gone));
     ConfChange cc =
         ConfChange.newBuilder().setId(id).setType(type).setNodeId(nodeId).setContext(m.toByteString()).build();
     if (!log.proposeConfChange(cc)) {
