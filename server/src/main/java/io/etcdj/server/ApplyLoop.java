@@ -5,6 +5,10 @@ import io.etcdj.api.etcdserverpb.CompactionResponse;
 import io.etcdj.api.etcdserverpb.ResponseHeader;
 import io.etcdj.api.etcdserverpb.Member;
 import io.etcdj.api.internal.ConfChange;
+import io.etcdj.api.internal.ConfState;
+import io.etcdj.api.internal.Message;
+import io.etcdj.api.internal.Snapshot;
+import io.etcdj.api.internal.SnapshotMetadata;
 import io.etcdj.api.internal.ConfChangeType;
 import io.etcdj.api.internal.EntryType;
 import io.etcdj.api.internal.InternalRaftRequest;
@@ -12,9 +16,17 @@ import io.etcdj.api.internal.LogEntry;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.server.membership.Membership;
+import io.etcdj.server.transport.SnapshotSource;
 import io.etcdj.storage.mvcc.KV;
+import io.etcdj.storage.mvcc.StoreSnapshot;
 import io.etcdj.storage.mvcc.TxnWrite;
 import io.etcdj.storage.mvcc.WriteBatch;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -30,6 +42,12 @@ import org.slf4j.LoggerFactory;
  * after the commit answers the proposers, so an acknowledged write is visible to every later
  * read. Between batches it advances a scheduled compaction in bounded steps.
  *
+ * <p>Snapshots go through the same queue, so they keep their place in log order: a leader's
+ * snapshot that raft accepted replaces the store and the member list; a follower that needs one
+ * gets the store as it is between two batches (its consistent index is the applied index the
+ * snapshot's metadata names), streamed by the transport from a read snapshot while applying goes
+ * on.
+ *
  * <p>Client-caused failures (typed exceptions) become the proposal's answer and change nothing;
  * anything else stops the member.
  */
@@ -41,7 +59,8 @@ final class ApplyLoop implements Runnable {
   private final Membership membership;
   private final KvApplier applier;
   private final Wait wait;
-  private final ArrayBlockingQueue<List<LogEntry>> queue;
+  /** Runs of committed entries, snapshots to install and snapshots to send, in log order. */
+  private final ArrayBlockingQueue<Object> queue;
   private final int batchEntriesMax;
   private final Thread thread;
   private volatile boolean running;
@@ -53,6 +72,21 @@ final class ApplyLoop implements Runnable {
   private long selfId;
   private Runnable onSelfRemoved = () -> {};
   private boolean selfRemoved;
+
+  /** A snapshot from the leader, accepted by raft and persisted in the WAL: replaces the store. */
+  private record SnapshotInstall(SnapshotMetadata metadata, Path file) {}
+
+  /** A follower raft wants a snapshot for: one is made here, between batches. */
+  private record SnapshotRequest(Message msgSnap, SnapshotOut out) {}
+
+  /** Where a leader's snapshot goes (the raft loop's transport and raft node). */
+  interface SnapshotOut {
+    /** Streams the snapshot; {@code done} runs once the transfer has ended either way. */
+    void send(Message msgSnap, SnapshotSource data, Runnable done);
+
+    /** No snapshot can be made now: raft must treat the transfer as failed and retry later. */
+    void refuse(long to);
+  }
 
   /** A reader waiting until the applied index reaches {@code index}. */
   private record AppliedWaiter(long index, CompletableFuture<Void> future) {}
@@ -118,6 +152,23 @@ final class ApplyLoop implements Runnable {
     queue.put(entries);
   }
 
+  /**
+   * Hands over a leader's snapshot that raft has accepted (after the WAL recorded it): it replaces
+   * the store once everything queued before it is applied. Blocks like {@link #submit}.
+   */
+  void submitSnapshot(SnapshotMetadata metadata, Path file) throws InterruptedException {
+    queue.put(new SnapshotInstall(metadata, file));
+  }
+
+  /**
+   * Asks for a snapshot of the store for the follower {@code msgSnap} is addressed to (etcd sends
+   * the state at its applied index rather than raft's older snapshot). Never blocks: false when
+   * the queue is full.
+   */
+  boolean requestSnapshot(Message msgSnap, SnapshotOut out) {
+    return queue.offer(new SnapshotRequest(msgSnap, out));
+  }
+
   void start() {
     running = true;
     thread.start();
@@ -131,18 +182,24 @@ final class ApplyLoop implements Runnable {
   @Override
   public void run() {
     List<LogEntry> run = new ArrayList<>();
-    List<List<LogEntry>> runs = new ArrayList<>();
     try {
       while (running) {
-        List<LogEntry> first =
-            compactionPending ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first != null) {
-          run.addAll(first);
-          while (run.size() < batchEntriesMax && queue.drainTo(runs, 1) > 0) {
-            run.addAll(runs.remove(0));
+        Object first = compactionPending ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first instanceof List<?> entries) {
+          addEntries(run, entries);
+          // This thread is the only consumer: what it peeks is what it polls.
+          while (run.size() < batchEntriesMax && queue.peek() instanceof List<?> more) {
+            queue.poll();
+            addEntries(run, more);
           }
           applyEntries(run);
           run.clear();
+        } else if (first instanceof SnapshotInstall install) {
+          installSnapshot(install.metadata(), install.file());
+        } else if (first instanceof SnapshotRequest request) {
+          sendSnapshot(request);
+        } else if (first != null) {
+          throw new IllegalStateException("unknown apply task " + first);
         }
         if (compactionPending) {
           compactionPending = kv.compactionStep(COMPACTION_STEP_REVISIONS);
@@ -151,8 +208,102 @@ final class ApplyLoop implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
+      if (!running && Thread.currentThread().isInterrupted()) {
+        // Stopping interrupted a blocking hand-over: not a failure of the member.
+        LOG.debug("stopped during a hand-over: {}", e.toString());
+        return;
+      }
       Fatal.stop(LOG, "apply failed", e);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void addEntries(List<LogEntry> run, List<?> entries) {
+    run.addAll((List<LogEntry>) entries);
+  }
+
+  /**
+   * Replaces the store and the member list with a leader's snapshot (etcd's {@code
+   * applySnapshot}). The member list is saved first, then the store is loaded and synced, and only
+   * then is the kept file deleted: a crash anywhere in between leaves the file, and the restart
+   * installs it again. Also used single-threaded at start-up for that. A file that cannot be read
+   * stops the member: raft has already moved past the entries it replaces.
+   */
+  void installSnapshot(SnapshotMetadata metadata, Path file) {
+    FailPoints.hit(FailPoints.APPLY_BEFORE_OPEN_SNAPSHOT);
+    long startNanos = System.nanoTime();
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      List<Member> members = SnapshotData.readMembers(in);
+      membership.replaceAll(members);
+      membership.saveIfChanged();
+      kv.restore(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot install the snapshot in " + file, e);
+    }
+    if (kv.consistentIndex() != metadata.getIndex()) {
+      throw new IllegalStateException(
+          "snapshot at index " + metadata.getIndex() + " holds a store at consistent index "
+              + kv.consistentIndex());
+    }
+    FailPoints.hit(FailPoints.APPLY_AFTER_RESTORE_SNAPSHOT);
+    kv.sync();
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("cannot delete the installed snapshot {}: {}", file, e.toString());
+    }
+    compactionPending = true; // the snapshot may carry a compaction to finish
+    applied = new Applied(metadata.getIndex(), metadata.getTerm());
+    releaseAppliedWaiters(metadata.getIndex());
+    LOG.info(
+        "installed snapshot at index {} (term {}): revision {}, {} keys, members {} in {} ms",
+        metadata.getIndex(), metadata.getTerm(), kv.rev(), kv.keyCount(),
+        membership.list().stream().map(m -> Long.toHexString(m.getID())).toList(),
+        (System.nanoTime() - startNanos) / 1_000_000);
+  }
+
+  /**
+   * Makes a snapshot at the applied index, between batches so the store, the member list and the
+   * applied index agree, and hands it to the transport, which streams it from a read snapshot of
+   * the store while applying goes on.
+   */
+  private void sendSnapshot(SnapshotRequest request) {
+    long to = request.msgSnap().getTo();
+    Applied at = applied;
+    if (at.term() == 0) {
+      // Nothing applied since this member started, so the term of the applied entry is unknown
+      // here; a new leader applies its first entry at once, and raft retries the snapshot.
+      request.out().refuse(to);
+      return;
+    }
+    StoreSnapshot store = kv.snapshot();
+    if (store.consistentIndex() != at.index()) {
+      store.close();
+      throw new IllegalStateException(
+          "store at consistent index " + store.consistentIndex() + " but applied " + at.index());
+    }
+    List<Member> members = membership.list();
+    ConfState.Builder cs = ConfState.newBuilder();
+    for (Member m : members) {
+      if (m.getIsLearner()) {
+        cs.addLearners(m.getID());
+      } else {
+        cs.addVoters(m.getID());
+      }
+    }
+    Message msg =
+        request.msgSnap().toBuilder()
+            .setSnapshot(
+                Snapshot.newBuilder()
+                    .setMetadata(
+                        SnapshotMetadata.newBuilder()
+                            .setIndex(at.index())
+                            .setTerm(at.term())
+                            .setConfState(cs)))
+            .build();
+    LOG.info("sending snapshot at index {} (revision {}) to {}", at.index(), kv.rev(),
+        Long.toHexString(to));
+    request.out().send(msg, SnapshotData.source(members, store), store::close);
   }
 
   /**

@@ -102,7 +102,9 @@ public final class EtcdServer implements AutoCloseable {
                 config.heartbeatIntervalMs(),
                 config.requestTimeoutMs(),
                 config.snapshotCount(),
+                config.snapshotCatchUpEntries(),
                 config.proposalQueueMax(),
+                config.memberDir().resolve("snap"),
                 cluster.joined()));
     this.timers =
         new java.util.concurrent.ScheduledThreadPoolExecutor(

@@ -27,6 +27,14 @@ public final class FailPoints {
   public static final String APPLY_BEFORE_COMMIT = "applyBeforeCommit";
   /** After the backend commit, before the proposers are answered. */
   public static final String APPLY_AFTER_COMMIT = "applyAfterCommit";
+  /** Raft accepted a leader's snapshot; before its file is kept and the WAL records it. */
+  public static final String RAFT_BEFORE_SAVE_SNAP = "raftBeforeSaveSnap";
+  /** After the WAL recorded a leader's snapshot, before the store's replacement is queued. */
+  public static final String RAFT_AFTER_SAVE_SNAP = "raftAfterSaveSnap";
+  /** On the apply thread, before a leader's snapshot is read into the store. */
+  public static final String APPLY_BEFORE_OPEN_SNAPSHOT = "applyBeforeOpenSnapshot";
+  /** After the store holding a leader's snapshot committed, before it is synced. */
+  public static final String APPLY_AFTER_RESTORE_SNAPSHOT = "applyAfterRestoreSnapshot";
 
   private record Action(String spec, long panicAt, long sleepMs, AtomicLong hits) {}
 

@@ -23,6 +23,10 @@ import io.etcdj.server.errors.EtcdError;
 import io.etcdj.server.transport.RaftHandler;
 import io.etcdj.server.transport.Transport;
 import io.etcdj.storage.mvcc.KV;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * the order the contract requires: persist hard state and entries to the WAL (one fsync for the
  * whole Ready: group commit), append them to the in-memory raft storage, hand committed entries
  * to the apply loop, then {@code advance()}. Every {@code snapshotCount} applied entries it syncs
- * the backend, records a WAL snapshot and releases older WAL segments and log entries.
+ * the backend, records a WAL snapshot and releases older WAL segments and log entries, keeping
+ * {@code --experimental-snapshot-catchup-entries} for slow followers. A follower behind that gets
+ * the store itself: MsgSnap goes to the apply loop, which makes the snapshot; a received snapshot
+ * that raft accepts is kept on disk, recorded in the WAL, then installed by the apply loop.
  *
  * <p>Threading: {@link #propose} from any thread (a bounded, non-blocking offer); everything
  * else on the loop thread, or on the starting thread before the loop thread starts.
@@ -47,8 +54,6 @@ import org.slf4j.LoggerFactory;
 final class RaftLoop implements Consensus, Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
   private static final int INBOX_DRAIN_MAX = 4_096;
-  /** Entries kept in memory after a snapshot so slow followers can catch up from the log. */
-  static final long SNAPSHOT_CATCH_UP_ENTRIES = 5_000;
 
   /** A client write waiting to enter the log; without a leader it waits until its deadline. */
   private record Proposal(long id, byte[] data, long deadlineNanos) {}
@@ -60,6 +65,9 @@ final class RaftLoop implements Consensus, Runnable {
   private record Unreachable(long id) {}
 
   private record SnapshotStatus(long id, boolean ok) {}
+
+  /** A snapshot the transport received whole: raft decides whether to install it. */
+  private record ReceivedSnapshot(Message msgSnap, Path file) {}
 
   /** A membership change waiting to enter the log; its waiter is keyed by the change's id. */
   private record ConfChangeProposal(ConfChange cc) {}
@@ -76,6 +84,8 @@ final class RaftLoop implements Consensus, Runnable {
   private final long memberId;
   private final long tickNanos;
   private final long snapshotCount;
+  /** Entries kept in memory after a snapshot so slow followers can catch up from the log. */
+  private final long snapshotCatchUpEntries;
   private final ArrayBlockingQueue<Object> inbox;
   private final Thread thread;
   private volatile boolean running;
@@ -99,6 +109,9 @@ final class RaftLoop implements Consensus, Runnable {
   private final java.util.ArrayDeque<ConfChangeProposal> confChangesWithoutLeader =
       new java.util.ArrayDeque<>();
   private static final int CONF_CHANGES_HELD_MAX = 1_024;
+  /** Received snapshot files by index, stepped into raft this round; deleted unless installed. */
+  private final Map<Long, Path> receivedSnapshots = new HashMap<>();
+  private final Path snapDir;
 
   private RaftLoop(
       RawNode node,
@@ -111,12 +124,15 @@ final class RaftLoop implements Consensus, Runnable {
       long tickMs,
       long requestTimeoutMs,
       long snapshotCount,
+      long snapshotCatchUpEntries,
       int inboxMax,
       HardState hardState,
       long confChangesAppliedTo,
       long snapshotIndex,
-      boolean bootstrapped) {
+      boolean bootstrapped,
+      Path snapDir) {
     this.node = node;
+    this.snapDir = snapDir;
     this.storage = storage;
     this.wal = wal;
     this.kv = kv;
@@ -125,6 +141,7 @@ final class RaftLoop implements Consensus, Runnable {
     this.memberId = memberId;
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMs);
     this.snapshotCount = snapshotCount;
+    this.snapshotCatchUpEntries = snapshotCatchUpEntries;
     this.inbox = new ArrayBlockingQueue<>(inboxMax);
     this.lastHardState = hardState;
     this.term = hardState.getTerm();
@@ -146,7 +163,9 @@ final class RaftLoop implements Consensus, Runnable {
       long tickMs,
       long requestTimeoutMs,
       long snapshotCount,
+      long snapshotCatchUpEntries,
       int inboxMax,
+      Path snapDir,
       boolean joinExisting) {}
 
   /**
@@ -162,13 +181,36 @@ final class RaftLoop implements Consensus, Runnable {
       storage.applySnapshot(Snapshot.newBuilder().setMetadata(snap).build());
     }
     if (kv.consistentIndex() < snapIndex) {
-      // The WAL dropped entries the backend claims not to have: synced backend data was lost.
-      throw new IllegalStateException(
-          "backend consistent index " + kv.consistentIndex() + " is behind the WAL snapshot at "
-              + snapIndex + "; the data dir is damaged");
+      // Either a leader's snapshot was recorded but its store not yet installed and synced (its
+      // file is kept for exactly this), or synced backend data was lost.
+      Path kept = SnapshotData.file(p.snapDir(), snapIndex);
+      if (!Files.exists(kept)) {
+        throw new IllegalStateException(
+            "backend consistent index " + kv.consistentIndex() + " is behind the WAL snapshot at "
+                + snapIndex + " and no snapshot file " + kept + " is kept; the data dir is damaged");
+      }
+      LOG.info("installing the snapshot at index {} that was received before the restart", snapIndex);
+      applyLoop.installSnapshot(snap, kept);
+    }
+    try {
+      SnapshotData.deleteAllExcept(p.snapDir(), null); // half-received or never installed
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean " + p.snapDir(), e);
     }
     List<LogEntry> entries = contents.entries();
     HardState hs = contents.hardState() == null ? HardState.getDefaultInstance() : contents.hardState();
+    if (snap != null && hs.getCommit() < snapIndex) {
+      // A crash between the WAL's snapshot record (synced first, as etcd orders it) and the hard
+      // state of the same Ready. A leader only sends committed state, so the snapshot's index is
+      // committed; its term is at most the term this member had moved to (without voting in it).
+      HardState.Builder fixed = hs.toBuilder().setCommit(snapIndex);
+      if (hs.getTerm() < snap.getTerm()) {
+        fixed.setTerm(snap.getTerm()).setVote(0);
+      }
+      LOG.info("the WAL's snapshot at index {} is ahead of its hard state {}: commit moved up to it",
+          snapIndex, hs.toString().replace('\n', ' '));
+      hs = fixed.build();
+    }
     boolean fresh = snap == null && entries.isEmpty() && hs.getTerm() == 0;
     // A member joining a running cluster starts with an empty log and no configuration, as
     // etcd's RestartNode with no peers: the leader sends it the log from index 1, whose conf
@@ -201,8 +243,8 @@ final class RaftLoop implements Consensus, Runnable {
     }
     RaftLoop loop =
         new RaftLoop(node, storage, wal, kv, applyLoop, wait, p.memberId(), p.tickMs(),
-            p.requestTimeoutMs(), p.snapshotCount(), p.inboxMax(), hs, confAppliedTo, snapIndex,
-            bootstrap);
+            p.requestTimeoutMs(), p.snapshotCount(), p.snapshotCatchUpEntries(), p.inboxMax(), hs, confAppliedTo, snapIndex,
+            bootstrap, p.snapDir());
     LOG.info(
         "raft state recovered: term {}, commit {}, applied {}, last index {}, voters {}",
         hs.getTerm(), hs.getCommit(), applied, storage.lastIndex(), node.confState().getVotersList());
@@ -240,13 +282,10 @@ final class RaftLoop implements Consensus, Runnable {
       }
 
       @Override
-      public void receiveSnapshot(Message msgSnap, java.nio.file.Path dataFile) {
-        LOG.warn("ignoring a snapshot from {}: snapshot install is not supported yet",
-            Long.toHexString(msgSnap.getFrom()));
-        try {
-          java.nio.file.Files.deleteIfExists(dataFile);
-        } catch (java.io.IOException e) {
-          LOG.warn("cannot delete {}: {}", dataFile, e.toString());
+      public void receiveSnapshot(Message msgSnap, Path dataFile) {
+        if (!inbox.offer(new ReceivedSnapshot(msgSnap, dataFile))) {
+          deleteQuietly(dataFile);
+          throw new IllegalStateException("raft loop inbox full; the snapshot is refused");
         }
       }
     };
@@ -392,11 +431,21 @@ final class RaftLoop implements Consensus, Runnable {
         while (node.hasReady()) {
           handleReady(node.ready());
         }
+        if (!receivedSnapshots.isEmpty()) {
+          // Raft refused these (stale, or already covered by the log): nothing will read them.
+          receivedSnapshots.values().forEach(RaftLoop::deleteQuietly);
+          receivedSnapshots.clear();
+        }
         maybeSnapshot();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
+      if (!running && Thread.currentThread().isInterrupted()) {
+        // Stopping interrupted a blocking hand-over: not a failure of the member.
+        LOG.debug("stopped during a hand-over: {}", e.toString());
+        return;
+      }
       Fatal.stop(LOG, "raft loop failed", e);
     }
   }
@@ -420,6 +469,12 @@ final class RaftLoop implements Consensus, Runnable {
       node.reportUnreachable(u.id());
     } else if (o instanceof SnapshotStatus st) {
       node.reportSnapshot(st.id(), st.ok());
+    } else if (o instanceof ReceivedSnapshot r) {
+      Path older = receivedSnapshots.put(r.msgSnap().getSnapshot().getMetadata().getIndex(), r.file());
+      if (older != null) {
+        deleteQuietly(older);
+      }
+      node.step(r.msgSnap());
     } else {
       throw new IllegalStateException("unknown raft loop input " + o);
     }
@@ -536,7 +591,7 @@ final class RaftLoop implements Consensus, Runnable {
       leader = rd.softState().lead();
     }
     if (rd.snapshot() != null) {
-      throw new IllegalStateException("installing a snapshot from a leader is not supported yet");
+      saveSnapshot(rd.snapshot());
     }
     send(rd.messages()); // a leader may send appends while it persists them itself
     HardState hs = rd.hardState();
@@ -584,6 +639,75 @@ final class RaftLoop implements Consensus, Runnable {
     node.advance();
   }
 
+  /**
+   * Raft accepted a leader's snapshot (etcd's order): keep its file under its index, record it in
+   * the WAL (synced), install it in raft's storage, bring the transport's peers in line with the
+   * snapshot's members, and queue the store's replacement behind everything applied so far.
+   */
+  private void saveSnapshot(Snapshot snap) {
+    SnapshotMetadata md = snap.getMetadata();
+    Path received = receivedSnapshots.remove(md.getIndex());
+    if (received == null) {
+      throw new IllegalStateException("raft installs a snapshot at index " + md.getIndex()
+          + " that this member did not receive");
+    }
+    FailPoints.hit(FailPoints.RAFT_BEFORE_SAVE_SNAP);
+    Path kept;
+    List<Member> members;
+    try {
+      kept = SnapshotData.keep(snapDir, received, md.getIndex());
+      try (java.io.InputStream in = Files.newInputStream(kept)) {
+        members = SnapshotData.readMembers(in);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the snapshot at index " + md.getIndex(), e);
+    }
+    wal.saveSnapshot(md);
+    FailPoints.hit(FailPoints.RAFT_AFTER_SAVE_SNAP);
+    storage.applySnapshot(snap);
+    snapshotIndex = md.getIndex();
+    confChangesAppliedTo = md.getIndex();
+    singleVoter = isSingleVoter(md.getConfState(), memberId);
+    syncPeers(members);
+    committedIndex = md.getIndex();
+    try {
+      applyLoop.submitSnapshot(md, kept);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while handing a snapshot over", e);
+    }
+    LOG.info("accepted snapshot at index {} (term {}) from the leader", md.getIndex(), md.getTerm());
+  }
+
+  /** Adds, updates and removes transport peers so they are exactly {@code members} (but this one). */
+  private void syncPeers(List<Member> members) {
+    if (transport == null) {
+      return;
+    }
+    Map<Long, List<java.net.URI>> known = transport.peers();
+    for (Member m : members) {
+      if (m.getID() == memberId) {
+        continue;
+      }
+      List<java.net.URI> urls = urls(m);
+      List<java.net.URI> old = known.remove(m.getID());
+      if (old == null) {
+        transport.addPeer(m.getID(), urls);
+      } else if (!old.equals(urls)) {
+        transport.updatePeer(m.getID(), urls);
+      }
+    }
+    known.keySet().forEach(transport::removePeer);
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}: {}", file, e.toString());
+    }
+  }
+
   private void applyConfChangeToRaft(ConfChange cc) {
     ConfState cs = node.applyConfChange(cc);
     singleVoter = isSingleVoter(cs, memberId);
@@ -615,17 +739,31 @@ final class RaftLoop implements Consensus, Runnable {
     List<Message> out = new ArrayList<>(messages.size());
     for (Message m : messages) {
       if (m.getType() == io.etcdj.api.internal.MessageType.MSG_SNAP) {
-        // Shipping the store to a far-behind follower is not built yet: tell raft it failed so the
-        // follower stays in probe state and is retried (it catches up from the log if it can).
-        LOG.warn("follower {} needs a snapshot; snapshot transfer is not supported yet",
-            Long.toHexString(m.getTo()));
-        node.reportSnapshot(m.getTo(), false);
+        // The apply thread makes the snapshot (at its applied index, as etcd's merged snapshot)
+        // and hands it to the transport, which reports the outcome back to raft.
+        if (!applyLoop.requestSnapshot(m, snapshotOut)) {
+          node.reportSnapshot(m.getTo(), false);
+        }
         continue;
       }
       out.add(m);
     }
     transport.send(out);
   }
+
+  /** Where the apply thread's snapshots go; failures come back through the inbox. */
+  private final ApplyLoop.SnapshotOut snapshotOut =
+      new ApplyLoop.SnapshotOut() {
+        @Override
+        public void send(Message msgSnap, io.etcdj.server.transport.SnapshotSource data, Runnable done) {
+          transport.sendSnapshot(msgSnap, data).whenComplete((ok, err) -> done.run());
+        }
+
+        @Override
+        public void refuse(long to) {
+          handler().reportSnapshot(to, false);
+        }
+      };
 
   /**
    * Every {@code snapshotCount} applied entries: make the backend durable, record a snapshot of
@@ -642,7 +780,7 @@ final class RaftLoop implements Consensus, Runnable {
     Snapshot snap = storage.createSnapshot(applied.index(), cs, ByteString.EMPTY);
     wal.saveSnapshot(snap.getMetadata());
     wal.releaseTo(applied.index());
-    long compactTo = applied.index() - SNAPSHOT_CATCH_UP_ENTRIES;
+    long compactTo = applied.index() - snapshotCatchUpEntries;
     if (compactTo > storage.firstIndex()) {
       storage.compact(compactTo);
     }

@@ -72,6 +72,12 @@ public final class Flags {
   @Option(names = {"--snapshot-count", "-snapshot-count"}, defaultValue = "100000")
   long snapshotCount;
 
+  /** Entries kept in the log after a snapshot for slow followers (etcd 3.6's flag, default 5000). */
+  @Option(
+      names = {"--experimental-snapshot-catchup-entries", "-experimental-snapshot-catchup-entries"},
+      defaultValue = "5000")
+  long snapshotCatchUpEntries;
+
   @Option(names = {"--heartbeat-interval", "-heartbeat-interval"}, defaultValue = "100")
   long heartbeatIntervalMs;
 
@@ -256,6 +262,9 @@ public final class Flags {
     if (snapshotCount <= 0) {
       throw new FlagException("--snapshot-count must be positive", 1);
     }
+    if (snapshotCatchUpEntries <= 0) {
+      throw new FlagException("--experimental-snapshot-catchup-entries must be positive", 1);
+    }
     if (quotaBackendBytes < 0) {
       throw new FlagException("--quota-backend-bytes must not be negative", 1);
     }
@@ -284,6 +293,7 @@ public final class Flags {
         quotaBackendBytes,
         level,
         snapshotCount,
+        snapshotCatchUpEntries,
         heartbeatIntervalMs,
         electionTimeoutMs,
         16_384,

@@ -31,6 +31,7 @@ public record ServerConfig(
     long quotaBackendBytes,
     String logLevel,
     long snapshotCount,
+    long snapshotCatchUpEntries,
     long heartbeatIntervalMs,
     long electionTimeoutMs,
     int proposalQueueMax,

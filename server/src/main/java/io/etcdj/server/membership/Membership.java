@@ -126,6 +126,19 @@ public final class Membership {
     }
   }
 
+  /**
+   * Replaces the whole list with a snapshot's (installing a leader's snapshot): the changes it
+   * covers are not in this member's log. Apply thread only.
+   */
+  public void replaceAll(List<Member> snapshotMembers) {
+    Map<Long, Member> next = new LinkedHashMap<>();
+    for (Member m : snapshotMembers) {
+      next.put(m.getID(), m);
+    }
+    members = Map.copyOf(next);
+    dirty = true;
+  }
+
   private void change(long id, Member m) {
     Map<Long, Member> next = new LinkedHashMap<>(members);
     if (m == null) {

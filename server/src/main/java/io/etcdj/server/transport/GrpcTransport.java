@@ -175,6 +175,13 @@ final class GrpcTransport implements Transport {
   }
 
   @Override
+  public Map<Long, List<URI>> peers() {
+    Map<Long, List<URI>> out = new java.util.HashMap<>();
+    peers.forEach((id, p) -> out.put(id, p.urls()));
+    return out;
+  }
+
+  @Override
   public synchronized void updatePeer(long id, List<URI> peerUrls) {
     checkPeer(id, peerUrls);
     PeerSender p = peers.get(id);

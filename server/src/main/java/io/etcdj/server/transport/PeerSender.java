@@ -148,6 +148,15 @@ final class PeerSender {
     }
   }
 
+  List<URI> urls() {
+    lock.lock();
+    try {
+      return urls;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   void updateUrls(List<URI> newUrls) {
     lock.lock();
     try {

@@ -11,8 +11,9 @@ import java.util.concurrent.CompletableFuture;
  * The narrow API the raft loop uses to reach the other members (etcd's {@code
  * rafthttp.Transporter}).
  *
- * <p>Threads: one thread (the raft loop) calls {@link #send}, {@link #sendSnapshot} and the peer
- * membership methods; none of them blocks on the network. {@link #activeSince}, the stats getters
+ * <p>Threads: one thread (the raft loop) calls {@link #send} and the peer membership methods;
+ * {@link #sendSnapshot} may be called from any thread (the apply thread makes snapshots). None of
+ * them blocks on the network. {@link #activeSince}, the stats getters
  * and {@link #stop} may be called from any thread.
  */
 public interface Transport {
@@ -57,6 +58,9 @@ public interface Transport {
 
   /** Replaces a peer's URLs; the stream reconnects to the new ones. Unknown ids are ignored. */
   void updatePeer(long id, List<URI> peerUrls);
+
+  /** The peers and their URLs as this transport knows them now. Any thread. */
+  java.util.Map<Long, List<URI>> peers();
 
   /** Epoch millis since the stream to {@code id} is connected, or 0 (down or unknown). */
   long activeSince(long id);

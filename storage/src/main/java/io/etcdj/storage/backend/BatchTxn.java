@@ -14,6 +14,9 @@ public interface BatchTxn extends ReadTxn {
   /** Removes {@code key}; returns whether it was there. */
   boolean delete(Bucket bucket, byte[] key);
 
+  /** Removes every entry of {@code bucket} (used to replace the whole store with a snapshot). */
+  void clear(Bucket bucket);
+
   /** Makes the writes visible to txns opened from now on. Ends the txn. */
   void commit();
 

@@ -202,6 +202,17 @@ final class InMemoryBackend implements Backend {
     }
 
     @Override
+    public void clear(Bucket bucket) {
+      checkActive();
+      TreeMap<byte[], byte[]> map = buckets[bucket.ordinal()];
+      for (var e : map.entrySet()) {
+        bytes -= e.getKey().length + e.getValue().length;
+      }
+      buckets[bucket.ordinal()] = new TreeMap<>(Arrays::compareUnsigned);
+      copied[bucket.ordinal()] = true;
+    }
+
+    @Override
     public void commit() {
       checkActive();
       checkOpen();

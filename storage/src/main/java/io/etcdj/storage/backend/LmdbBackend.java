@@ -394,6 +394,16 @@ final class LmdbBackend implements Backend {
     }
 
     @Override
+    public void clear(Bucket bucket) {
+      checkActive();
+      try {
+        dbi(bucket).drop(txn); // empties the database, keeps it open
+      } catch (LmdbException e) {
+        throw translate("clear", e);
+      }
+    }
+
+    @Override
     public void commit() {
       checkActive();
       openBatch = null;

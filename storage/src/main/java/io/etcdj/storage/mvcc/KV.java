@@ -77,6 +77,23 @@ public interface KV extends AutoCloseable {
    */
   HashResult hash();
 
+  /**
+   * A consistent copy of the whole store as committed now (etcd's backend snapshot), for a member
+   * too far behind to catch up from the log. Any thread; it pins a backend read snapshot until
+   * closed, so stream it and close it.
+   */
+  StoreSnapshot snapshot();
+
+  /**
+   * Replaces the whole store with the data of a {@link StoreSnapshot} (usually another member's),
+   * in one backend transaction, and rebuilds the index. Apply thread only, with no batch open. A
+   * scheduled compaction of the old data is dropped (its futures complete); one recorded in the
+   * snapshot resumes. The result is not durable until {@link #sync()}.
+   *
+   * @throws java.io.IOException if the stream is cut or corrupt; then nothing has changed
+   */
+  void restore(java.io.InputStream data) throws java.io.IOException;
+
   /** Bytes the backend file takes on disk. */
   long dbSize();
 

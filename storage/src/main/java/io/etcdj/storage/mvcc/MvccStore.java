@@ -7,6 +7,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
 import io.etcdj.api.mvccpb.KeyValue;
 import io.etcdj.storage.backend.Backend;
+import io.etcdj.storage.backend.BackendDump;
 import io.etcdj.storage.backend.BatchTxn;
 import io.etcdj.storage.backend.Bucket;
 import io.etcdj.storage.backend.ReadTxn;
@@ -53,7 +54,8 @@ final class MvccStore implements KV {
   static final int HASH_ATTEMPTS_MAX = 8;
 
   private final Backend backend;
-  private final Index index;
+  /** Replaced (never mutated by a restore) when a snapshot replaces the whole store. */
+  private volatile Index index;
 
   // Published to readers; written by the apply thread only after a backend commit.
   private volatile long rev;
@@ -72,8 +74,7 @@ final class MvccStore implements KV {
 
   MvccStore(Backend backend, Index index) {
     this.backend = backend;
-    this.index = index;
-    restore();
+    restore(index);
   }
 
   private static byte[] ascii(String s) {
@@ -140,6 +141,43 @@ final class MvccStore implements KV {
   @Override
   public void sync() {
     backend.sync();
+  }
+
+  @Override
+  public StoreSnapshot snapshot() {
+    checkNotClosed();
+    ReadTxn tx = backend.readTxn();
+    try {
+      long index = readLong(tx.get(Bucket.META, CONSISTENT_INDEX_KEY));
+      return new StoreSnapshot(index, BackendDump.dump(tx));
+    } catch (RuntimeException e) {
+      tx.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Loads the dump in one backend txn (aborted, leaving everything as it was, if the stream is
+   * bad), then rebuilds a new index from it and publishes it with the new revisions. A reader that
+   * captured the old revision just before the swap may read it against the new data; only a member
+   * that is installing a snapshot (far behind, not serving linearizable reads) can see that.
+   */
+  @Override
+  public void restore(java.io.InputStream data) throws IOException {
+    checkWritable();
+    if (batch != null) {
+      throw new IllegalStateException("restore while a write batch is open");
+    }
+    try (BatchTxn tx = backend.batchTxn()) {
+      BackendDump.load(tx, data);
+      tx.commit();
+    }
+    if (compaction != null) {
+      // The old data is gone; a compaction the snapshot still needs resumes from its own meta.
+      compaction.complete();
+      compaction = null;
+    }
+    restore(new TreeIndex());
   }
 
   @Override
@@ -688,12 +726,12 @@ final class MvccStore implements KV {
    * restoreIntoIndex}), then the revisions and the consistent index from the meta bucket, and
    * resumes a compaction that was scheduled but not finished.
    */
-  private void restore() {
+  private void restore(Index target) {
     long startNanos = System.nanoTime();
     long finished;
     long scheduled;
     byte[] cursor;
-    RestoreVisitor visitor = new RestoreVisitor();
+    RestoreVisitor visitor = new RestoreVisitor(target);
     try (ReadTxn tx = backend.readTxn()) {
       writerConsistentIndex = readLong(tx.get(Bucket.META, CONSISTENT_INDEX_KEY));
       finished = readRevMain(tx.get(Bucket.META, FINISHED_COMPACT_KEY));
@@ -708,6 +746,7 @@ final class MvccStore implements KV {
     // A compaction may have removed the newest revisions (tombstones at or below it).
     writerRev = Math.max(1, Math.max(visitor.lastMain, scheduled));
     writerCompactRev = scheduled;
+    index = target;
     consistentIndex = writerConsistentIndex;
     compactRev = writerCompactRev;
     rev = writerRev;
@@ -717,7 +756,7 @@ final class MvccStore implements KV {
         writerCompactRev,
         writerConsistentIndex,
         visitor.revisions,
-        index.size(),
+        target.size(),
         (System.nanoTime() - startNanos) / 1_000_000);
     if (scheduled > finished) {
       byte[] start = FIRST_REV_KEY;
@@ -750,12 +789,17 @@ final class MvccStore implements KV {
    * create_revision, version) straight from the encoded KeyValue, skipping the value: restart
    * time is dominated by this loop.
    */
-  private final class RestoreVisitor implements ReadTxn.EntryVisitor {
+  private static final class RestoreVisitor implements ReadTxn.EntryVisitor {
+    private final Index index;
     long lastMain;
     long revisions;
     private byte[] key;
     private long createRev;
     private long version;
+
+    RestoreVisitor(Index index) {
+      this.index = index;
+    }
 
     @Override
     public boolean visit(byte[] revKey, byte[] value) {

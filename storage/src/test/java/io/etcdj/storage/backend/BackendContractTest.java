@@ -8,8 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -295,5 +300,113 @@ abstract class BackendContractTest {
     }
     assertEquals(memory.hash((bucket, k) -> false), backend.hash((bucket, k) -> false));
     memory.close();
+  }
+
+  // ------------------------------------------------------------ dump and load
+
+  private static byte[] readAll(InputStream in) throws IOException {
+    try (in) {
+      return in.readAllBytes();
+    }
+  }
+
+  private void fill(int entries, int valueBytes) {
+    Random rnd = new Random(entries);
+    try (BatchTxn tx = backend.batchTxn()) {
+      for (int i = 0; i < entries; i++) {
+        byte[] v = new byte[rnd.nextInt(valueBytes + 1)];
+        rnd.nextBytes(v);
+        tx.put(Bucket.KEY, b(String.format("k%07d", i)), v);
+      }
+      tx.put(Bucket.META, b("consistent_index"), bytes(0, 0, 0, 0, 0, 0, 0, 9));
+      tx.put(Bucket.META, b("empty"), new byte[0]);
+      tx.commit();
+    }
+  }
+
+  @Test
+  void dumpLoadsIntoAnotherBackendReplacingItsContents() throws IOException {
+    fill(3_000, 2_000); // several pages, some ended by the page byte limit
+    byte[] dump;
+    try (ReadTxn tx = backend.readTxn()) {
+      putCommitted(Bucket.KEY, b("after"), b("not in the dump"));
+      dump = readAll(BackendDump.dump(tx));
+    }
+    Backend other = open2();
+    try {
+      try (BatchTxn tx = other.batchTxn()) {
+        tx.put(Bucket.KEY, b("stale"), b("gone after the load"));
+        tx.put(Bucket.META, b("stale"), b("gone too"));
+        tx.commit();
+      }
+      try (BatchTxn tx = other.batchTxn()) {
+        BackendDump.load(tx, new ByteArrayInputStream(dump));
+        tx.commit();
+      }
+      try (BatchTxn tx = backend.batchTxn()) {
+        tx.delete(Bucket.KEY, b("after"));
+        tx.commit();
+      }
+      assertEquals(backend.hash((bk, k) -> false), other.hash((bk, k) -> false));
+      try (ReadTxn tx = other.readTxn()) {
+        assertNull(tx.get(Bucket.KEY, b("stale")));
+        assertEquals(0, tx.get(Bucket.META, b("empty")).length);
+        assertEquals(3_000, scanKeys(tx, Bucket.KEY, null, null, 0).size());
+      }
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void emptyBackendDumpsAndLoads() throws IOException {
+    byte[] dump;
+    try (ReadTxn tx = backend.readTxn()) {
+      dump = readAll(BackendDump.dump(tx));
+    }
+    putCommitted(Bucket.KEY, b("x"), b("y"));
+    try (BatchTxn tx = backend.batchTxn()) {
+      BackendDump.load(tx, new ByteArrayInputStream(dump));
+      tx.commit();
+    }
+    try (ReadTxn tx = backend.readTxn()) {
+      assertEquals(List.of(), scanKeys(tx, Bucket.KEY, null, null, 0));
+    }
+  }
+
+  @Test
+  void damagedDumpsAreRejectedAndTheAbortedLoadChangesNothing() throws IOException {
+    fill(500, 100);
+    byte[] dump;
+    try (ReadTxn tx = backend.readTxn()) {
+      dump = readAll(BackendDump.dump(tx));
+    }
+    int before = backend.hash((bk, k) -> false);
+    List<byte[]> bad = new ArrayList<>();
+    bad.add(Arrays.copyOf(dump, dump.length - 1)); // cut in the CRC
+    bad.add(Arrays.copyOf(dump, dump.length / 2)); // cut in an entry
+    byte[] flipped = dump.clone();
+    flipped[dump.length / 2] ^= 0x10; // a bit flip in a value
+    bad.add(flipped);
+    byte[] magic = dump.clone();
+    magic[0] = 'X';
+    bad.add(magic);
+    bad.add(Arrays.copyOf(dump, dump.length + 1)); // trailing garbage
+    for (byte[] d : bad) {
+      try (BatchTxn tx = backend.batchTxn()) {
+        assertThrows(IOException.class, () -> BackendDump.load(tx, new ByteArrayInputStream(d)));
+        tx.abort();
+      }
+      assertEquals(before, backend.hash((bk, k) -> false));
+    }
+  }
+
+  @Test
+  void closingTheDumpStreamEndsItsTxn() throws IOException {
+    fill(10, 10);
+    InputStream in = BackendDump.dump(backend.readTxn());
+    assertTrue(in.read() >= 0);
+    in.close();
+    assertThrows(IOException.class, in::read);
   }
 }

@@ -573,6 +573,55 @@ abstract class MvccStoreContractTest {
   }
 
   @Test
+  void restoreFromAnotherStoresSnapshotReplacesEverything() throws java.io.IOException {
+    Map<Long, List<String>> dumps = workload(5, 200);
+    long compactTo = store.rev() - 40;
+    compact(compactTo);
+    assertTrue(store.compactionStep(5)); // the snapshot carries an unfinished compaction
+    long rev = store.rev();
+    long keys = store.keyCount();
+    HashResult hash = store.hashByRev(rev);
+    MvccStore source = store;
+    try (StoreSnapshot snap = store.snapshot()) {
+      put("after", "not in the snapshot");
+      assertEquals(200, snap.consistentIndex());
+      backend = newBackend();
+      store = new MvccStore(backend, new TreeIndex());
+      workload(6, 30); // data of its own, all of it replaced
+      compact(store.rev() - 5); // and a compaction of its own, dropped by the restore
+      store.restore(snap.data());
+    } finally {
+      source.close();
+    }
+    assertSameState(dumps, rev, compactTo, 200, keys);
+    assertEquals(hash, store.hashByRev(rev));
+    finishCompaction();
+    assertEquals(dumps.get(rev), dump(rev));
+    long next = put("more", "writes go on from the snapshot's revision");
+    assertEquals(rev + 1, next);
+    restart();
+    assertEquals(rev + 1, store.rev());
+    assertEquals(200, store.consistentIndex());
+  }
+
+  @Test
+  void restoreFromACutSnapshotChangesNothing() throws java.io.IOException {
+    workload(7, 50);
+    byte[] data;
+    try (StoreSnapshot snap = store.snapshot()) {
+      data = snap.data().readAllBytes();
+    }
+    Map<Long, List<String>> mine = workload(8, 20);
+    long rev = store.rev();
+    long keys = store.keyCount();
+    byte[] cut = java.util.Arrays.copyOf(data, data.length - 3);
+    assertThrows(
+        java.io.IOException.class, () -> store.restore(new java.io.ByteArrayInputStream(cut)));
+    assertSameState(mine, rev, 0, 20, keys);
+    put("still", "writable");
+  }
+
+  @Test
   void restartAfterFinishedCompaction() {
     Map<Long, List<String>> dumps = workload(3, 200);
     long compactTo = store.rev() - 40;

@@ -1,0 +1,92 @@
+package io.etcdj.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.etcdj.api.etcdserverpb.Member;
+import io.etcdj.storage.mvcc.KV;
+import io.etcdj.storage.mvcc.KvStores;
+import io.etcdj.storage.mvcc.TxnWrite;
+import io.etcdj.storage.mvcc.WriteBatch;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotDataTest {
+  @TempDir Path dir;
+
+  private static final List<Member> MEMBERS =
+      List.of(
+          Member.newBuilder().setID(1).setName("a").addPeerURLs("http://127.0.0.1:1").build(),
+          Member.newBuilder().setID(-2).setIsLearner(true).addPeerURLs("http://127.0.0.1:2").build());
+
+  private static KV storeWith(int keys, long consistentIndex) {
+    KV kv = KvStores.openInMemory();
+    try (WriteBatch batch = kv.beginBatch()) {
+      TxnWrite txn = batch.write();
+      for (int i = 0; i < keys; i++) {
+        txn.put(("k" + i).getBytes(StandardCharsets.UTF_8), new byte[] {(byte) i}, 0);
+      }
+      txn.end();
+      batch.setConsistentIndex(consistentIndex);
+      batch.commit();
+    }
+    return kv;
+  }
+
+  @Test
+  void aBodyCarriesTheMembersThenTheStore() throws IOException {
+    byte[] body;
+    try (KV source = storeWith(50, 77)) {
+      try (InputStream in = SnapshotData.source(MEMBERS, source.snapshot()).open()) {
+        body = in.readAllBytes();
+      }
+      try (KV target = storeWith(3, 5)) {
+        InputStream in = new ByteArrayInputStream(body);
+        assertEquals(MEMBERS, SnapshotData.readMembers(in));
+        target.restore(in);
+        assertEquals(77, target.consistentIndex());
+        assertEquals(source.rev(), target.rev());
+        assertEquals(source.hashByRev(0), target.hashByRev(0));
+      }
+    }
+  }
+
+  @Test
+  void aDamagedMemberListIsRejected() {
+    byte[] header = SnapshotData.header(MEMBERS);
+    byte[] flipped = header.clone();
+    flipped[header.length - 6] ^= 1;
+    assertThrows(IOException.class, () -> SnapshotData.readMembers(new ByteArrayInputStream(flipped)));
+    byte[] magic = header.clone();
+    magic[0] = 'x';
+    assertThrows(IOException.class, () -> SnapshotData.readMembers(new ByteArrayInputStream(magic)));
+  }
+
+  @Test
+  void keptFilesAreNamedByIndexAndCleanedUp() throws IOException {
+    Path received = Files.write(dir.resolve("recv-00000000000000aa-1.snap.tmp"), new byte[] {1, 2});
+    Path half = Files.write(dir.resolve("recv-00000000000000bb-2.snap.tmp"), new byte[] {3});
+    Path other = Files.write(dir.resolve("db-not-mine"), new byte[] {4});
+    Path kept = SnapshotData.keep(dir, received, 0xaa);
+    assertEquals(SnapshotData.file(dir, 0xaa), kept);
+    assertEquals("00000000000000aa.snap.db", kept.getFileName().toString());
+    assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(kept));
+    assertFalse(Files.exists(received));
+    SnapshotData.deleteAllExcept(dir, kept);
+    assertTrue(Files.exists(kept));
+    assertFalse(Files.exists(half));
+    SnapshotData.deleteAllExcept(dir, null);
+    assertFalse(Files.exists(kept));
+    assertTrue(Files.exists(other), "files it does not own are left alone");
+  }
+}
