@@ -131,10 +131,9 @@ public final class EtcdServer implements AutoCloseable {
         TransportConfig.builder(
                 cluster.clusterId(), cluster.memberId(), config.memberDir().resolve("snap"))
             .build();
-    this.transport = Transport.create(transportConfig, noticingRemoval(log.handler()));
-    for (long id : membership.removedIds()) {
-      transport.removePeer(id); // refuse removed members' calls, so a straggler learns and stops
-    }
+    // Removed members' calls are refused, so a straggler learns its removal and stops.
+    this.transport =
+        Transport.create(transportConfig, noticingRemoval(log.handler()), membership::isRemoved);
     // Peers known now: the saved membership after a restart; on a first start the initial
     // cluster, or the running cluster's members when joining it.
     List<Member> peers = membership.list().isEmpty() ? start.knownMembers() : membership.list();

@@ -131,12 +131,27 @@ public final class Membership {
    * covers are not in this member's log. Apply thread only.
    */
   public void replaceAll(List<Member> snapshotMembers) {
+    replaceAll(snapshotMembers, List.of());
+  }
+
+  /** As {@link #replaceAll(List)}, adding the ids the snapshot says were removed. */
+  public void replaceAll(List<Member> snapshotMembers, java.util.Collection<Long> snapshotRemoved) {
     Map<Long, Member> next = new LinkedHashMap<>();
     for (Member m : snapshotMembers) {
       next.put(m.getID(), m);
     }
     members = Map.copyOf(next);
+    Set<Long> gone = new HashSet<>(removed); // ids once removed stay removed
+    gone.addAll(snapshotRemoved);
+    removed = Set.copyOf(gone);
     dirty = true;
+  }
+
+  /** The members and removed ids as saved (and as a snapshot carries them). */
+  public MembershipState state() {
+    List<Long> removedSorted = new ArrayList<>(removed);
+    removedSorted.sort(Long::compareUnsigned);
+    return MembershipState.newBuilder().addAllMembers(list()).addAllRemovedIds(removedSorted).build();
   }
 
   private void change(long id, Member m) {
@@ -155,13 +170,10 @@ public final class Membership {
     if (!dirty) {
       return;
     }
-    List<Long> removedSorted = new ArrayList<>(removed);
-    removedSorted.sort(Long::compareUnsigned);
-    MembershipState.Builder b =
-        MembershipState.newBuilder().addAllMembers(list()).addAllRemovedIds(removedSorted);
+    MembershipState b = state();
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
-      Files.write(tmp, b.build().toByteArray());
+      Files.write(tmp, b.toByteArray());
       try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         ch.force(true);
       }

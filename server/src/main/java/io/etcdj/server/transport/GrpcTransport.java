@@ -32,8 +32,8 @@ final class GrpcTransport implements Transport {
   private final TransportConfig config;
   private final RaftHandler handler;
   private final Map<Long, PeerSender> peers = new ConcurrentHashMap<>();
-  /** Members the cluster removed: their calls are refused so that they stop (see removePeer). */
-  private final java.util.Set<Long> removed = ConcurrentHashMap.newKeySet();
+  /** Members the cluster removed: their calls are refused so that they stop. */
+  private final java.util.function.LongPredicate removedMember;
   private final SnapshotSender snapshots;
   private final PeerService service;
   private final ServerServiceDefinition serviceDefinition;
@@ -47,11 +47,13 @@ final class GrpcTransport implements Transport {
   private long sendEpoch;
   private long lastUnknownLogNanos;
 
-  GrpcTransport(TransportConfig config, RaftHandler handler) {
+  GrpcTransport(
+      TransportConfig config, RaftHandler handler, java.util.function.LongPredicate removedMember) {
     this.config = Objects.requireNonNull(config, "config");
     this.handler = Objects.requireNonNull(handler, "handler");
+    this.removedMember = Objects.requireNonNull(removedMember, "removedMember");
     this.snapshots = new SnapshotSender(config, handler);
-    this.service = new PeerService(config, handler, removed::contains);
+    this.service = new PeerService(config, handler, removedMember);
     this.serviceDefinition =
         ServerInterceptors.intercept(
             service,
@@ -59,7 +61,7 @@ final class GrpcTransport implements Transport {
                 config.clusterId(),
                 config.memberId(),
                 peers::containsKey,
-                removed::contains,
+                removedMember,
                 callsRejected));
   }
 
@@ -156,7 +158,6 @@ final class GrpcTransport implements Transport {
       return;
     }
     PeerSender p = new PeerSender(id, peerUrls, config, handler);
-    removed.remove(id);
     peers.put(id, p);
     if (started) {
       p.start();
@@ -166,7 +167,6 @@ final class GrpcTransport implements Transport {
 
   @Override
   public synchronized void removePeer(long id) {
-    removed.add(id);
     PeerSender p = peers.remove(id);
     if (p != null) {
       p.stop();

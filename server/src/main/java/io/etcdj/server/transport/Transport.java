@@ -18,7 +18,18 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Transport {
   static Transport create(TransportConfig config, RaftHandler handler) {
-    return new GrpcTransport(config, handler);
+    return create(config, handler, id -> false);
+  }
+
+  /**
+   * @param removedMember true for an id the cluster removed (etcd's IsIDRemoved; any thread, must
+   *     not block): its calls are refused, its open stream included, with "the member has been
+   *     permanently removed from the cluster", so a removed member that missed its removal learns
+   *     it and stops (etcd answers it 410 Gone)
+   */
+  static Transport create(
+      TransportConfig config, RaftHandler handler, java.util.function.LongPredicate removedMember) {
+    return new GrpcTransport(config, handler, removedMember);
   }
 
   /** Starts the writers of the peers added so far; peers added later start at once. */
@@ -48,12 +59,7 @@ public interface Transport {
   /** Adds a peer and (once started) connects to it; an id already present is ignored. */
   void addPeer(long id, List<URI> peerUrls);
 
-  /**
-   * Stops sending to a peer (queued messages are dropped) and refuses its calls from now on, its
-   * open stream included, with "the member has been permanently removed from the cluster", so a
-   * removed member that missed its removal learns it (etcd answers it 410 Gone). An unknown id is
-   * only remembered as removed; {@link #addPeer} of the id clears the mark.
-   */
+  /** Stops sending to a peer; queued messages are dropped. Unknown ids are ignored. */
   void removePeer(long id);
 
   /** Replaces a peer's URLs; the stream reconnects to the new ones. Unknown ids are ignored. */

@@ -23,7 +23,9 @@
  * metadata; the receiver rejects another cluster ({@code FAILED_PRECONDITION "cluster ID
  * mismatch"}), a call meant for another member ({@code "member ID mismatch"}) and a stream from a
  * member it does not know ({@code NOT_FOUND "sender not found"}), like etcd's 412/404 answers; a
- * member the cluster removed ({@link io.etcdj.server.transport.Transport#removePeer}) is refused on
+ * member the cluster removed (the {@code removedMember} test given to {@link
+ * io.etcdj.server.transport.Transport#create(TransportConfig, RaftHandler,
+ * java.util.function.LongPredicate)}) is refused on
  * every call and on its open stream ({@code FAILED_PRECONDITION "the member has been permanently
  * removed from the cluster"}, etcd's 410), and its sender reports that so it stops. The
  * sender records the error ({@link io.etcdj.server.transport.PeerStats#lastError()}), reports the

@@ -114,4 +114,14 @@ class MembershipTest {
     assertEquals(List.of(member(7, "http://r:1", true)), m.list());
     assertTrue(m.removedIds().isEmpty());
   }
+
+  @Test
+  void aSnapshotAddsItsRemovedIdsAndForgetsNone() {
+    Membership m = Membership.load(dir.resolve("members"));
+    m.add(member(5, "http://p:1", false));
+    m.remove(5);
+    m.replaceAll(List.of(member(6, "http://q:1", false)), List.of(8L));
+    assertEquals(java.util.Set.of(5L, 8L), m.removedIds());
+    assertEquals(List.of(8L, 5L).stream().sorted().toList(), m.state().getRemovedIdsList());
+  }
 }
