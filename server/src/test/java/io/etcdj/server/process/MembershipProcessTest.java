@@ -199,11 +199,53 @@ class MembershipProcessTest {
     }
   }
 
+  /**
+   * A member that joins after the leader compacted its log (snapshot count 100, more than etcd's 5,000 catch-up entries
+   * written) cannot get the log from index 1: the leader sends it the store as a snapshot, and it serves all of it.
+   */
+  @ParameterizedTest
+  @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
+  void memberJoiningAfterCompactionGetsASnapshot(EtcdProcess.Kind kind) throws Exception {
+    try (EtcdCluster c =
+        EtcdCluster.start(kind, "joinsnap", EtcdCluster.Options.defaults().withSnapshotCount(SNAPSHOT_COUNT))) {
+      EtcdProcess m1 = c.member(0);
+      ClusterProcessTest.putAll(c, c.members(), "/snap/", ClusterProcessTest.SNAPSHOT_KEYS);
+      int[] ports = EtcdProcess.freePorts(2);
+      String peer = "http://127.0.0.1:" + ports[1];
+      long id =
+          addedId(
+              ok(c, whileUnhealthy(() -> Etcdctl.run(m1.endpoint(), List.of("member", "add", "m4", "--peer-urls=" + peer)))));
+      try (EtcdProcess m4 =
+          join(c, kind, "joinsnap", "m4", ports, peer, List.of("--snapshot-count", Long.toString(SNAPSHOT_COUNT)))) {
+        assertEquals(id, m4.memberId());
+        List<String> count = List.of("get", "/snap/", "--prefix", "--limit=1", "--consistency=s", "-w", "json");
+        Matcher n = Pattern.compile("\"count\":(\\d+)").matcher(ok(c, Etcdctl.run(m4.endpoint(), count)).stdout());
+        assertTrue(n.find());
+        assertEquals(ClusterProcessTest.SNAPSHOT_KEYS, Integer.parseInt(n.group(1)), "keys on the joined member");
+        List<EtcdProcess> all = new ArrayList<>(c.members());
+        all.add(m4);
+        assertSameHashKv(c, all);
+        if (kind == EtcdProcess.Kind.ETCD) {
+          assertTrue(m4.logTail(400).contains("applied incoming snapshot"), "etcd's log names the snapshot");
+        } else {
+          assertTrue(m4.logTail(400).contains("installed snapshot"), "etcdj's log names the snapshot");
+        }
+      }
+    }
+  }
+
+  static final long SNAPSHOT_COUNT = 100;
+
   // ------------------------------------------------------------ steps
 
   /** Starts the added member with --initial-cluster-state existing and waits until it serves. */
   private static EtcdProcess join(EtcdCluster c, EtcdProcess.Kind kind, String test, String name, int[] ports, String peer) {
-    EtcdProcess p = joining(kind, test, name, ports, peer, c.members());
+    return join(c, kind, test, name, ports, peer, List.of());
+  }
+
+  private static EtcdProcess join(
+      EtcdCluster c, EtcdProcess.Kind kind, String test, String name, int[] ports, String peer, List<String> flags) {
+    EtcdProcess p = joining(kind, test, name, ports, peer, c.members(), flags);
     try {
       p.launch();
       p.awaitServing(p.readyTimeout());
@@ -217,12 +259,23 @@ class MembershipProcessTest {
   /** A member that would join with {@code --initial-cluster} = itself plus {@code others}. */
   private static EtcdProcess joining(
       EtcdProcess.Kind kind, String test, String name, int[] ports, String peer, List<EtcdProcess> others) {
+    return joining(kind, test, name, ports, peer, others, List.of());
+  }
+
+  private static EtcdProcess joining(
+      EtcdProcess.Kind kind,
+      String test,
+      String name,
+      int[] ports,
+      String peer,
+      List<EtcdProcess> others,
+      List<String> flags) {
     StringBuilder initial = new StringBuilder(name + "=" + peer);
     for (EtcdProcess m : others) {
       initial.append(',').append(m.memberName()).append('=').append(m.peerUrl());
     }
     return EtcdProcess.joining(
-        kind, test, name, ports[0], ports[1], initial.toString(), "etcdj-ptest-joined", List.of());
+        kind, test, name, ports[0], ports[1], initial.toString(), "etcdj-ptest-joined", flags);
   }
 
   /**
