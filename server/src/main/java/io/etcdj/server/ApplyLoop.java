@@ -13,6 +13,7 @@ import io.etcdj.api.internal.ConfChangeType;
 import io.etcdj.api.internal.EntryType;
 import io.etcdj.api.internal.InternalRaftRequest;
 import io.etcdj.api.internal.LogEntry;
+import io.etcdj.api.internal.MembershipState;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.server.membership.Membership;
@@ -233,8 +234,8 @@ final class ApplyLoop implements Runnable {
     FailPoints.hit(FailPoints.APPLY_BEFORE_OPEN_SNAPSHOT);
     long startNanos = System.nanoTime();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      List<Member> members = SnapshotData.readMembers(in);
-      membership.replaceAll(members);
+      MembershipState state = SnapshotData.readMembership(in);
+      membership.replaceAll(state.getMembersList(), state.getRemovedIdsList());
       membership.saveIfChanged();
       kv.restore(in);
     } catch (IOException e) {
@@ -303,7 +304,7 @@ final class ApplyLoop implements Runnable {
             .build();
     LOG.info("sending snapshot at index {} (revision {}) to {}", at.index(), kv.rev(),
         Long.toHexString(to));
-    request.out().send(msg, SnapshotData.source(members, store), store::close);
+    request.out().send(msg, SnapshotData.source(membership.state(), store), store::close);
   }
 
   /**

@@ -32,6 +32,10 @@ public final class EtcdMain {
       server = EtcdServer.start(config);
       grpc = new ClientServer(server);
       grpc.start();
+    } catch (StartupException e) {
+      log.error("{}", e.getMessage()); // an expected refusal, such as a cluster it cannot join
+      System.exit(1);
+      return;
     } catch (RuntimeException e) {
       log.error("failed to start etcdj: {}", e.getMessage(), e);
       System.exit(1);

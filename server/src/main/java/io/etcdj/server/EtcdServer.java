@@ -23,7 +23,13 @@ import io.etcdj.api.internal.ConfChangeType;
 import io.etcdj.raft.RawNode;
 import io.etcdj.server.membership.MemberIds;
 import io.etcdj.server.membership.Membership;
+import io.etcdj.server.membership.ReconfigChecks;
+import io.etcdj.server.errors.ErrorMapping;
+import io.etcdj.server.transport.ClusterSource;
+import io.etcdj.server.transport.PeerClusterClient;
+import io.etcdj.server.transport.PeerClusterService;
 import io.etcdj.server.transport.PeerServer;
+import io.etcdj.server.transport.RaftHandler;
 import io.etcdj.server.transport.Transport;
 import io.etcdj.server.transport.TransportConfig;
 import java.util.Map;
@@ -63,23 +69,24 @@ public final class EtcdServer implements AutoCloseable {
   private final AtomicLong requestIds;
   private volatile boolean stopped;
   private final CompletableFuture<Void> removed = new CompletableFuture<>();
+  private final java.util.concurrent.atomic.AtomicBoolean removing =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.ScheduledThreadPoolExecutor timers;
+  /** Runs promotions a follower forwards to the leader (blocking peer calls). */
+  private final java.util.concurrent.ThreadPoolExecutor forwarder;
 
-  private EtcdServer(ServerConfig config, ClusterInfo cluster, KV kv, Wal wal) {
+  private EtcdServer(ServerConfig config, ClusterInfo.Start start, KV kv, Wal wal) {
     this.config = config;
-    this.cluster = cluster;
+    this.cluster = start.info();
     this.kv = kv;
     this.wal = wal;
-    this.membership = Membership.load(config.memberDir().resolve("members"));
+    this.membership = Membership.load(config.memberDir().resolve(ClusterInfo.MEMBERS_FILE));
     this.applyLoop =
         new ApplyLoop(kv, membership, applier, wait, 1_024, config.applyBatchEntriesMax());
+    // The bootstrap entries of a new cluster carry ids and peer URLs; names come with publish.
     List<Member> initialMembers = new ArrayList<>();
-    for (Map.Entry<String, List<URI>> m : config.initialCluster().entrySet()) {
-      initialMembers.add(
-          Member.newBuilder()
-              .setID(MemberIds.memberId(m.getValue(), config.initialClusterToken()))
-              .addAllPeerURLs(m.getValue().stream().map(Object::toString).toList())
-              .build());
+    for (Member m : ClusterInfo.initialMembers(config)) {
+      initialMembers.add(m.toBuilder().clearName().build());
     }
     this.log =
         RaftLoop.recover(
@@ -97,7 +104,8 @@ public final class EtcdServer implements AutoCloseable {
                 config.snapshotCount(),
                 config.snapshotCatchUpEntries(),
                 config.proposalQueueMax(),
-                config.memberDir().resolve("snap")));
+                config.memberDir().resolve("snap"),
+                cluster.joined()));
     this.timers =
         new java.util.concurrent.ScheduledThreadPoolExecutor(
             1,
@@ -107,25 +115,35 @@ public final class EtcdServer implements AutoCloseable {
               return t;
             });
     timers.setRemoveOnCancelPolicy(true);
+    this.forwarder =
+        new java.util.concurrent.ThreadPoolExecutor(
+            0,
+            PROMOTE_FORWARDS_MAX,
+            30,
+            TimeUnit.SECONDS,
+            new java.util.concurrent.SynchronousQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "etcdj-promote-forward");
+              t.setDaemon(true);
+              return t;
+            });
     this.transportConfig =
         TransportConfig.builder(
                 cluster.clusterId(), cluster.memberId(), config.memberDir().resolve("snap"))
             .build();
-    this.transport = Transport.create(transportConfig, log.handler());
-    // Peers known now: the saved membership after a restart, the initial cluster on a first start.
-    List<Member> peers = membership.list().isEmpty() ? initialMembers : membership.list();
+    // Removed members' calls are refused, so a straggler learns its removal and stops.
+    this.transport =
+        Transport.create(transportConfig, noticingRemoval(log.handler()), membership::isRemoved);
+    // Peers known now: the saved membership after a restart; on a first start the initial
+    // cluster, or the running cluster's members when joining it.
+    List<Member> peers = membership.list().isEmpty() ? start.knownMembers() : membership.list();
     for (Member m : peers) {
       if (m.getID() != cluster.memberId()) {
         transport.addPeer(m.getID(), RaftLoop.urls(m));
       }
     }
     log.attach(transport);
-    applyLoop.onSelfRemoved(
-        cluster.memberId(),
-        () -> new Thread(() -> {
-          close();
-          removed.complete(null);
-        }, "etcdj-removed").start());
+    applyLoop.onSelfRemoved(cluster.memberId(), this::stopRemoved);
     // Unique per member across restarts: the high bits come from the start time.
     this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
   }
@@ -137,10 +155,12 @@ public final class EtcdServer implements AutoCloseable {
     try {
       Files.createDirectories(config.backendDir());
       Files.createDirectories(config.walDir());
-      ClusterInfo cluster = ClusterInfo.loadOrCreate(config);
+      ClusterInfo.Start start =
+          ClusterInfo.loadOrCreate(
+              config, urls -> PeerClusterClient.fetchMembers(urls, JOIN_FETCH_TIMEOUT_MS));
       kv = KvStores.openLmdb(config.backendDir(), mapSizeBytes(config));
       wal = Wal.open(config.walDir(), WalOptions.defaults());
-      EtcdServer server = new EtcdServer(config, cluster, kv, wal);
+      EtcdServer server = new EtcdServer(config, start, kv, wal);
       server.recoverAndStart();
       return server;
     } catch (IOException e) {
@@ -151,6 +171,9 @@ public final class EtcdServer implements AutoCloseable {
       throw e;
     }
   }
+
+  /** How long a joining member waits for each peer's member list (etcd: 10 s per peer URL). */
+  private static final long JOIN_FETCH_TIMEOUT_MS = 10_000;
 
   /** LMDB's map is a hard ceiling: leave room above the quota so the quota check fires first. */
   private static long mapSizeBytes(ServerConfig config) {
@@ -194,7 +217,11 @@ public final class EtcdServer implements AutoCloseable {
   private void recoverAndStart() {
     try {
       peerServer =
-          PeerServer.start(transportConfig, config.listenPeerUrls(), transport);
+          PeerServer.start(
+              transportConfig,
+              config.listenPeerUrls(),
+              transport,
+              new PeerClusterService(new PeerSide()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + config.listenPeerUrls(), e);
     }
@@ -264,10 +291,11 @@ public final class EtcdServer implements AutoCloseable {
 
   // ------------------------------------------------------------------ membership changes
 
-  /** etcd's HealthInterval: peers must have been connected this long for a reconfiguration. */
-  private static final long HEALTH_INTERVAL_MS = 5_000;
-
-  /** MemberAdd: proposes the new member; completes with the new member and the member list. */
+  /**
+   * MemberAdd: proposes the new member; completes with the new member once applied. As in etcd,
+   * the strict reconfiguration check comes first, then the checks etcd makes when it applies the
+   * change (made here before proposing: same answers, without a round through the log).
+   */
   public CompletableFuture<Member> addMember(List<String> peerUrls, boolean learner) {
     List<URI> urls = new ArrayList<>();
     try {
@@ -284,6 +312,18 @@ public final class EtcdServer implements AutoCloseable {
     if (urls.isEmpty()) {
       return CompletableFuture.failedFuture(EtcdError.INVALID_PEER_URLS.exception());
     }
+    if (config.strictReconfigCheck()) {
+      EtcdError unready =
+          ReconfigChecks.mayAddMember(
+              membership.list(),
+              cluster.memberId(),
+              learner,
+              System.currentTimeMillis(),
+              transport::activeSince);
+      if (unready != null) {
+        return CompletableFuture.failedFuture(unready.exception());
+      }
+    }
     for (Member m : membership.list()) {
       for (String u : m.getPeerURLsList()) {
         if (peerUrls.contains(u)) {
@@ -293,12 +333,6 @@ public final class EtcdServer implements AutoCloseable {
     }
     if (learner && membership.list().stream().filter(Member::getIsLearner).count() >= 1) {
       return CompletableFuture.failedFuture(EtcdError.TOO_MANY_LEARNERS.exception());
-    }
-    if (!learner) {
-      EtcdError unready = checkReconfiguration(0, +1);
-      if (unready != null) {
-        return CompletableFuture.failedFuture(unready.exception());
-      }
     }
     // As etcd: the id mixes the peer URLs, the cluster token and the time, so re-adding the same
     // URLs later gives a new member.
@@ -315,21 +349,26 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   public CompletableFuture<Object> removeMember(long id) {
-    Member m = membership.get(id);
-    if (m == null) {
-      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
-    }
-    if (!m.getIsLearner()) {
-      // A member that is down is safe to remove: it is not part of the active quorum.
-      boolean down = id != cluster.memberId() && transport.activeSince(id) == 0;
-      EtcdError unready = down ? null : checkReconfiguration(id, -1);
+    if (config.strictReconfigCheck()) {
+      EtcdError unready =
+          ReconfigChecks.mayRemoveMember(
+              membership.list(),
+              cluster.memberId(),
+              id,
+              System.currentTimeMillis(),
+              transport::activeSince);
       if (unready != null) {
         return CompletableFuture.failedFuture(unready.exception());
       }
     }
+    Member m = membership.get(id);
+    if (m == null) {
+      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
+    }
     return proposeConfChange(ConfChangeType.CONF_CHANGE_REMOVE_NODE, id, m);
   }
 
+  /** MemberUpdate: new peer URLs; etcd makes no quorum check for it. */
   public CompletableFuture<Object> updateMember(long id, List<String> peerUrls) {
     Member m = membership.get(id);
     if (m == null) {
@@ -346,27 +385,164 @@ public final class EtcdServer implements AutoCloseable {
         m.toBuilder().clearPeerURLs().addAllPeerURLs(peerUrls).build());
   }
 
-  /** Promotes a learner once the leader sees it caught up (match ≥ 90% of the leader's commit). */
-  public CompletableFuture<Object> promoteMember(long id) {
-    Member m = membership.get(id);
-    if (m == null) {
-      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
+  /** A learner is ready for promotion once its match index is 90% of the leader's (etcd's). */
+  private static final double PROMOTE_READY_FRACTION = 0.9;
+
+  /**
+   * MemberPromote. Only the leader knows whether the learner has caught up, so a follower
+   * forwards the request to it over the peer URLs, waiting for a leader up to the request timeout
+   * (etcd's PromoteMember with promoteMemberHTTP); completes with the member list once applied.
+   */
+  public CompletableFuture<List<Member>> promoteMember(long id) {
+    return promoteAsLeader(id)
+        .exceptionallyCompose(
+            e ->
+                ErrorMapping.etcdError(e) == EtcdError.NOT_LEADER
+                    ? forwardPromote(id)
+                    : CompletableFuture.failedFuture(e));
+  }
+
+  /** The leader's side of a promotion; fails with "not leader" on any other member. */
+  private CompletableFuture<List<Member>> promoteAsLeader(long id) {
+    if (log.leaderId() != cluster.memberId()) {
+      return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
     }
-    if (!m.getIsLearner()) {
-      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_LEARNER.exception());
-    }
+    io.grpc.Context caller = io.grpc.Context.current(); // the rest runs on the raft loop's thread
     return log.onLoop(RawNode::status)
         .thenCompose(
             st -> {
-              if (st.role() == io.etcdj.raft.StateRole.LEADER) {
-                io.etcdj.raft.Status.PeerProgress pr = st.progress().get(id);
-                if (pr == null || pr.match() < st.commit() * 9 / 10) {
-                  return CompletableFuture.failedFuture(EtcdError.LEARNER_NOT_READY.exception());
+              if (st.role() != io.etcdj.raft.StateRole.LEADER) {
+                return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
+              }
+              var learner = st.progress().get(id);
+              var self = st.progress().get(cluster.memberId());
+              if (learner != null
+                  && self != null
+                  && learner.match() < self.match() * PROMOTE_READY_FRACTION) {
+                return CompletableFuture.failedFuture(EtcdError.LEARNER_NOT_READY.exception());
+              }
+              if (config.strictReconfigCheck()) {
+                EtcdError unready =
+                    ReconfigChecks.mayPromoteMember(
+                        membership.list(),
+                        cluster.memberId(),
+                        System.currentTimeMillis(),
+                        transport::activeSince);
+                if (unready != null) {
+                  return CompletableFuture.failedFuture(unready.exception());
                 }
               }
+              // etcd finds these when it applies the change; the same answers, without the log.
+              Member m = membership.get(id);
+              if (m == null) {
+                return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
+              }
+              if (!m.getIsLearner()) {
+                return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_LEARNER.exception());
+              }
               return proposeConfChange(
-                  ConfChangeType.CONF_CHANGE_ADD_NODE, id, m.toBuilder().setIsLearner(false).build());
+                      ConfChangeType.CONF_CHANGE_ADD_NODE,
+                      id,
+                      m.toBuilder().setIsLearner(false).build(),
+                      caller)
+                  .thenApply(members -> membership.list());
             });
+  }
+
+  /** Promotions forwarded to the leader at the same time; more fail with "too many requests". */
+  private static final int PROMOTE_FORWARDS_MAX = 16;
+
+  private CompletableFuture<List<Member>> forwardPromote(long id) {
+    CompletableFuture<List<Member>> f = new CompletableFuture<>();
+    try {
+      forwarder.execute(
+          () -> {
+            try {
+              f.complete(forwardPromoteBlocking(id));
+            } catch (RuntimeException e) {
+              f.completeExceptionally(e);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      f.completeExceptionally(EtcdError.TOO_MANY_REQUESTS.exception());
+    }
+    return f;
+  }
+
+  /**
+   * Asks the leader to promote until it answers or the request timeout passes. A leader's
+   * refusal (not ready, not found, not a learner) ends it at once; "not leader" or an unreachable
+   * member means the leader changed, so it looks again.
+   */
+  private List<Member> forwardPromoteBlocking(long id) {
+    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+    while (!stopped) {
+      long leader = awaitLeaderId(deadlineNanos);
+      if (leader == 0) {
+        throw EtcdError.NO_LEADER.exception();
+      }
+      Member m = membership.get(leader);
+      for (URI url : m == null ? List.<URI>of() : RaftLoop.urls(m)) {
+        long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (leftMs <= 0) {
+          throw EtcdError.TIMEOUT.exception();
+        }
+        try {
+          return PeerClusterClient.promote(url, id, leftMs).getMembersList();
+        } catch (io.grpc.StatusRuntimeException e) {
+          EtcdError answer = EtcdError.ofMessage(e.getStatus().getDescription());
+          if (answer == EtcdError.LEARNER_NOT_READY
+              || answer == EtcdError.MEMBER_NOT_FOUND
+              || answer == EtcdError.MEMBER_NOT_LEARNER) {
+            throw answer.exception();
+          }
+          LOG.debug("forwarding the promotion of {} to {} failed: {}", MemberIds.hex(id), url, e.getStatus());
+        }
+      }
+      sleepMs(FORWARD_RETRY_MS);
+    }
+    throw EtcdError.STOPPED.exception();
+  }
+
+  private static final long FORWARD_RETRY_MS = 50;
+
+  /** The leader's id once there is one, or 0 at the deadline (etcd's waitLeader). */
+  private long awaitLeaderId(long deadlineNanos) {
+    while (!stopped && System.nanoTime() - deadlineNanos < 0) {
+      long leader = log.leaderId();
+      if (leader != 0) {
+        return leader;
+      }
+      sleepMs(FORWARD_RETRY_MS);
+    }
+    return 0;
+  }
+
+  private static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw EtcdError.STOPPED.exception();
+    }
+  }
+
+  /** What the peer-side {@code PeerCluster} service answers from. */
+  private final class PeerSide implements ClusterSource {
+    @Override
+    public long clusterId() {
+      return cluster.clusterId();
+    }
+
+    @Override
+    public List<Member> members() {
+      return membership.list();
+    }
+
+    @Override
+    public CompletableFuture<List<Member>> promoteAsLeader(long id) {
+      return EtcdServer.this.promoteAsLeader(id);
+    }
   }
 
   /** MoveLeader: must be called on the leader; completes once the target leads. */
@@ -409,50 +585,85 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /**
-   * etcd's strict reconfiguration check: the voters that would remain must keep a quorum of
-   * started, connected members, and every voting peer must have been connected for a while.
+   * Proposes a membership change; completes with the member list once it is applied here. As in
+   * etcd, a change that finds no leader waits for one, with no deadline of its own: the caller's
+   * deadline ends the wait (a gRPC call that is cancelled or runs out of time forgets its waiter,
+   * and the raft loop drops the change it was holding).
    */
-  private EtcdError checkReconfiguration(long removing, int voterDelta) {
-    long now = System.currentTimeMillis();
-    int voters = 0;
-    int active = 0;
-    boolean healthy = true;
-    for (Member m : membership.list()) {
-      if (m.getIsLearner() || m.getID() == removing) {
-        continue;
-      }
-      voters++;
-      if (m.getID() == cluster.memberId()) {
-        active++;
-        continue;
-      }
-      long since = transport.activeSince(m.getID());
-      if (since != 0) {
-        active++;
-      }
-      if (since == 0 || now - since < HEALTH_INTERVAL_MS) {
-        healthy = false;
-      }
-    }
-    int after = voterDelta > 0 ? voters + voterDelta : voters;
-    if (active < after / 2 + 1) {
-      return EtcdError.NOT_ENOUGH_STARTED;
-    }
-    return healthy ? null : EtcdError.UNHEALTHY_CLUSTER;
+  private CompletableFuture<Object> proposeConfChange(ConfChangeType type, long nodeId, Member m) {
+    return proposeConfChange(type, nodeId, m, io.grpc.Context.current());
   }
 
-  private CompletableFuture<Object> proposeConfChange(ConfChangeType type, long nodeId, Member m) {
+  /** {@code caller}: the gRPC context whose cancellation means nobody waits any more. */
+  private CompletableFuture<Object> proposeConfChange(
+      ConfChangeType type, long nodeId, Member m, io.grpc.Context caller) {
     if (stopped) {
       return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
     }
     long id = requestIds.incrementAndGet();
     CompletableFuture<Object> f = wait.register(id);
+    io.grpc.Context.CancellationListener gone =
+        c -> wait.cancel(id, new java.util.concurrent.CancellationException("caller went away"));
+    caller.addListener(gone, Runnable::run);
+    f.whenComplete((r, e) -> caller.removeListener(gone));
     ConfChange cc =
         ConfChange.newBuilder().setId(id).setType(type).setNodeId(nodeId).setContext(m.toByteString()).build();
     if (!log.proposeConfChange(cc)) {
       wait.cancel(id, EtcdError.TOO_MANY_REQUESTS.exception());
     }
     return f;
+  }
+
+  /**
+   * The raft handler, plus stopping when a peer says the cluster removed this member: a removed
+   * member may never learn that its removal committed (the leader stops sending to it), so, as
+   * in etcd, the peers' refusal is what tells it.
+   */
+  private RaftHandler noticingRemoval(RaftHandler raft) {
+    return new RaftHandler() {
+      @Override
+      public void process(io.etcdj.api.internal.Message m) {
+        raft.process(m);
+      }
+
+      @Override
+      public void reportUnreachable(long id) {
+        raft.reportUnreachable(id);
+      }
+
+      @Override
+      public void reportSnapshot(long id, boolean ok) {
+        raft.reportSnapshot(id, ok);
+      }
+
+      @Override
+      public void receiveSnapshot(io.etcdj.api.internal.Message msgSnap, java.nio.file.Path dataFile) {
+        raft.receiveSnapshot(msgSnap, dataFile);
+      }
+
+      @Override
+      public void reportSelfRemoved() {
+        if (!removing.get()) {
+          LOG.warn(
+              "the member has been permanently removed from the cluster; the data-dir used by this"
+                  + " member must be removed");
+        }
+        stopRemoved();
+      }
+    };
+  }
+
+  /** Stops this member once, off the thread that noticed its removal (etcd exits too). */
+  private void stopRemoved() {
+    if (removing.compareAndSet(false, true)) {
+      new Thread(
+              () -> {
+                close();
+                removed.complete(null);
+              },
+              "etcdj-removed")
+          .start();
+    }
   }
 
   /** Completes when this member was removed from the cluster and has stopped itself. */
@@ -530,6 +741,7 @@ public final class EtcdServer implements AutoCloseable {
     log.stop();
     applyLoop.stop();
     timers.shutdownNow();
+    forwarder.shutdownNow();
     wait.failAll(EtcdError.STOPPED.exception());
     closeQuietly(wal, kv);
   }

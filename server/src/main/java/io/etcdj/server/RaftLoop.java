@@ -105,6 +105,10 @@ final class RaftLoop implements Consensus, Runnable {
   /** Proposals raft refused for want of a leader, retried each round until their deadline. */
   private final java.util.ArrayDeque<Proposal> proposalsWithoutLeader = new java.util.ArrayDeque<>();
   private final Map<ByteString, List<ReadRequest>> readsInFlight = new HashMap<>();
+  /** Membership changes raft refused for want of a leader, retried while someone waits. */
+  private final java.util.ArrayDeque<ConfChangeProposal> confChangesWithoutLeader =
+      new java.util.ArrayDeque<>();
+  private static final int CONF_CHANGES_HELD_MAX = 1_024;
   /** Received snapshot files by index, stepped into raft this round; deleted unless installed. */
   private final Map<Long, Path> receivedSnapshots = new HashMap<>();
   private final Path snapDir;
@@ -161,7 +165,8 @@ final class RaftLoop implements Consensus, Runnable {
       long snapshotCount,
       long snapshotCatchUpEntries,
       int inboxMax,
-      Path snapDir) {}
+      Path snapDir,
+      boolean joinExisting) {}
 
   /**
    * Rebuilds the raft state from the WAL (bootstrapping a new cluster when the WAL is empty) on
@@ -207,8 +212,12 @@ final class RaftLoop implements Consensus, Runnable {
       hs = fixed.build();
     }
     boolean fresh = snap == null && entries.isEmpty() && hs.getTerm() == 0;
+    // A member joining a running cluster starts with an empty log and no configuration, as
+    // etcd's RestartNode with no peers: the leader sends it the log from index 1, whose conf
+    // changes build its configuration.
+    boolean bootstrap = fresh && !p.joinExisting();
     long confAppliedTo;
-    if (fresh) {
+    if (bootstrap) {
       // As etcd: the initial members are added by conf-change entries at term 1, committed from
       // the start and applied to the raft configuration before the first Ready.
       entries = bootstrapEntries(p);
@@ -234,8 +243,8 @@ final class RaftLoop implements Consensus, Runnable {
     }
     RaftLoop loop =
         new RaftLoop(node, storage, wal, kv, applyLoop, wait, p.memberId(), p.tickMs(),
-            p.requestTimeoutMs(), p.snapshotCount(), p.snapshotCatchUpEntries(), p.inboxMax(), hs, confAppliedTo, snapIndex, fresh,
-            p.snapDir());
+            p.requestTimeoutMs(), p.snapshotCount(), p.snapshotCatchUpEntries(), p.inboxMax(), hs, confAppliedTo, snapIndex,
+            bootstrap, p.snapDir());
     LOG.info(
         "raft state recovered: term {}, commit {}, applied {}, last index {}, voters {}",
         hs.getTerm(), hs.getCommit(), applied, storage.lastIndex(), node.confState().getVotersList());
@@ -318,7 +327,7 @@ final class RaftLoop implements Consensus, Runnable {
     return f;
   }
 
-  /** True when this start created a new cluster (the WAL was empty). */
+  /** True when this start created a new cluster (the WAL was empty and it did not join one). */
   boolean bootstrapped() {
     return bootstrapped;
   }
@@ -412,6 +421,7 @@ final class RaftLoop implements Consensus, Runnable {
         sendReads();
         long now = System.nanoTime();
         retryProposals(now);
+        retryConfChanges();
         if (now - nextTick >= 0) {
           expireReads(now);
           node.tick();
@@ -446,10 +456,8 @@ final class RaftLoop implements Consensus, Runnable {
         proposalsWithoutLeader.add(p); // keep the order of proposals while there is no leader
       }
     } else if (o instanceof ConfChangeProposal c) {
-      try {
-        node.proposeConfChange(c.cc());
-      } catch (ProposalDroppedException e) {
-        wait.cancel(c.cc().getId(), EtcdError.PROPOSAL_DROPPED.exception());
+      if (!confChangesWithoutLeader.isEmpty() || !tryProposeConfChange(c)) {
+        holdConfChange(c);
       }
     } else if (o instanceof LoopTask<?> t) {
       runTask(t);
@@ -496,6 +504,38 @@ final class RaftLoop implements Consensus, Runnable {
       } else {
         return;
       }
+    }
+  }
+
+  private boolean tryProposeConfChange(ConfChangeProposal c) {
+    try {
+      node.proposeConfChange(c.cc());
+      return true;
+    } catch (ProposalDroppedException e) {
+      return false;
+    }
+  }
+
+  private void holdConfChange(ConfChangeProposal c) {
+    if (confChangesWithoutLeader.size() >= CONF_CHANGES_HELD_MAX) {
+      wait.cancel(c.cc().getId(), EtcdError.TOO_MANY_REQUESTS.exception());
+    } else {
+      confChangesWithoutLeader.add(c);
+    }
+  }
+
+  /**
+   * Retries the membership changes raft refused (no leader, or a leader transfer). As etcd's
+   * ProposeConfChange, which blocks until a leader takes it, they have no deadline of their own:
+   * one is dropped once nobody waits for it (its caller gave up).
+   */
+  private void retryConfChanges() {
+    while (!confChangesWithoutLeader.isEmpty()) {
+      ConfChangeProposal c = confChangesWithoutLeader.peek();
+      if (wait.pending(c.cc().getId()) && !tryProposeConfChange(c)) {
+        return;
+      }
+      confChangesWithoutLeader.poll();
     }
   }
 

@@ -1,7 +1,7 @@
 package io.etcdj.server;
 
 import io.etcdj.api.etcdserverpb.Member;
-import io.etcdj.api.etcdserverpb.MemberListResponse;
+import io.etcdj.api.internal.MembershipState;
 import io.etcdj.server.transport.SnapshotSource;
 import io.etcdj.storage.mvcc.StoreSnapshot;
 import java.io.ByteArrayInputStream;
@@ -25,10 +25,11 @@ import java.util.zip.CRC32C;
  * The data of a snapshot one member sends another (etcd's "merged snapshot": raft metadata in the
  * MsgSnap, the backend as the body), and where a received one waits until it is installed.
  *
- * <p>Body format: the magic {@code ETCDJSN1}; the member list at the snapshot's index (a {@code
- * MemberListResponse}, because etcdj keeps members beside the store, not in it) as a length (i32),
- * the bytes and their CRC-32C (i32); then the store's own dump (see {@code BackendDump}), which
- * carries its own CRC.
+ * <p>Body format: the magic {@code ETCDJSN1}; the member list and the removed ids at the
+ * snapshot's index (a {@code MembershipState}, because etcdj keeps members beside the store, not
+ * in it; its members field is the one a {@code MemberListResponse} has) as a length (i32), the
+ * bytes and their CRC-32C (i32); then the store's own dump (see {@code BackendDump}), which carries
+ * its own CRC.
  *
  * <p>Files: a received body is kept as {@code member/snap/<index:016x>.snap.db} from the moment
  * raft may accept it until the store holding it has been synced; a restart that finds the WAL's
@@ -44,7 +45,12 @@ final class SnapshotData {
 
   /** The body for {@code store} (which the stream owns) with {@code members}; size unknown. */
   static SnapshotSource source(List<Member> members, StoreSnapshot store) {
-    byte[] header = header(members);
+    return source(MembershipState.newBuilder().addAllMembers(members).build(), store);
+  }
+
+  /** The body for {@code store} (which the stream owns) with the membership; size unknown. */
+  static SnapshotSource source(MembershipState membership, StoreSnapshot store) {
+    byte[] header = header(membership);
     return new SnapshotSource() {
       @Override
       public InputStream open() {
@@ -59,7 +65,11 @@ final class SnapshotData {
   }
 
   static byte[] header(List<Member> members) {
-    byte[] list = MemberListResponse.newBuilder().addAllMembers(members).build().toByteArray();
+    return header(MembershipState.newBuilder().addAllMembers(members).build());
+  }
+
+  static byte[] header(MembershipState membership) {
+    byte[] list = membership.toByteArray();
     CRC32C crc = new CRC32C();
     crc.update(list);
     ByteArrayOutputStream out = new ByteArrayOutputStream(list.length + 16);
@@ -76,6 +86,11 @@ final class SnapshotData {
 
   /** Reads the member list; {@code in} is then at the store's dump. */
   static List<Member> readMembers(InputStream in) throws IOException {
+    return readMembership(in).getMembersList();
+  }
+
+  /** Reads the members and removed ids; {@code in} is then at the store's dump. */
+  static MembershipState readMembership(InputStream in) throws IOException {
     DataInputStream data = new DataInputStream(in);
     byte[] magic = new byte[MAGIC.length];
     data.readFully(magic);
@@ -93,7 +108,7 @@ final class SnapshotData {
     if (data.readInt() != (int) crc.getValue()) {
       throw new IOException("snapshot member list CRC mismatch");
     }
-    return MemberListResponse.parseFrom(list).getMembersList();
+    return MembershipState.parseFrom(list);
   }
 
   /** Where a received snapshot at {@code index} waits in {@code snapDir}. */

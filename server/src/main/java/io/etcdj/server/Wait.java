@@ -39,6 +39,11 @@ final class Wait {
     }
   }
 
+  /** True while someone waits for {@code id} (it was neither answered nor given up). */
+  boolean pending(long id) {
+    return pending.containsKey(id);
+  }
+
   /** Fails every pending future, on shutdown. */
   void failAll(Throwable cause) {
     for (Long id : pending.keySet()) {

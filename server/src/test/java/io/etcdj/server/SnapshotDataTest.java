@@ -72,6 +72,24 @@ class SnapshotDataTest {
     assertThrows(IOException.class, () -> SnapshotData.readMembers(new ByteArrayInputStream(magic)));
   }
 
+  /** Removed ids travel too, so a member installing the snapshot refuses removed members. */
+  @Test
+  void theMembershipCarriesRemovedIds() throws IOException {
+    io.etcdj.api.internal.MembershipState state =
+        io.etcdj.api.internal.MembershipState.newBuilder()
+            .addAllMembers(MEMBERS)
+            .addRemovedIds(7)
+            .build();
+    byte[] header = SnapshotData.header(state);
+    assertEquals(state, SnapshotData.readMembership(new ByteArrayInputStream(header)));
+    assertEquals(MEMBERS, SnapshotData.readMembers(new ByteArrayInputStream(header)));
+    // A body written with only the member list reads as no removed ids.
+    assertEquals(
+        List.of(),
+        SnapshotData.readMembership(new ByteArrayInputStream(SnapshotData.header(MEMBERS)))
+            .getRemovedIdsList());
+  }
+
   @Test
   void keptFilesAreNamedByIndexAndCleanedUp() throws IOException {
     Path received = Files.write(dir.resolve("recv-00000000000000aa-1.snap.tmp"), new byte[] {1, 2});

@@ -84,6 +84,13 @@ public final class Flags {
   @Option(names = {"--election-timeout", "-election-timeout"}, defaultValue = "1000")
   long electionTimeoutMs;
 
+  /** A Go bool flag: parsed in {@link #validate} with Go's rules (see {@link #goBoolArgs}). */
+  @Option(names = {"--strict-reconfig-check", "-strict-reconfig-check"}, defaultValue = "true")
+  String strictReconfigCheck;
+
+  /** Go's bool flags: given bare they mean true and take a value only as {@code --flag=value}. */
+  private static final List<String> BOOL_FLAGS = List.of("strict-reconfig-check");
+
   private Flags() {}
 
   /** Parses args and environment into a validated config. */
@@ -102,7 +109,7 @@ public final class Flags {
         });
     CommandLine.ParseResult result;
     try {
-      result = cl.parseArgs(args);
+      result = cl.parseArgs(goBoolArgs(args));
     } catch (CommandLine.UnmatchedArgumentException e) {
       String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
       String bare = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
@@ -152,6 +159,45 @@ public final class Flags {
     return out;
   }
 
+  /**
+   * Rewrites a bare Go bool flag ({@code --strict-reconfig-check}) to {@code --flag=true}, so that
+   * the next argument is never taken as its value: {@code --strict-reconfig-check false} then
+   * leaves "false" as a stray argument, which etcd rejects too.
+   */
+  static String[] goBoolArgs(String[] args) {
+    String[] out = args.clone();
+    for (int i = 0; i < out.length; i++) {
+      String bare = out[i].replaceFirst("^--?", "");
+      if (out[i].startsWith("-") && BOOL_FLAGS.contains(bare)) {
+        out[i] = out[i] + "=true";
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Go's {@code strconv.ParseBool}, with etcd's messages: a bad flag value exits 2 as Go's flag
+   * parser does, a bad environment value exits 1 as etcd's flag verification does.
+   */
+  private static boolean goBool(String flag, String value, boolean fromFlag) {
+    switch (value) {
+      case "1", "t", "T", "TRUE", "true", "True" -> {
+        return true;
+      }
+      case "0", "f", "F", "FALSE", "false", "False" -> {
+        return false;
+      }
+      default -> {
+        if (fromFlag) {
+          throw new FlagException(
+              "invalid boolean value \"" + value + "\" for -" + flag + ": parse error", 2);
+        }
+        throw new FlagException(
+            "invalid value \"" + value + "\" for " + envName(flag) + ": parse error", 1);
+      }
+    }
+  }
+
   private static String goName(CommandLine.ParameterException e) {
     if (e.getArgSpec() instanceof OptionSpec opt) {
       return "-" + opt.longestName().replaceFirst("^--?", "");
@@ -168,17 +214,22 @@ public final class Flags {
       name = DEFAULT_NAME;
     }
     List<URI> advertisePeers = urls("initial-advertise-peer-urls", initialAdvertisePeerUrls);
-    Map<String, List<URI>> cluster;
+    // As etcd, --initial-cluster only matters on a first start: a problem with it is kept and
+    // reported when a member with an empty data dir needs it, so a restart ignores the flag.
+    Map<String, List<URI>> cluster = new LinkedHashMap<>();
+    String clusterError = null;
     if (initialCluster.isEmpty()) {
       // As etcd: without --initial-cluster, this member alone at its advertised peer URLs.
-      cluster = new LinkedHashMap<>();
       cluster.put(name, advertisePeers);
     } else {
-      cluster = parseCluster(initialCluster);
+      try {
+        cluster = parseCluster(initialCluster);
+      } catch (FlagException e) {
+        clusterError = "error setting up initial cluster: " + e.getMessage();
+      }
     }
-    if (!cluster.containsKey(name)) {
-      throw new FlagException(
-          "couldn't find local name \"" + name + "\" in the initial cluster configuration", 1);
+    if (clusterError == null && !cluster.containsKey(name)) {
+      clusterError = "couldn't find local name \"" + name + "\" in the initial cluster configuration";
     }
     if (!initialClusterState.equals("new") && !initialClusterState.equals("existing")) {
       throw new FlagException(
@@ -221,6 +272,11 @@ public final class Flags {
     if (!List.of("debug", "info", "warn", "error", "panic", "fatal").contains(level)) {
       throw new FlagException("unknown log level \"" + logLevel + "\"", 1);
     }
+    boolean strict =
+        goBool(
+            "strict-reconfig-check",
+            strictReconfigCheck,
+            result.hasMatchedOption("--strict-reconfig-check"));
     Path dir = Path.of(dataDir.isEmpty() ? name + ".etcd" : dataDir);
     return new ServerConfig(
         name,
@@ -241,7 +297,9 @@ public final class Flags {
         heartbeatIntervalMs,
         electionTimeoutMs,
         16_384,
-        4_096);
+        4_096,
+        strict,
+        clusterError);
   }
 
   private static Map<String, List<URI>> parseCluster(String spec) {

@@ -10,6 +10,11 @@ import java.util.Map;
  * here, with etcd's defaults (see {@link Flags}).
  *
  * @param initialCluster member name → its peer URLs, in the order given
+ * @param strictReconfigCheck etcd's {@code --strict-reconfig-check}: refuse membership changes
+ *     that could cost the cluster its quorum (not enough started or connected members)
+ * @param initialClusterError why {@code --initial-cluster} cannot be used (etcd's message), or
+ *     null; only a first start fails on it, as etcd reads the flag only then ({@code
+ *     initialCluster} is empty when this is set)
  */
 public record ServerConfig(
     String name,
@@ -30,7 +35,9 @@ public record ServerConfig(
     long heartbeatIntervalMs,
     long electionTimeoutMs,
     int proposalQueueMax,
-    int applyBatchEntriesMax) {
+    int applyBatchEntriesMax,
+    boolean strictReconfigCheck,
+    String initialClusterError) {
 
   /** etcd's backend quota when --quota-backend-bytes is 0. */
   public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;

@@ -36,6 +36,7 @@ public enum EtcdError {
       Status.Code.FAILED_PRECONDITION,
       "etcdserver: re-configuration failed due to not enough started members"),
   NOT_LEADER(Status.Code.FAILED_PRECONDITION, "etcdserver: not leader"),
+  NO_LEADER(Status.Code.UNAVAILABLE, "etcdserver: no leader"),
   BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
   INVALID_PEER_URLS(Status.Code.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
   /** raft refused the proposal (no leader, or a leader transfer in progress); etcd 3.4's text. */
@@ -60,5 +61,15 @@ public enum EtcdError {
   /** A stackless exception carrying this error, for throwing across layers. */
   public EtcdException exception() {
     return new EtcdException(this);
+  }
+
+  /** The error whose message is {@code message} (as another member answered it), or null. */
+  public static EtcdError ofMessage(String message) {
+    for (EtcdError e : values()) {
+      if (e.message.equals(message)) {
+        return e;
+      }
+    }
+    return null;
   }
 }

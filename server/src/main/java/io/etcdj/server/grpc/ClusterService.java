@@ -80,7 +80,10 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     Answers.answer(
         server.promoteMember(request.getID()),
         out,
-        r -> MemberPromoteResponse.newBuilder().setHeader(header()).addAllMembers(server.members()).build());
+        // The list as the member that applied the promotion had it: a follower forwards the
+        // request to the leader and may not have applied the change yet itself.
+        (java.util.List<Member> members) ->
+            MemberPromoteResponse.newBuilder().setHeader(header()).addAllMembers(members).build());
   }
 
 }

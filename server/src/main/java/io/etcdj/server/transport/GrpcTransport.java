@@ -32,6 +32,8 @@ final class GrpcTransport implements Transport {
   private final TransportConfig config;
   private final RaftHandler handler;
   private final Map<Long, PeerSender> peers = new ConcurrentHashMap<>();
+  /** Members the cluster removed: their calls are refused so that they stop. */
+  private final java.util.function.LongPredicate removedMember;
   private final SnapshotSender snapshots;
   private final PeerService service;
   private final ServerServiceDefinition serviceDefinition;
@@ -45,16 +47,22 @@ final class GrpcTransport implements Transport {
   private long sendEpoch;
   private long lastUnknownLogNanos;
 
-  GrpcTransport(TransportConfig config, RaftHandler handler) {
+  GrpcTransport(
+      TransportConfig config, RaftHandler handler, java.util.function.LongPredicate removedMember) {
     this.config = Objects.requireNonNull(config, "config");
     this.handler = Objects.requireNonNull(handler, "handler");
+    this.removedMember = Objects.requireNonNull(removedMember, "removedMember");
     this.snapshots = new SnapshotSender(config, handler);
-    this.service = new PeerService(config, handler);
+    this.service = new PeerService(config, handler, removedMember);
     this.serviceDefinition =
         ServerInterceptors.intercept(
             service,
             new PeerHeaders.Check(
-                config.clusterId(), config.memberId(), peers::containsKey, callsRejected));
+                config.clusterId(),
+                config.memberId(),
+                peers::containsKey,
+                removedMember,
+                callsRejected));
   }
 
   @Override

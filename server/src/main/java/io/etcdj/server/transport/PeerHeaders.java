@@ -32,6 +32,20 @@ final class PeerHeaders {
   static final String CLUSTER_ID_MISMATCH = "cluster ID mismatch";
   static final String MEMBER_ID_MISMATCH = "member ID mismatch";
   static final String SENDER_NOT_FOUND = "sender not found";
+  /** etcd's text for a member the cluster removed (its peers answer it 410 Gone). */
+  static final String MEMBER_REMOVED = "the member has been permanently removed from the cluster";
+
+  /** What a removed member is told when it calls, on dial or on its open stream. */
+  static Status removed(long from) {
+    return Status.FAILED_PRECONDITION.withDescription(MEMBER_REMOVED + ": " + hex(from));
+  }
+
+  /** True when a peer's answer says the cluster removed the caller. */
+  static boolean isRemoved(Status s) {
+    return s.getCode() == Status.Code.FAILED_PRECONDITION
+        && s.getDescription() != null
+        && s.getDescription().startsWith(MEMBER_REMOVED);
+  }
 
   private PeerHeaders() {}
 
@@ -49,20 +63,28 @@ final class PeerHeaders {
   }
 
   /**
-   * Rejects calls from another cluster, calls meant for another member, and streams from a member
-   * this one does not know (etcd answers 412, 412 and 404 there). Snapshots are accepted from any
-   * member of the cluster: a joining member may not know its leader yet.
+   * Rejects calls from another cluster, calls meant for another member, any call from a member
+   * the cluster removed, and streams from a member this one does not know (etcd answers 412, 412,
+   * 410 and 404 there). Snapshots are accepted from any member of the cluster: a joining member
+   * may not know its leader yet.
    */
   static final class Check implements ServerInterceptor {
     private final long clusterId;
     private final long memberId;
     private final LongPredicate knownPeer;
+    private final LongPredicate removedPeer;
     private final AtomicLong rejected;
 
-    Check(long clusterId, long memberId, LongPredicate knownPeer, AtomicLong rejected) {
+    Check(
+        long clusterId,
+        long memberId,
+        LongPredicate knownPeer,
+        LongPredicate removedPeer,
+        AtomicLong rejected) {
       this.clusterId = clusterId;
       this.memberId = memberId;
       this.knownPeer = knownPeer;
+      this.removedPeer = removedPeer;
       this.rejected = rejected;
     }
 
@@ -94,6 +116,9 @@ final class PeerHeaders {
                     + hex(memberId)
                     + ", the call is for "
                     + hex(to)));
+      }
+      if (removedPeer.test(from)) {
+        return reject(call, removed(from));
       }
       if (call.getMethodDescriptor().equals(PeerGrpc.getStreamMethod()) && !knownPeer.test(from)) {
         return reject(

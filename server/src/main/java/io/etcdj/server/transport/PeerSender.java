@@ -410,7 +410,12 @@ final class PeerSender {
     String error = s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
     String previous = lastError;
     lastError = error;
-    if (s.getCode() == Status.Code.FAILED_PRECONDITION || s.getCode() == Status.Code.NOT_FOUND) {
+    if (PeerHeaders.isRemoved(s)) {
+      if (!error.equals(previous)) {
+        LOG.error("peer {} says this member was removed: {}", PeerHeaders.hex(id), error);
+      }
+      handler.reportSelfRemoved();
+    } else if (s.getCode() == Status.Code.FAILED_PRECONDITION || s.getCode() == Status.Code.NOT_FOUND) {
       if (!error.equals(previous)) {
         LOG.error("peer {} rejected the stream: {}", PeerHeaders.hex(id), error);
       }

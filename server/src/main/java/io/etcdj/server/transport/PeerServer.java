@@ -2,6 +2,7 @@ package io.etcdj.server.transport;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import io.etcdj.api.internal.PeerGrpc;
+import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -46,7 +47,8 @@ public final class PeerServer implements AutoCloseable {
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService executor;
 
-  private PeerServer(TransportConfig config, List<URI> listenUrls, Transport transport) {
+  private PeerServer(
+      TransportConfig config, List<URI> listenUrls, Transport transport, BindableService[] extra) {
     AtomicInteger n = new AtomicInteger();
     this.executor =
         Executors.newFixedThreadPool(
@@ -60,22 +62,29 @@ public final class PeerServer implements AutoCloseable {
       if (!"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() < 0) {
         throw new IllegalArgumentException("listen peer URL " + url + ": want http://host:port");
       }
-      servers.add(
+      NettyServerBuilder b =
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
               .executor(executor)
               .callExecutor(STREAMS_ON_EVENT_LOOP)
               .maxInboundMessageSize(config.inboundMessageBytesMax())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
-              .addService(transport.service())
-              .build());
+              .addService(transport.service());
+      for (BindableService s : extra) {
+        b.addService(s);
+      }
+      servers.add(b.build());
     }
   }
 
-  /** Binds every URL (port 0 picks a free port, see {@link #addresses()}) or none. */
-  public static PeerServer start(TransportConfig config, List<URI> listenUrls, Transport transport)
+  /**
+   * Binds every URL (port 0 picks a free port, see {@link #addresses()}) or none, serving the
+   * transport and any {@code extra} services (such as {@link PeerClusterService}).
+   */
+  public static PeerServer start(
+      TransportConfig config, List<URI> listenUrls, Transport transport, BindableService... extra)
       throws IOException {
-    PeerServer s = new PeerServer(config, listenUrls, transport);
+    PeerServer s = new PeerServer(config, listenUrls, transport, extra);
     try {
       for (Server server : s.servers) {
         server.start();

@@ -36,14 +36,17 @@ final class PeerService extends PeerGrpc.PeerImplBase {
 
   private final TransportConfig config;
   private final RaftHandler handler;
+  private final java.util.function.LongPredicate removedPeer;
   final AtomicLong messagesReceived = new AtomicLong();
   final AtomicLong batchesReceived = new AtomicLong();
   final AtomicLong messagesRejected = new AtomicLong();
   final AtomicLong snapshotsReceived = new AtomicLong();
 
-  PeerService(TransportConfig config, RaftHandler handler) {
+  PeerService(
+      TransportConfig config, RaftHandler handler, java.util.function.LongPredicate removedPeer) {
     this.config = config;
     this.handler = handler;
+    this.removedPeer = removedPeer;
   }
 
   @Override
@@ -56,8 +59,21 @@ final class PeerService extends PeerGrpc.PeerImplBase {
             .build());
     LOG.debug("accepted peer stream from {}", PeerHeaders.hex(from));
     return new StreamObserver<>() {
+      private boolean closed;
+
       @Override
       public void onNext(MessageBatch batch) {
+        if (closed) {
+          return;
+        }
+        if (removedPeer.test(from)) {
+          // Removed while its stream was open: drop what it sends (etcd refuses messages from
+          // removed members) and end the stream with the reason, so that it stops.
+          closed = true;
+          messagesRejected.addAndGet(batch.getMessagesCount());
+          responses.onError(PeerHeaders.removed(from).asRuntimeException());
+          return;
+        }
         batchesReceived.incrementAndGet();
         for (int i = 0; i < batch.getMessagesCount(); i++) {
           Message m = batch.getMessages(i);

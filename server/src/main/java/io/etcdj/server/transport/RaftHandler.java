@@ -29,4 +29,10 @@ public interface RaftHandler {
    * (move it into place or delete it).
    */
   void receiveSnapshot(Message msgSnap, Path dataFile);
+
+  /**
+   * A peer refused this member's stream because the cluster removed this member (etcd's
+   * errMemberRemoved on HTTP 410): the member must stop. May be called more than once.
+   */
+  default void reportSelfRemoved() {}
 }

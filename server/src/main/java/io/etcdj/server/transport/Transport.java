@@ -18,7 +18,18 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Transport {
   static Transport create(TransportConfig config, RaftHandler handler) {
-    return new GrpcTransport(config, handler);
+    return create(config, handler, id -> false);
+  }
+
+  /**
+   * @param removedMember true for an id the cluster removed (etcd's IsIDRemoved; any thread, must
+   *     not block): its calls are refused, its open stream included, with "the member has been
+   *     permanently removed from the cluster", so a removed member that missed its removal learns
+   *     it and stops (etcd answers it 410 Gone)
+   */
+  static Transport create(
+      TransportConfig config, RaftHandler handler, java.util.function.LongPredicate removedMember) {
+    return new GrpcTransport(config, handler, removedMember);
   }
 
   /** Starts the writers of the peers added so far; peers added later start at once. */

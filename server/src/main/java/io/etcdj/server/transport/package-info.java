@@ -3,7 +3,11 @@
  * service, {@code etcdjpb.Peer} in {@code etcdj_peer.proto}. It moves Raft {@code Message}s and
  * snapshot bytes and knows nothing else of Raft: the node reaches it through {@link
  * io.etcdj.server.transport.Transport} and is reached through {@link
- * io.etcdj.server.transport.RaftHandler}.
+ * io.etcdj.server.transport.RaftHandler}. Beside it, on the same listeners, {@code
+ * etcdjpb.PeerCluster} ({@link io.etcdj.server.transport.PeerClusterService} and {@link
+ * io.etcdj.server.transport.PeerClusterClient}; etcd's peer handlers {@code /members} and {@code
+ * /members/promote}) answers a joining member's request for the member list, with no identity
+ * headers, and a follower's forwarded learner promotion.
  *
  * <p><b>What it owns.</b> Per remote member a {@code PeerSender} (etcd's {@code peer.go} with the
  * {@code streamWriter} of {@code stream.go}): a bounded outbound queue, one gRPC channel to the
@@ -18,7 +22,12 @@
  * <p><b>Identity.</b> Every call carries the cluster id and the sender and receiver member ids as
  * metadata; the receiver rejects another cluster ({@code FAILED_PRECONDITION "cluster ID
  * mismatch"}), a call meant for another member ({@code "member ID mismatch"}) and a stream from a
- * member it does not know ({@code NOT_FOUND "sender not found"}), like etcd's 412/404 answers. The
+ * member it does not know ({@code NOT_FOUND "sender not found"}), like etcd's 412/404 answers; a
+ * member the cluster removed (the {@code removedMember} test given to {@link
+ * io.etcdj.server.transport.Transport#create(TransportConfig, RaftHandler,
+ * java.util.function.LongPredicate)}) is refused on
+ * every call and on its open stream ({@code FAILED_PRECONDITION "the member has been permanently
+ * removed from the cluster"}, etcd's 410), and its sender reports that so it stops. The
  * sender records the error ({@link io.etcdj.server.transport.PeerStats#lastError()}), reports the
  * peer unreachable and keeps redialling with backoff.
  *

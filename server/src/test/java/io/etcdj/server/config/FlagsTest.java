@@ -28,6 +28,7 @@ class FlagsTest {
     assertEquals(2 * 1024 * 1024, c.grpcMaxInboundMessageBytes());
     assertEquals(128, c.maxTxnOps());
     assertEquals(2L * 1024 * 1024 * 1024, c.effectiveQuotaBytes());
+    assertEquals(true, c.strictReconfigCheck());
   }
 
   @Test
@@ -90,17 +91,24 @@ class FlagsTest {
     assertEquals("flag needs an argument: -name", e.getMessage());
   }
 
+  /**
+   * etcd reads --initial-cluster only on a first start (a restart with "x" works, checked live),
+   * so its problems are kept for the first start to report rather than failing the parse.
+   */
   @Test
-  void nameMustBeInInitialCluster() {
-    FlagException e =
-        assertThrows(
-            FlagException.class,
-            () ->
-                Flags.parse(
-                    new String[] {"--name", "x", "--initial-cluster", "y=http://127.0.0.1:2380"},
-                    Map.of()));
+  void initialClusterProblemsAreKeptForTheFirstStart() {
+    ServerConfig absent =
+        Flags.parse(
+            new String[] {"--name", "x", "--initial-cluster", "y=http://127.0.0.1:2380"}, Map.of());
     assertEquals(
-        "couldn't find local name \"x\" in the initial cluster configuration", e.getMessage());
+        "couldn't find local name \"x\" in the initial cluster configuration",
+        absent.initialClusterError());
+    ServerConfig bad = Flags.parse(new String[] {"--initial-cluster", "x"}, Map.of());
+    assertEquals(
+        "error setting up initial cluster: invalid value \"x\" for --initial-cluster",
+        bad.initialClusterError());
+    assertEquals(Map.of(), bad.initialCluster());
+    assertEquals(null, Flags.parse(new String[0], Map.of()).initialClusterError());
   }
 
   @Test
@@ -127,5 +135,61 @@ class FlagsTest {
     Map<String, String> env = Map.of("ETCD_FOO", "bar", "ETCD_NAME", "n", "PATH", "/bin");
     assertEquals(List.of("unrecognized environment variable ETCD_FOO=bar"), Flags.unrecognizedEnvironment(env));
     assertEquals("n", Flags.parse(new String[0], env).name());
+  }
+
+  /** Go bool flag forms, as etcd 3.4.23 parses them (checked live). */
+  @ParameterizedTest
+  @CsvSource({
+    "--strict-reconfig-check=false, false",
+    "-strict-reconfig-check=0, false",
+    "--strict-reconfig-check=False, false",
+    "--strict-reconfig-check=F, false",
+    "--strict-reconfig-check, true",
+    "-strict-reconfig-check, true",
+    "--strict-reconfig-check=TRUE, true",
+    "--strict-reconfig-check=1, true",
+  })
+  void strictReconfigCheckTakesGoBoolForms(String arg, boolean expected) {
+    assertEquals(expected, Flags.parse(new String[] {arg}, Map.of()).strictReconfigCheck());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"false, false", "0, false", "true, true", "T, true"})
+  void strictReconfigCheckFromEnvironment(String value, boolean expected) {
+    assertEquals(
+        expected,
+        Flags.parse(new String[0], Map.of("ETCD_STRICT_RECONFIG_CHECK", value))
+            .strictReconfigCheck());
+  }
+
+  @Test
+  void badStrictReconfigCheckIsRejectedAsEtcdDoes() {
+    FlagException flag =
+        assertThrows(
+            FlagException.class,
+            () -> Flags.parse(new String[] {"--strict-reconfig-check=x"}, Map.of()));
+    assertEquals("invalid boolean value \"x\" for -strict-reconfig-check: parse error", flag.getMessage());
+    assertEquals(2, flag.exitCode());
+    FlagException env =
+        assertThrows(
+            FlagException.class,
+            () -> Flags.parse(new String[0], Map.of("ETCD_STRICT_RECONFIG_CHECK", "x")));
+    assertEquals("invalid value \"x\" for ETCD_STRICT_RECONFIG_CHECK: parse error", env.getMessage());
+    assertEquals(1, env.exitCode());
+    // A Go bool flag takes no separate value: the "false" is a stray argument.
+    FlagException stray =
+        assertThrows(
+            FlagException.class,
+            () -> Flags.parse(new String[] {"--strict-reconfig-check", "false"}, Map.of()));
+    assertEquals("'false' is not a valid flag", stray.getMessage());
+    assertEquals(1, stray.exitCode());
+    FlagException both =
+        assertThrows(
+            FlagException.class,
+            () ->
+                Flags.parse(
+                    new String[] {"--strict-reconfig-check=false"},
+                    Map.of("ETCD_STRICT_RECONFIG_CHECK", "false")));
+    assertEquals(1, both.exitCode());
   }
 }

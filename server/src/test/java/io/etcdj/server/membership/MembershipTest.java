@@ -83,4 +83,45 @@ class MembershipTest {
     Membership reloaded = Membership.load(file);
     assertEquals(m.list(), reloaded.list());
   }
+
+  @Test
+  void removedIdsAreKeptForGood() {
+    Path file = dir.resolve("members");
+    Membership m = Membership.load(file);
+    m.add(member(5, "http://p:1", false));
+    m.add(member(6, "http://q:1", false));
+    m.remove(5);
+    assertTrue(m.isRemoved(5));
+    assertFalse(m.isRemoved(6));
+    m.saveIfChanged();
+    Membership reloaded = Membership.load(file);
+    assertEquals(java.util.Set.of(5L), reloaded.removedIds());
+    assertEquals(List.of(6L), reloaded.list().stream().map(Member::getID).toList());
+  }
+
+  /** Files written before removed ids were kept hold a MemberListResponse; they still load. */
+  @Test
+  void oldMemberListFilesStillLoad() throws Exception {
+    Path file = dir.resolve("members");
+    Files.write(
+        file,
+        io.etcdj.api.etcdserverpb.MemberListResponse.newBuilder()
+            .setHeader(io.etcdj.api.etcdserverpb.ResponseHeader.newBuilder().setClusterId(9))
+            .addMembers(member(7, "http://r:1", true))
+            .build()
+            .toByteArray());
+    Membership m = Membership.load(file);
+    assertEquals(List.of(member(7, "http://r:1", true)), m.list());
+    assertTrue(m.removedIds().isEmpty());
+  }
+
+  @Test
+  void aSnapshotAddsItsRemovedIdsAndForgetsNone() {
+    Membership m = Membership.load(dir.resolve("members"));
+    m.add(member(5, "http://p:1", false));
+    m.remove(5);
+    m.replaceAll(List.of(member(6, "http://q:1", false)), List.of(8L));
+    assertEquals(java.util.Set.of(5L, 8L), m.removedIds());
+    assertEquals(List.of(8L, 5L).stream().sorted().toList(), m.state().getRemovedIdsList());
+  }
 }

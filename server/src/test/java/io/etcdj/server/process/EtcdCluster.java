@@ -249,6 +249,11 @@ final class EtcdCluster implements AutoCloseable {
     return KVGrpc.newFutureStub(channels.get(indexOf(m)));
   }
 
+  /** The gRPC channel to the member's client port, for stubs of any service. */
+  ManagedChannel channel(EtcdProcess m) {
+    return channels.get(indexOf(m));
+  }
+
   KVGrpc.KVBlockingStub kvBlocking(EtcdProcess m) {
     return KVGrpc.newBlockingStub(channels.get(indexOf(m)));
   }

@@ -98,6 +98,8 @@ final class EtcdProcess implements AutoCloseable {
   private final int clientPort;
   private final int peerPort;
   private final java.util.Map<String, String> environment = new java.util.HashMap<>();
+  /** {@code --initial-cluster-state}: "existing" for a member joining a running cluster. */
+  private String initialClusterState = "new";
   private Process process;
   private int starts;
   /** Unsigned 64-bit ids as reported by Maintenance.Status; 0 until the first successful readiness check. */
@@ -164,6 +166,28 @@ final class EtcdProcess implements AutoCloseable {
         initialCluster,
         initialClusterToken,
         extraFlags);
+  }
+
+  /**
+   * A member that joins a running cluster ({@code --initial-cluster-state existing}), created but
+   * not started: add it with {@code etcdctl member add} first, then {@link #launch()} it and wait
+   * with {@link #awaitServing} (a learner never passes {@code endpoint health}).
+   *
+   * @param initialCluster the running members plus this one, as {@code member add} prints it
+   */
+  static EtcdProcess joining(
+      Kind kind,
+      String name,
+      String memberName,
+      int clientPort,
+      int peerPort,
+      String initialCluster,
+      String initialClusterToken,
+      List<String> extraFlags) {
+    EtcdProcess p =
+        member(kind, name, memberName, clientPort, peerPort, initialCluster, initialClusterToken, extraFlags);
+    p.initialClusterState = "existing";
+    return p;
   }
 
   /** Creates and starts a server, waiting until it is ready. */
@@ -331,7 +355,7 @@ final class EtcdProcess implements AutoCloseable {
             "--listen-peer-urls", peerUrl(),
             "--initial-advertise-peer-urls", peerUrl(),
             "--initial-cluster", initialCluster,
-            "--initial-cluster-state", "new",
+            "--initial-cluster-state", initialClusterState,
             "--initial-cluster-token", initialClusterToken,
             "--log-level", "info"));
     cmd.addAll(extraFlags);
@@ -365,6 +389,34 @@ final class EtcdProcess implements AutoCloseable {
     destroyQuietly();
     throw new IllegalStateException(
         name + " (" + kind + ") not ready within " + timeout + ": " + lastProblem + "\n" + tail);
+  }
+
+  /**
+   * Waits until the client port answers {@code endpoint status} (which learners serve too), then
+   * reads the ids. Fails at once if the process exits.
+   */
+  void awaitServing(Duration timeout) {
+    long deadlineNs = System.nanoTime() + timeout.toNanos();
+    String lastProblem = "client port never accepted a connection";
+    while (System.nanoTime() < deadlineNs) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            name + " (" + kind + ") exited with " + process.exitValue() + " before serving\n" + logTail(60));
+      }
+      if (portOpen()) {
+        Etcdctl.Result status =
+            Etcdctl.run(endpoint(), List.of("--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "status"));
+        if (status.exitCode() == 0) {
+          readIds();
+          return;
+        }
+        lastProblem = "endpoint status: " + status.stdout().strip() + " " + status.stderr().strip();
+      }
+      sleepMs(100);
+    }
+    String tail = logTail(60);
+    destroyQuietly();
+    throw new IllegalStateException(name + " (" + kind + ") not serving within " + timeout + ": " + lastProblem + "\n" + tail);
   }
 
   private void readIds() {

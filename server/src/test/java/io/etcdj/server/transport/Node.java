@@ -11,6 +11,8 @@ final class Node implements AutoCloseable {
   final long id;
   final TransportConfig config;
   final RecordingHandler handler = new RecordingHandler();
+  /** Ids this node's cluster removed (its transport refuses their calls). */
+  final java.util.Set<Long> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
   final Transport transport;
   private PeerServer server;
   private int port;
@@ -18,7 +20,7 @@ final class Node implements AutoCloseable {
   private Node(long id, TransportConfig config, int port) throws IOException {
     this.id = id;
     this.config = config;
-    this.transport = Transport.create(config, handler);
+    this.transport = Transport.create(config, handler, removed::contains);
     this.server = PeerServer.start(config, List.of(listenUrl(port)), transport);
     this.port = server.addresses().get(0).getPort();
     transport.start();

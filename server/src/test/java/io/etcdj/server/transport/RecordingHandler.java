@@ -21,6 +21,7 @@ final class RecordingHandler implements RaftHandler {
   final List<SnapshotReport> snapshotReports = new CopyOnWriteArrayList<>();
   final LinkedBlockingQueue<ReceivedSnapshot> snapshots = new LinkedBlockingQueue<>();
   volatile CountDownLatch gate;
+  final AtomicInteger selfRemovedReports = new AtomicInteger();
 
   @Override
   public void process(Message m) {
@@ -50,6 +51,11 @@ final class RecordingHandler implements RaftHandler {
   @Override
   public void receiveSnapshot(Message msgSnap, Path dataFile) {
     snapshots.add(new ReceivedSnapshot(msgSnap, dataFile));
+  }
+
+  @Override
+  public void reportSelfRemoved() {
+    selfRemovedReports.incrementAndGet();
   }
 
   int unreachableCount(long id) {

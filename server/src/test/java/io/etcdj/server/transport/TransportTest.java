@@ -395,6 +395,38 @@ class TransportTest {
     Await.until("delivered after re-adding", () -> b.handler.processed.size() == 5);
   }
 
+  /**
+   * etcd answers a removed member 410 Gone and the member stops: here a member whose cluster
+   * removed a peer ends the peer's open stream at its next message, refuses its redials, and the
+   * peer's handler hears it was removed. Nothing it sent after the removal is processed.
+   */
+  @Test
+  void aRemovedMemberIsToldOnItsOpenStreamAndOnRedial() throws Exception {
+    Node a = node(1);
+    Node b = node(2);
+    a.connect(b);
+    awaitActive(a, b);
+    a.transport.send(apps(1, 2, 0, 2));
+    Await.until("delivered", () -> b.handler.processed.size() == 2);
+
+    b.removed.add(1L); // b applied a's removal (b still has a as a peer to send to)
+    a.transport.send(apps(1, 2, 2, 3));
+    Await.until(
+        "a hears it was removed",
+        () -> a.handler.selfRemovedReports.get() >= 1,
+        () -> String.valueOf(stats(a, 2)));
+    assertEquals(2, b.handler.processed.size(), "nothing from a removed member is processed");
+    Await.until(
+        "the redial is refused with the reason",
+        () -> {
+          String e = stats(a, 2).lastError();
+          return e != null && e.contains(PeerHeaders.MEMBER_REMOVED);
+        },
+        () -> String.valueOf(stats(a, 2)));
+    assertEquals(0, a.transport.activeSince(2));
+    assertEquals(0, b.handler.selfRemovedReports.get());
+  }
+
   @Test
   void updatePeerRedialsTheNewUrl() throws Exception {
     Node a = node(1);

@@ -1,0 +1,25 @@
+package io.etcdj.server.transport;
+
+import io.etcdj.api.etcdserverpb.Member;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What {@link PeerClusterService} answers from: this member's view of the cluster (etcd's {@code
+ * RaftCluster} as its peer handlers see it).
+ *
+ * <p>Threads: called on peer server threads; implementations must not block.
+ */
+public interface ClusterSource {
+  long clusterId();
+
+  /** Every member, learners and not-yet-started ones included, ordered by id. */
+  List<Member> members();
+
+  /**
+   * Promotes learner {@code id} if this member leads the cluster and the learner has caught up;
+   * completes with the member list after the change is applied, or exceptionally with an {@code
+   * EtcdException} ("not leader" on a follower).
+   */
+  CompletableFuture<List<Member>> promoteAsLeader(long id);
+}

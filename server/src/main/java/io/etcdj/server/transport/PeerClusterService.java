@@ -1,0 +1,54 @@
+package io.etcdj.server.transport;
+
+import io.etcdj.api.etcdserverpb.Member;
+import io.etcdj.api.internal.MembersRequest;
+import io.etcdj.api.internal.MembersResponse;
+import io.etcdj.api.internal.PeerClusterGrpc;
+import io.etcdj.api.internal.PromoteMemberRequest;
+import io.etcdj.server.errors.ErrorMapping;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+
+/**
+ * {@code etcdjpb.PeerCluster} on the peer URLs (etcd's {@code peerMembersHandler} and {@code
+ * peerMemberPromoteHandler} in etcdserver/api/etcdhttp/peer.go): the member list for a member
+ * joining the cluster, and learner promotion forwarded by a follower to the leader.
+ *
+ * <p>Threads: peer server threads; neither call blocks (a promotion completes the call from the
+ * apply thread).
+ */
+public final class PeerClusterService extends PeerClusterGrpc.PeerClusterImplBase {
+  private final ClusterSource source;
+
+  public PeerClusterService(ClusterSource source) {
+    this.source = source;
+  }
+
+  @Override
+  public void members(MembersRequest request, StreamObserver<MembersResponse> out) {
+    out.onNext(response(source.members()));
+    out.onCompleted();
+  }
+
+  @Override
+  public void promoteMember(PromoteMemberRequest request, StreamObserver<MembersResponse> out) {
+    source
+        .promoteAsLeader(request.getMemberId())
+        .whenComplete(
+            (members, error) -> {
+              if (error != null) {
+                out.onError(ErrorMapping.toStatus(error));
+              } else {
+                out.onNext(response(members));
+                out.onCompleted();
+              }
+            });
+  }
+
+  private MembersResponse response(List<Member> members) {
+    return MembersResponse.newBuilder()
+        .setClusterId(source.clusterId())
+        .addAllMembers(members)
+        .build();
+  }
+}
