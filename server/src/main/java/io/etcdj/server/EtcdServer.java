@@ -229,6 +229,7 @@ public final class EtcdServer implements AutoCloseable {
     transport.start();
     applyLoop.start();
     log.start();
+    adjustTicks();
     InternalRaftRequest.Builder publish =
         InternalRaftRequest.newBuilder()
             .setMemberAttributes(
@@ -251,6 +252,55 @@ public final class EtcdServer implements AutoCloseable {
         applyLoop.appliedIndex(),
         kv.rev(),
         kv.compactRev());
+  }
+
+  /** etcd's ConnReadTimeout: how long a start waits for its peers before leaving the clock alone. */
+  private static final long TICK_ADVANCE_WAIT_MS = 5_000;
+
+  private static final long TICK_ADVANCE_POLL_MS = 50;
+
+  /**
+   * etcd's {@code adjustTicks}: with {@code --initial-election-tick-advance} (the default), once
+   * more than one peer is connected, move the election clock to two ticks before its timeout, so
+   * a cluster that has no leader elects one within a few heartbeats instead of a whole election
+   * timeout. A member that hears a leader in time is unaffected; with fewer peers it leaves the
+   * clock alone, as advancing it would then only make a lost election more likely. (A lone voter
+   * already campaigns at once: see {@link RaftLoop#start()}.)
+   */
+  private void adjustTicks() {
+    int ticks = config.electionTicks() - 2;
+    if (!config.initialElectionTickAdvance() || log.singleVoter() || ticks <= 0) {
+      return;
+    }
+    Thread t =
+        new Thread(
+            () -> {
+              long deadline = System.currentTimeMillis() + TICK_ADVANCE_WAIT_MS;
+              while (!stopped && System.currentTimeMillis() < deadline) {
+                try {
+                  Thread.sleep(TICK_ADVANCE_POLL_MS);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                long active =
+                    transport.peers().keySet().stream()
+                        .filter(id -> transport.activeSince(id) != 0)
+                        .count();
+                if (active > 1) {
+                  log.onLoop(node -> {
+                    for (int i = 0; i < ticks; i++) {
+                      node.tick();
+                    }
+                    return null;
+                  });
+                  LOG.info("{} peers connected: advanced the election clock by {} ticks", active, ticks);
+                  return;
+                }
+              }
+            },
+            "etcdj-tick-advance");
+    t.setDaemon(true);
+    t.start();
   }
 
   public ServerConfig config() {

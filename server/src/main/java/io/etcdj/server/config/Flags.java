@@ -88,8 +88,14 @@ public final class Flags {
   @Option(names = {"--strict-reconfig-check", "-strict-reconfig-check"}, defaultValue = "true")
   String strictReconfigCheck;
 
+  /** A Go bool flag, like {@link #strictReconfigCheck}. */
+  @Option(
+      names = {"--initial-election-tick-advance", "-initial-election-tick-advance"},
+      defaultValue = "true")
+  String initialElectionTickAdvance;
+
   /** Go's bool flags: given bare they mean true and take a value only as {@code --flag=value}. */
-  private static final List<String> BOOL_FLAGS = List.of("strict-reconfig-check");
+  private static final List<String> BOOL_FLAGS = List.of("strict-reconfig-check", "initial-election-tick-advance");
 
   private Flags() {}
 
@@ -277,6 +283,11 @@ public final class Flags {
             "strict-reconfig-check",
             strictReconfigCheck,
             result.hasMatchedOption("--strict-reconfig-check"));
+    boolean tickAdvance =
+        goBool(
+            "initial-election-tick-advance",
+            initialElectionTickAdvance,
+            result.hasMatchedOption("--initial-election-tick-advance"));
     Path dir = Path.of(dataDir.isEmpty() ? name + ".etcd" : dataDir);
     return new ServerConfig(
         name,
@@ -299,6 +310,7 @@ public final class Flags {
         16_384,
         4_096,
         strict,
+        tickAdvance,
         clusterError);
   }
 

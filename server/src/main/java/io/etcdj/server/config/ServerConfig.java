@@ -12,6 +12,9 @@ import java.util.Map;
  * @param initialCluster member name → its peer URLs, in the order given
  * @param strictReconfigCheck etcd's {@code --strict-reconfig-check}: refuse membership changes
  *     that could cost the cluster its quorum (not enough started or connected members)
+ * @param initialElectionTickAdvance etcd's {@code --initial-election-tick-advance}: once this
+ *     member is connected to its peers after a start, fast-forward its election clock so a cluster
+ *     without a leader elects one sooner
  * @param initialClusterError why {@code --initial-cluster} cannot be used (etcd's message), or
  *     null; only a first start fails on it, as etcd reads the flag only then ({@code
  *     initialCluster} is empty when this is set)
@@ -37,6 +40,7 @@ public record ServerConfig(
     int proposalQueueMax,
     int applyBatchEntriesMax,
     boolean strictReconfigCheck,
+    boolean initialElectionTickAdvance,
     String initialClusterError) {
 
   /** etcd's backend quota when --quota-backend-bytes is 0. */

@@ -29,6 +29,8 @@ class FlagsTest {
     assertEquals(128, c.maxTxnOps());
     assertEquals(2L * 1024 * 1024 * 1024, c.effectiveQuotaBytes());
     assertEquals(true, c.strictReconfigCheck());
+    assertEquals(true, c.initialElectionTickAdvance());
+    assertEquals(5_000, c.snapshotCatchUpEntries());
   }
 
   @Test
@@ -151,6 +153,20 @@ class FlagsTest {
   })
   void strictReconfigCheckTakesGoBoolForms(String arg, boolean expected) {
     assertEquals(expected, Flags.parse(new String[] {arg}, Map.of()).strictReconfigCheck());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "--initial-election-tick-advance=false, false",
+    "--initial-election-tick-advance, true",
+    "-initial-election-tick-advance=0, false",
+  })
+  void initialElectionTickAdvanceIsAGoBool(String arg, boolean expected) {
+    assertEquals(expected, Flags.parse(new String[] {arg}, Map.of()).initialElectionTickAdvance());
+    assertEquals(
+        false,
+        Flags.parse(new String[0], Map.of("ETCD_INITIAL_ELECTION_TICK_ADVANCE", "false"))
+            .initialElectionTickAdvance());
   }
 
   @ParameterizedTest
