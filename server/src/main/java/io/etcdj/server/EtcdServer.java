@@ -584,6 +584,9 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** How long before a caller's deadline a membership change that did not complete is answered. */
+  private static final long ANSWER_BEFORE_DEADLINE_MS = 25;
+
   /**
    * Proposes a membership change; completes with the member list once it is applied here. As in
    * etcd, a change that finds no leader waits for one, with no deadline of its own: the caller's
@@ -606,6 +609,26 @@ public final class EtcdServer implements AutoCloseable {
         c -> wait.cancel(id, new java.util.concurrent.CancellationException("caller went away"));
     caller.addListener(gone, Runnable::run);
     f.whenComplete((r, e) -> caller.removeListener(gone));
+    io.grpc.Deadline deadline = caller.getDeadline();
+    if (deadline != null) {
+      // etcd answers at the caller's deadline (its context ends then): "request timed out" once
+      // raft took the change, Go's raw context error while it still waited for a leader. Answer
+      // a little early so the answer, not the client's own timer, ends the call, as with etcd.
+      long inMs =
+          Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_BEFORE_DEADLINE_MS);
+      var timeout =
+          timers.schedule(
+              () ->
+                  wait.cancel(
+                      id,
+                      (log.holdsConfChange(id)
+                              ? EtcdError.CONTEXT_DEADLINE_EXCEEDED
+                              : EtcdError.TIMEOUT)
+                          .exception()),
+              inMs,
+              TimeUnit.MILLISECONDS);
+      f.whenComplete((r, e) -> timeout.cancel(false));
+    }
     ConfChange cc =
         ConfChange.newBuilder().setId(id).setType(type).setNodeId(nodeId).setContext(m.toByteString()).build();
     if (!log.proposeConfChange(cc)) {

@@ -109,6 +109,9 @@ final class RaftLoop implements Consensus, Runnable {
   private final java.util.ArrayDeque<ConfChangeProposal> confChangesWithoutLeader =
       new java.util.ArrayDeque<>();
   private static final int CONF_CHANGES_HELD_MAX = 1_024;
+  /** Ids of the held changes, for other threads (see {@link #holdsConfChange}). */
+  private final java.util.Set<Long> heldConfChangeIds =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Received snapshot files by index, stepped into raft this round; deleted unless installed. */
   private final Map<Long, Path> receivedSnapshots = new HashMap<>();
   private final Path snapDir;
@@ -318,6 +321,14 @@ final class RaftLoop implements Consensus, Runnable {
     return running && inbox.offer(new ConfChangeProposal(cc));
   }
 
+  /**
+   * True while the membership change {@code id} waits for a leader, never yet taken by raft
+   * (etcd's ProposeConfChange still blocked). Any thread.
+   */
+  boolean holdsConfChange(long id) {
+    return heldConfChangeIds.contains(id);
+  }
+
   /** Runs {@code work} on the loop thread (e.g. reading the node's status, a leader transfer). */
   <T> CompletableFuture<T> onLoop(java.util.function.Function<RawNode, T> work) {
     CompletableFuture<T> f = new CompletableFuture<>();
@@ -521,6 +532,7 @@ final class RaftLoop implements Consensus, Runnable {
       wait.cancel(c.cc().getId(), EtcdError.TOO_MANY_REQUESTS.exception());
     } else {
       confChangesWithoutLeader.add(c);
+      heldConfChangeIds.add(c.cc().getId());
     }
   }
 
@@ -536,6 +548,7 @@ final class RaftLoop implements Consensus, Runnable {
         return;
       }
       confChangesWithoutLeader.poll();
+      heldConfChangeIds.remove(c.cc().getId());
     }
   }
 
