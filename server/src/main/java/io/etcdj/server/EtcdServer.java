@@ -394,11 +394,12 @@ public final class EtcdServer implements AutoCloseable {
    * (etcd's PromoteMember with promoteMemberHTTP); completes with the member list once applied.
    */
   public CompletableFuture<List<Member>> promoteMember(long id) {
+    io.grpc.Deadline callerDeadline = io.grpc.Context.current().getDeadline();
     return promoteAsLeader(id)
         .exceptionallyCompose(
             e ->
                 ErrorMapping.etcdError(e) == EtcdError.NOT_LEADER
-                    ? forwardPromote(id)
+                    ? forwardPromote(id, callerDeadline)
                     : CompletableFuture.failedFuture(e));
   }
 
@@ -452,13 +453,14 @@ public final class EtcdServer implements AutoCloseable {
   /** Promotions forwarded to the leader at the same time; more fail with "too many requests". */
   private static final int PROMOTE_FORWARDS_MAX = 16;
 
-  private CompletableFuture<List<Member>> forwardPromote(long id) {
+  /** {@code callerDeadline}: the client's, or null; the forwarding ends by then too. */
+  private CompletableFuture<List<Member>> forwardPromote(long id, io.grpc.Deadline callerDeadline) {
     CompletableFuture<List<Member>> f = new CompletableFuture<>();
     try {
       forwarder.execute(
           () -> {
             try {
-              f.complete(forwardPromoteBlocking(id));
+              f.complete(forwardPromoteBlocking(id, callerDeadline));
             } catch (RuntimeException e) {
               f.completeExceptionally(e);
             }
@@ -470,12 +472,24 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /**
-   * Asks the leader to promote until it answers or the request timeout passes. A leader's
+   * Asks the leader to promote until it answers or the request timeout (or the caller's deadline)
+   * passes: "no leader" if none showed up, else "request timed out". A leader's
    * refusal (not ready, not found, not a learner) ends it at once; "not leader" or an unreachable
    * member means the leader changed, so it looks again.
    */
-  private List<Member> forwardPromoteBlocking(long id) {
-    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+  private List<Member> forwardPromoteBlocking(long id, io.grpc.Deadline callerDeadline) {
+    // etcd: the request timeout, or the caller's deadline if that comes first (answered a little
+    // before it, so that the answer rather than the client's own timer ends the call).
+    long budgetMs = config.requestTimeoutMs();
+    if (callerDeadline != null) {
+      budgetMs =
+          Math.min(
+              budgetMs,
+              Math.max(
+                  0,
+                  callerDeadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_BEFORE_DEADLINE_MS));
+    }
+    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs);
     while (!stopped) {
       long leader = awaitLeaderId(deadlineNanos);
       if (leader == 0) {
