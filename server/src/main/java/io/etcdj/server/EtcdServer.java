@@ -451,11 +451,12 @@ public final class EtcdServer implements AutoCloseable {
    * (etcd's PromoteMember with promoteMemberHTTP); completes with the member list once applied.
    */
   public CompletableFuture<List<Member>> promoteMember(long id) {
+    io.grpc.Deadline callerDeadline = io.grpc.Context.current().getDeadline();
     return promoteAsLeader(id)
         .exceptionallyCompose(
             e ->
                 ErrorMapping.etcdError(e) == EtcdError.NOT_LEADER
-                    ? forwardPromote(id)
+                    ? forwardPromote(id, callerDeadline)
                     : CompletableFuture.failedFuture(e));
   }
 
@@ -509,13 +510,14 @@ public final class EtcdServer implements AutoCloseable {
   /** Promotions forwarded to the leader at the same time; more fail with "too many requests". */
   private static final int PROMOTE_FORWARDS_MAX = 16;
 
-  private CompletableFuture<List<Member>> forwardPromote(long id) {
+  /** {@code callerDeadline}: the client's, or null; the forwarding ends by then too. */
+  private CompletableFuture<List<Member>> forwardPromote(long id, io.grpc.Deadline callerDeadline) {
     CompletableFuture<List<Member>> f = new CompletableFuture<>();
     try {
       forwarder.execute(
           () -> {
             try {
-              f.complete(forwardPromoteBlocking(id));
+              f.complete(forwardPromoteBlocking(id, callerDeadline));
             } catch (RuntimeException e) {
               f.completeExceptionally(e);
             }
@@ -527,12 +529,24 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /**
-   * Asks the leader to promote until it answers or the request timeout passes. A leader's
+   * Asks the leader to promote until it answers or the request timeout (or the caller's deadline)
+   * passes: "no leader" if none showed up, else "request timed out". A leader's
    * refusal (not ready, not found, not a learner) ends it at once; "not leader" or an unreachable
    * member means the leader changed, so it looks again.
    */
-  private List<Member> forwardPromoteBlocking(long id) {
-    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+  private List<Member> forwardPromoteBlocking(long id, io.grpc.Deadline callerDeadline) {
+    // etcd: the request timeout, or the caller's deadline if that comes first (answered a little
+    // before it, so that the answer rather than the client's own timer ends the call).
+    long budgetMs = config.requestTimeoutMs();
+    if (callerDeadline != null) {
+      budgetMs =
+          Math.min(
+              budgetMs,
+              Math.max(
+                  0,
+                  callerDeadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_BEFORE_DEADLINE_MS));
+    }
+    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs);
     while (!stopped) {
       long leader = awaitLeaderId(deadlineNanos);
       if (leader == 0) {
@@ -641,6 +655,9 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** How long before a caller's deadline a membership change that did not complete is answered. */
+  private static final long ANSWER_BEFORE_DEADLINE_MS = 25;
+
   /**
    * Proposes a membership change; completes with the member list once it is applied here. As in
    * etcd, a change that finds no leader waits for one, with no deadline of its own: the caller's
@@ -663,6 +680,26 @@ public final class EtcdServer implements AutoCloseable {
         c -> wait.cancel(id, new java.util.concurrent.CancellationException("caller went away"));
     caller.addListener(gone, Runnable::run);
     f.whenComplete((r, e) -> caller.removeListener(gone));
+    io.grpc.Deadline deadline = caller.getDeadline();
+    if (deadline != null) {
+      // etcd answers at the caller's deadline (its context ends then): "request timed out" once
+      // raft took the change, Go's raw context error while it still waited for a leader. Answer
+      // a little early so the answer, not the client's own timer, ends the call, as with etcd.
+      long inMs =
+          Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_BEFORE_DEADLINE_MS);
+      var timeout =
+          timers.schedule(
+              () ->
+                  wait.cancel(
+                      id,
+                      (log.holdsConfChange(id)
+                              ? EtcdError.CONTEXT_DEADLINE_EXCEEDED
+                              : EtcdError.TIMEOUT)
+                          .exception()),
+              inMs,
+              TimeUnit.MILLISECONDS);
+      f.whenComplete((r, e) -> timeout.cancel(false));
+    }
     ConfChange cc =
         ConfChange.newBuilder().setId(id).setType(type).setNodeId(nodeId).setContext(m.toByteString()).build();
     if (!log.proposeConfChange(cc)) {

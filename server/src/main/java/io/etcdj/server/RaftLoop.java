@@ -114,6 +114,9 @@ final class RaftLoop implements Consensus, Runnable {
   private final java.util.ArrayDeque<ConfChangeProposal> confChangesWithoutLeader =
       new java.util.ArrayDeque<>();
   private static final int CONF_CHANGES_HELD_MAX = 1_024;
+  /** Ids of the held changes, for other threads (see {@link #holdsConfChange}). */
+  private final java.util.Set<Long> heldConfChangeIds =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Received snapshot files by index, stepped into raft this round; deleted unless installed. */
   private final Map<Long, Path> receivedSnapshots = new HashMap<>();
   private final Path snapDir;
@@ -321,6 +324,14 @@ final class RaftLoop implements Consensus, Runnable {
   /** Queues a membership change; the waiter of {@code cc.id} gets the outcome. */
   boolean proposeConfChange(ConfChange cc) {
     return running && inbox.offer(new ConfChangeProposal(cc));
+  }
+
+  /**
+   * True while the membership change {@code id} waits for a leader, never yet taken by raft
+   * (etcd's ProposeConfChange still blocked). Any thread.
+   */
+  boolean holdsConfChange(long id) {
+    return heldConfChangeIds.contains(id);
   }
 
   /** Runs {@code work} on the loop thread (e.g. reading the node's status, a leader transfer). */
@@ -536,6 +547,7 @@ final class RaftLoop implements Consensus, Runnable {
       wait.cancel(c.cc().getId(), EtcdError.TOO_MANY_REQUESTS.exception());
     } else {
       confChangesWithoutLeader.add(c);
+      heldConfChangeIds.add(c.cc().getId());
     }
   }
 
@@ -551,6 +563,7 @@ final class RaftLoop implements Consensus, Runnable {
         return;
       }
       confChangesWithoutLeader.poll();
+      heldConfChangeIds.remove(c.cc().getId());
     }
   }
 
