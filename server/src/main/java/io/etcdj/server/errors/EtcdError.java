@@ -58,11 +58,6 @@ public enum EtcdError {
   NOT_LEADER(Status.Code.FAILED_PRECONDITION, "etcdserver: not leader"),
   BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
   INVALID_PEER_URLS(Status.Code.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
-  /**
-   * The caller's deadline passed while the request waited for a leader: etcd returns Go's raw
-   * context error, which gRPC sends as Unknown.
-   */
-  CONTEXT_DEADLINE_EXCEEDED(Status.Code.UNKNOWN, "context deadline exceeded"),
   /** raft refused the proposal (no leader, or a leader transfer in progress); etcd 3.4's text. */
   PROPOSAL_DROPPED(Status.Code.UNKNOWN, "raft proposal dropped");
 
