@@ -262,6 +262,12 @@ public final class EtcdServer implements AutoCloseable {
     return membership.list();
   }
 
+  /** True while the member list says this member is a learner (etcd's IsLearner). */
+  public boolean isLearner() {
+    Member self = membership.get(cluster.memberId());
+    return self != null && self.getIsLearner();
+  }
+
   // ------------------------------------------------------------------ membership changes
 
   /** etcd's HealthInterval: peers must have been connected this long for a reconfiguration. */

@@ -21,7 +21,27 @@ public enum EtcdError {
   LEASE_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: requested lease not found"),
   TOO_MANY_REQUESTS(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: too many requests"),
   STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
+  /** A call with {@code hasleader=true} metadata on a member that knows no leader. */
+  NO_LEADER(Status.Code.UNAVAILABLE, "etcdserver: no leader"),
+  /** Anything but Status and a serializable Range on a learner (etcd 3.4's code is Unavailable). */
+  NOT_SUPPORTED_FOR_LEARNER(Status.Code.UNAVAILABLE, "etcdserver: rpc not supported for learner"),
+  /** A linearizable read whose read-index round was overtaken by the election of a new leader. */
+  LEADER_CHANGED(Status.Code.UNAVAILABLE, "etcdserver: leader changed"),
   TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
+  /** A proposal timed out that was made shortly before this member was elected leader. */
+  TIMEOUT_LEADER_FAIL(
+      Status.Code.UNAVAILABLE,
+      "etcdserver: request timed out, possibly due to previous leader failure"),
+  /** A proposal timed out while this member had no working connection to the leader (or quorum). */
+  TIMEOUT_CONNECTION_LOST(
+      Status.Code.UNAVAILABLE, "etcdserver: request timed out, possibly due to connection lost"),
+  /**
+   * etcd 3.4 hands the raw Go context error to gRPC when a request ran out of time before raft took
+   * it (a proposal while there is no leader) or before a linearizable read was ready by the
+   * client's deadline; its gRPC version turns that into code Unknown with this text. Checked live:
+   * {@code Error: rpc error: code = Unknown desc = context deadline exceeded}.
+   */
+  CONTEXT_DEADLINE_EXCEEDED(Status.Code.UNKNOWN, "context deadline exceeded"),
   NOT_CAPABLE(Status.Code.UNAVAILABLE, "etcdserver: not capable"),
   MEMBER_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: member not found"),
   PEER_URL_EXISTS(Status.Code.FAILED_PRECONDITION, "etcdserver: Peer URLs already exists"),

@@ -10,14 +10,18 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gRPC listeners on {@code --listen-client-urls}, serving KV, Maintenance and Cluster with
- * etcd's message limits: receive up to max-request-bytes + 512 KiB, send without limit.
+ * etcd's message limits: receive up to max-request-bytes + 512 KiB, send without limit. Every
+ * call first passes the {@link MemberGuard} (learner and "require leader" checks), as every call
+ * to etcd passes its server-wide interceptors.
  *
  * <p>Handlers run directly on the Netty event loops (no thread hop: measured +13% puts/s and a
  * lower p50 at one client than with a handler pool), which is safe because they never block:
@@ -31,8 +35,33 @@ public final class ClientServer implements AutoCloseable {
 
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService executor;
+  private final MemberGuard guard;
+  /** Looks at the leader every election timeout for {@link MemberGuard#checkLeader}. */
+  private final ScheduledExecutorService leaderMonitor;
+  private final long electionTimeoutMs;
 
   public ClientServer(EtcdServer etcd) {
+    this.guard =
+        new MemberGuard(
+            new MemberGuard.MemberState() {
+              @Override
+              public long leaderId() {
+                return etcd.leaderId();
+              }
+
+              @Override
+              public boolean isLearner() {
+                return etcd.isLearner();
+              }
+            });
+    this.electionTimeoutMs = etcd.config().electionTimeoutMs();
+    this.leaderMonitor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "etcdj-leader-monitor");
+              t.setDaemon(true);
+              return t;
+            });
     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
     AtomicInteger n = new AtomicInteger();
     this.executor =
@@ -54,6 +83,7 @@ public final class ClientServer implements AutoCloseable {
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
+              .intercept(guard)
               .addService(new KvService(etcd, executor))
               .addService(new MaintenanceService(etcd, executor))
               .addService(new ClusterService(etcd))
@@ -62,6 +92,8 @@ public final class ClientServer implements AutoCloseable {
   }
 
   public void start() {
+    leaderMonitor.scheduleWithFixedDelay(
+        guard::checkLeader, electionTimeoutMs, electionTimeoutMs, TimeUnit.MILLISECONDS);
     for (Server s : servers) {
       try {
         s.start();
@@ -74,6 +106,7 @@ public final class ClientServer implements AutoCloseable {
 
   @Override
   public void close() {
+    leaderMonitor.shutdownNow();
     for (Server s : servers) {
       s.shutdown();
     }

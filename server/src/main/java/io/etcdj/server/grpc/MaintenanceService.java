@@ -48,8 +48,11 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
             .setRaftIndex(server.committedIndex())
             .setRaftTerm(server.term())
             .setRaftAppliedIndex(server.appliedIndex())
+            .setIsLearner(server.isLearner())
             .addAllErrors(
-                server.leaderId() == 0 ? java.util.List.of("etcdserver: no leader") : java.util.List.of())
+                server.leaderId() == 0
+                    ? java.util.List.of(EtcdError.NO_LEADER.message())
+                    : java.util.List.of())
             .build();
     out.onNext(resp);
     out.onCompleted();
