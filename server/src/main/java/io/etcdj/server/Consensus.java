@@ -8,11 +8,13 @@ interface Consensus {
 
   /**
    * Queues one proposal (a serialized InternalRaftRequest whose header carries {@code id}). Never
-   * blocks. If the log later refuses it (no leader), the waiter of {@code id} is failed.
+   * blocks. While there is no leader it is held; if none appears by {@code deadlineNanos} (a
+   * {@link System#nanoTime} instant) the waiter of {@code id} fails and the proposal is dropped.
    *
+   * @param accepted runs once raft took the proposal (it may still be lost on its way to a leader)
    * @return false when the proposal queue is full (the caller answers "too many requests")
    */
-  boolean propose(long id, byte[] data);
+  boolean propose(long id, byte[] data, long deadlineNanos, Runnable accepted);
 
   long term();
 

@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -471,15 +472,48 @@ public final class EtcdServer implements AutoCloseable {
     return log.singleVoter();
   }
 
+  /** A client timeout meaning "the client set no deadline". */
+  public static final long NO_CLIENT_TIMEOUT = Long.MAX_VALUE;
+
+  private static final Runnable NOTHING = () -> { };
+
   /**
    * Completes when a read on this member is linearizable: the leader has confirmed a read index
-   * and this member has applied up to it. Fails with "request timed out" without a leader.
+   * and this member has applied up to it. Fails with "request timed out" when no read index comes
+   * within the request timeout, and with "leader changed" when a new leader is elected meanwhile.
+   * As etcd, a client deadline that comes first ends the wait with the raw "context deadline
+   * exceeded".
+   *
+   * @param clientTimeoutNanos the time the client has left, or {@link #NO_CLIENT_TIMEOUT}
    */
-  public CompletableFuture<Void> linearizableRead() {
+  public CompletableFuture<Void> linearizableRead(long clientTimeoutNanos) {
     if (log.singleVoter()) {
       return CompletableFuture.completedFuture(null);
     }
-    return log.readIndex().thenCompose(applyLoop::waitApplied);
+    CompletableFuture<Void> read = log.readIndex().thenCompose(applyLoop::waitApplied);
+    if (clientTimeoutNanos >= TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
+      return read;
+    }
+    CompletableFuture<Void> out = new CompletableFuture<>();
+    var timeout =
+        timers.schedule(
+            () -> out.completeExceptionally(EtcdError.CONTEXT_DEADLINE_EXCEEDED.exception()),
+            Math.max(0, clientTimeoutNanos),
+            TimeUnit.NANOSECONDS);
+    read.whenComplete(
+        (v, e) -> {
+          timeout.cancel(false);
+          if (e != null) {
+            out.completeExceptionally(e);
+          } else {
+            out.complete(null);
+          }
+        });
+    return out;
+  }
+
+  public CompletableFuture<Void> linearizableRead() {
+    return linearizableRead(NO_CLIENT_TIMEOUT);
   }
 
   /** A header with this member's ids and term; {@code revision} 0 means the store's latest. */
@@ -492,11 +526,23 @@ public final class EtcdServer implements AutoCloseable {
         .build();
   }
 
+  public CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {
+    return propose(request, NO_CLIENT_TIMEOUT);
+  }
+
   /**
    * Proposes a write. The future completes on the apply thread with the response message, or
    * exceptionally with an etcd error (too large, too many requests, stopped, or the apply result).
+   *
+   * <p>As etcd's processInternalRaftRequestOnce, the proposal has one deadline: the request
+   * timeout or the client's deadline, whichever comes first. A proposal raft has not taken by then
+   * (no leader) is dropped and fails with the raw "context deadline exceeded"; one it took fails
+   * with a "request timed out" that says why (see {@link ProposalTimeouts}).
+   *
+   * @param clientTimeoutNanos the time the client has left, or {@link #NO_CLIENT_TIMEOUT}
    */
-  public CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {
+  public CompletableFuture<Object> propose(
+      InternalRaftRequest.Builder request, long clientTimeoutNanos) {
     if (stopped) {
       return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
     }
@@ -506,21 +552,49 @@ public final class EtcdServer implements AutoCloseable {
       return CompletableFuture.failedFuture(EtcdError.REQUEST_TOO_LARGE.exception());
     }
     CompletableFuture<Object> f = wait.register(id);
-    if (!log.propose(id, data)) {
+    long startMillis = System.currentTimeMillis();
+    long timeoutNanos =
+        Math.max(
+            0, Math.min(TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), clientTimeoutNanos));
+    // With peers a forwarded proposal can be lost on the way to the leader, so it needs a timer;
+    // a single voter answers every proposal itself and needs neither timer nor flag.
+    boolean timed = !log.singleVoter();
+    AtomicBoolean accepted = timed ? new AtomicBoolean() : null;
+    Runnable onAccepted = timed ? () -> accepted.set(true) : NOTHING;
+    if (!log.propose(id, data, System.nanoTime() + timeoutNanos, onAccepted)) {
       wait.cancel(id, EtcdError.TOO_MANY_REQUESTS.exception());
       return f;
     }
-    if (!log.singleVoter()) {
-      // With peers a forwarded proposal can be lost on the way to the leader: as etcd, give up
-      // after the request timeout. (A single voter answers every proposal itself.)
+    if (timed) {
       var timeout =
           timers.schedule(
-              () -> wait.cancel(id, EtcdError.TIMEOUT.exception()),
-              config.requestTimeoutMs(),
-              TimeUnit.MILLISECONDS);
+              () ->
+                  wait.cancel(
+                      id,
+                      accepted.get()
+                          ? proposalTimeout(startMillis).exception()
+                          : EtcdError.CONTEXT_DEADLINE_EXCEEDED.exception()),
+              timeoutNanos,
+              TimeUnit.NANOSECONDS);
       f.whenComplete((r, e) -> timeout.cancel(false));
     }
     return f;
+  }
+
+  /** Why a proposal raft took was not applied in time, as etcd's parseProposeCtxErr says it. */
+  private EtcdError proposalTimeout(long startMillis) {
+    List<Long> ids = new ArrayList<>();
+    for (Member m : membership.list()) {
+      ids.add(m.getID());
+    }
+    return ProposalTimeouts.classify(
+        startMillis,
+        log.leaderElectedMillis(),
+        config.electionTimeoutMs(),
+        log.leaderId(),
+        cluster.memberId(),
+        ids,
+        transport::activeSince);
   }
 
   @Override

@@ -55,8 +55,11 @@ final class RaftLoop implements Consensus, Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
   private static final int INBOX_DRAIN_MAX = 4_096;
 
-  /** A client write waiting to enter the log; without a leader it waits until its deadline. */
-  private record Proposal(long id, byte[] data, long deadlineNanos) {}
+  /**
+   * A client write waiting to enter the log; without a leader it waits until its deadline (the
+   * client's, or the request timeout). {@code accepted} runs on this thread once raft took it.
+   */
+  private record Proposal(long id, byte[] data, long deadlineNanos, Runnable accepted) {}
 
   /** A linearizable read waiting for a read index; failed with a timeout at its deadline. */
   private record ReadRequest(CompletableFuture<Long> index, long deadlineNanos) {}
@@ -92,6 +95,8 @@ final class RaftLoop implements Consensus, Runnable {
   private volatile long term;
   private volatile long leader;
   private volatile long committedIndex;
+  /** Epoch millis when this member last became leader (etcd's leadElectedTime), 0 if never. */
+  private volatile long leaderElectedMillis;
   private HardState lastHardState;
   /** Conf change entries up to this index have been given to {@code node.applyConfChange}. */
   private long confChangesAppliedTo;
@@ -374,8 +379,13 @@ final class RaftLoop implements Consensus, Runnable {
   }
 
   @Override
-  public boolean propose(long id, byte[] data) {
-    return running && inbox.offer(new Proposal(id, data, System.nanoTime() + requestTimeoutNanos));
+  public boolean propose(long id, byte[] data, long deadlineNanos, Runnable accepted) {
+    return running && inbox.offer(new Proposal(id, data, deadlineNanos, accepted));
+  }
+
+  /** Epoch millis when this member last became leader, 0 if it never did since it started. */
+  long leaderElectedMillis() {
+    return leaderElectedMillis;
   }
 
   @Override
@@ -442,7 +452,10 @@ final class RaftLoop implements Consensus, Runnable {
 
   private void handle(Object o) {
     if (o instanceof Proposal p) {
-      if (!proposalsWithoutLeader.isEmpty() || !tryPropose(p)) {
+      if (System.nanoTime() - p.deadlineNanos() >= 0) {
+        // the client gave up while it queued: as etcd, it never enters the log
+        wait.cancel(p.id(), EtcdError.CONTEXT_DEADLINE_EXCEEDED.exception());
+      } else if (!proposalsWithoutLeader.isEmpty() || !tryPropose(p)) {
         proposalsWithoutLeader.add(p); // keep the order of proposals while there is no leader
       }
     } else if (o instanceof ConfChangeProposal c) {
@@ -475,6 +488,7 @@ final class RaftLoop implements Consensus, Runnable {
   private boolean tryPropose(Proposal p) {
     try {
       node.propose(p.data());
+      p.accepted().run();
       return true;
     } catch (ProposalDroppedException e) {
       return false;
@@ -482,15 +496,16 @@ final class RaftLoop implements Consensus, Runnable {
   }
 
   /**
-   * Retries proposals held while there was no leader; as etcd, a write that finds no leader
-   * within the request timeout fails with "request timed out".
+   * Retries proposals held while there was no leader. As etcd (whose raft node blocks such a
+   * proposal until its context ends), one that finds no leader by its deadline never enters the
+   * log and fails with the raw "context deadline exceeded" (gRPC Unknown), checked live.
    */
   private void retryProposals(long now) {
     while (!proposalsWithoutLeader.isEmpty()) {
       Proposal p = proposalsWithoutLeader.peek();
       if (now - p.deadlineNanos() >= 0) {
         proposalsWithoutLeader.poll();
-        wait.cancel(p.id(), EtcdError.TIMEOUT.exception());
+        wait.cancel(p.id(), EtcdError.CONTEXT_DEADLINE_EXCEEDED.exception());
       } else if (tryPropose(p)) {
         proposalsWithoutLeader.poll();
       } else {
@@ -544,11 +559,15 @@ final class RaftLoop implements Consensus, Runnable {
 
   private void handleReady(Ready rd) {
     if (rd.softState() != null) {
-      if (rd.softState().lead() != leader) {
-        LOG.info("leader is now {} (this member {} is {})", Long.toHexString(rd.softState().lead()),
+      long lead = rd.softState().lead();
+      if (lead != leader) {
+        LOG.info("leader is now {} (this member {} is {})", Long.toHexString(lead),
             Long.toHexString(memberId), rd.softState().role());
+        if (lead != 0) {
+          onNewLeader(lead);
+        }
       }
-      leader = rd.softState().lead();
+      leader = lead;
     }
     if (rd.snapshot() != null) {
       saveSnapshot(rd.snapshot());
@@ -666,6 +685,27 @@ final class RaftLoop implements Consensus, Runnable {
     } catch (IOException e) {
       LOG.warn("cannot delete {}: {}", file, e.toString());
     }
+  }
+
+  /**
+   * As etcd's updateLeadership and linearizableReadLoop: reads waiting for a read index when a new
+   * leader appears fail with "leader changed" (the client retries them), and this member notes
+   * when it was itself elected, to explain proposals that time out around an election.
+   */
+  private void onNewLeader(long lead) {
+    if (lead == memberId) {
+      leaderElectedMillis = System.currentTimeMillis();
+    }
+    for (ReadRequest r : readsToSend) {
+      r.index().completeExceptionally(EtcdError.LEADER_CHANGED.exception());
+    }
+    readsToSend.clear();
+    for (List<ReadRequest> reads : readsInFlight.values()) {
+      for (ReadRequest r : reads) {
+        r.index().completeExceptionally(EtcdError.LEADER_CHANGED.exception());
+      }
+    }
+    readsInFlight.clear();
   }
 
   private void applyConfChangeToRaft(ConfChange cc) {

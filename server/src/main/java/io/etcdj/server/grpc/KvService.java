@@ -70,7 +70,7 @@ public final class KvService extends KVGrpc.KVImplBase {
    */
   private void afterReadIndex(Runnable read, StreamObserver<?> out) {
     server
-        .linearizableRead()
+        .linearizableRead(ClientDeadline.remainingNanos())
         .whenComplete(
             (v, err) -> {
               if (err != null) {
@@ -119,7 +119,8 @@ public final class KvService extends KVGrpc.KVImplBase {
       return;
     }
     Answers.answer(
-        server.propose(InternalRaftRequest.newBuilder().setPut(request)),
+        server.propose(
+            InternalRaftRequest.newBuilder().setPut(request), ClientDeadline.remainingNanos()),
         out,
         (PutResponse r) -> r.toBuilder().setHeader(fill(r.getHeader())).build());
   }
@@ -133,7 +134,8 @@ public final class KvService extends KVGrpc.KVImplBase {
       return;
     }
     Answers.answer(
-        server.propose(InternalRaftRequest.newBuilder().setDeleteRange(request)),
+        server.propose(
+            InternalRaftRequest.newBuilder().setDeleteRange(request), ClientDeadline.remainingNanos()),
         out,
         (DeleteRangeResponse r) -> r.toBuilder().setHeader(fill(r.getHeader())).build());
   }
@@ -155,7 +157,8 @@ public final class KvService extends KVGrpc.KVImplBase {
       return;
     }
     Answers.answer(
-        server.propose(InternalRaftRequest.newBuilder().setTxn(request)),
+        server.propose(
+            InternalRaftRequest.newBuilder().setTxn(request), ClientDeadline.remainingNanos()),
         out,
         (TxnResponse r) -> r.toBuilder().setHeader(fill(r.getHeader())).build());
   }
@@ -170,7 +173,8 @@ public final class KvService extends KVGrpc.KVImplBase {
   @Override
   public void compact(CompactionRequest request, StreamObserver<CompactionResponse> out) {
     CompletableFuture<Object> applied =
-        server.propose(InternalRaftRequest.newBuilder().setCompaction(request));
+        server.propose(
+            InternalRaftRequest.newBuilder().setCompaction(request), ClientDeadline.remainingNanos());
     // physical=true answers only once the backend has removed the old revisions.
     CompletableFuture<Object> done =
         request.getPhysical()

@@ -99,6 +99,7 @@ final class EtcdProcess implements AutoCloseable {
   private final int peerPort;
   private final java.util.Map<String, String> environment = new java.util.HashMap<>();
   private Process process;
+  private boolean paused;
   private int starts;
   /** Unsigned 64-bit ids as reported by Maintenance.Status; 0 until the first successful readiness check. */
   private long clusterId;
@@ -387,11 +388,54 @@ final class EtcdProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGSTOP: the process keeps its sockets open but stops answering, like a hung member (peers see a silent
+   * connection, not a closed one). {@link #resume()} undoes it; stop, kill and close resume first.
+   */
+  void pause() {
+    signal("STOP");
+    paused = true;
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  void resume() {
+    if (paused) {
+      signal("CONT");
+      paused = false;
+    }
+  }
+
+  boolean isPaused() {
+    return paused;
+  }
+
+  private void signal(String name) {
+    long pid = pid();
+    if (pid < 0) {
+      throw new IllegalStateException(this.name + " is not running");
+    }
+    try {
+      Process p = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
+      if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   /** SIGTERM, then SIGKILL after {@link #STOP_GRACE}. Returns the exit code. */
   int stop() {
     if (process == null) {
       return 0;
     }
+    if (paused && isAlive()) {
+      resume();
+    }
+    paused = false;
     process.destroy();
     try {
       if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -411,6 +455,7 @@ final class EtcdProcess implements AutoCloseable {
     if (process == null) {
       return;
     }
+    paused = false; // SIGKILL ends a stopped process too
     process.destroyForcibly();
     try {
       if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
