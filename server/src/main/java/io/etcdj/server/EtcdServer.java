@@ -512,10 +512,6 @@ public final class EtcdServer implements AutoCloseable {
     return out;
   }
 
-  public CompletableFuture<Void> linearizableRead() {
-    return linearizableRead(NO_CLIENT_TIMEOUT);
-  }
-
   /** A header with this member's ids and term; {@code revision} 0 means the store's latest. */
   public ResponseHeader header(long revision) {
     return ResponseHeader.newBuilder()
