@@ -258,11 +258,6 @@ final class EtcdCluster implements AutoCloseable {
     return KVGrpc.newBlockingStub(channels.get(indexOf(m)));
   }
 
-  /** The member's client channel, for stubs of any service (add a deadline per call). */
-  ManagedChannel channel(EtcdProcess m) {
-    return channels.get(indexOf(m));
-  }
-
   /**
    * Waits until every live member names the same leader and term and that leader is live, and returns the leader.
    * Fails at once if a live member's process exits.

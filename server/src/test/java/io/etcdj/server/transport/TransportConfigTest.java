@@ -22,7 +22,7 @@ class TransportConfigTest {
     assertEquals(64 * TransportConfig.MIB, c.inboundMessageBytesMax());
     assertEquals(TransportConfig.MIB, c.snapshotChunkBytes());
     assertEquals(50, c.backoffInitialMillis());
-    assertEquals(2_000, c.backoffMaxMillis());
+    assertEquals(400, c.backoffMaxMillis());
     assertEquals(
         64 * TransportConfig.MIB - TransportConfig.BATCH_OVERHEAD_BYTES, c.messageBytesMax());
   }
