@@ -277,7 +277,15 @@ final class ApplyLoop implements Runnable {
       request.out().refuse(to);
       return;
     }
-    StoreSnapshot store = kv.snapshot();
+    StoreSnapshot store;
+    try {
+      store = kv.snapshot();
+    } catch (RuntimeException e) {
+      // E.g. every LMDB reader slot is taken by client reads: try again later, never stop.
+      LOG.warn("cannot open a store snapshot for {}: {}", Long.toHexString(to), e.toString());
+      request.out().refuse(to);
+      return;
+    }
     if (store.consistentIndex() != at.index()) {
       store.close();
       throw new IllegalStateException(
@@ -304,7 +312,13 @@ final class ApplyLoop implements Runnable {
             .build();
     LOG.info("sending snapshot at index {} (revision {}) to {}", at.index(), kv.rev(),
         Long.toHexString(to));
-    request.out().send(msg, SnapshotData.source(membership.state(), store), store::close);
+    try {
+      request.out().send(msg, SnapshotData.source(membership.state(), store), store::close);
+    } catch (RuntimeException e) {
+      store.close(); // the transport never took it: release the read snapshot here
+      LOG.warn("cannot send a snapshot to {}: {}", Long.toHexString(to), e.toString());
+      request.out().refuse(to);
+    }
   }
 
   /**

@@ -272,36 +272,39 @@ public final class EtcdServer implements AutoCloseable {
     if (!config.initialElectionTickAdvance() || log.singleVoter() || ticks <= 0) {
       return;
     }
-    Thread t =
-        new Thread(
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TICK_ADVANCE_WAIT_MS);
+    java.util.concurrent.atomic.AtomicBoolean advanced = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> task =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    task.set(
+        timers.scheduleWithFixedDelay(
             () -> {
-              long deadline = System.currentTimeMillis() + TICK_ADVANCE_WAIT_MS;
-              while (!stopped && System.currentTimeMillis() < deadline) {
-                try {
-                  Thread.sleep(TICK_ADVANCE_POLL_MS);
-                } catch (InterruptedException e) {
-                  return;
-                }
-                long active =
-                    transport.peers().keySet().stream()
-                        .filter(id -> transport.activeSince(id) != 0)
-                        .count();
-                if (active > 1) {
-                  log.onLoop(node -> {
-                    for (int i = 0; i < ticks; i++) {
-                      node.tick();
-                    }
-                    return null;
-                  });
-                  LOG.info("{} peers connected: advanced the election clock by {} ticks", active, ticks);
-                  return;
-                }
+              if (advanced.get()) {
+                return; // already done; the cancel below may have raced the scheduling
+              }
+              long active =
+                  transport.peers().keySet().stream()
+                      .filter(id -> transport.activeSince(id) != 0)
+                      .count();
+              if (active > 1 && advanced.compareAndSet(false, true)) {
+                log.onLoop(node -> {
+                  for (int i = 0; i < ticks; i++) {
+                    node.tick();
+                  }
+                  return null;
+                });
+                LOG.info("{} peers connected: advanced the election clock by {} ticks", active, ticks);
+              }
+              java.util.concurrent.ScheduledFuture<?> self = task.get();
+              if (self != null && (active > 1 || stopped || System.nanoTime() - deadline > 0)) {
+                self.cancel(false);
               }
             },
-            "etcdj-tick-advance");
-    t.setDaemon(true);
-    t.start();
+            TICK_ADVANCE_POLL_MS,
+            TICK_ADVANCE_POLL_MS,
+            TimeUnit.MILLISECONDS));
   }
+
 
   public ServerConfig config() {
     return config;

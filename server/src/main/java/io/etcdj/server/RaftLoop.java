@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * the store itself: MsgSnap goes to the apply loop, which makes the snapshot; a received snapshot
  * that raft accepts is kept on disk, recorded in the WAL, then installed by the apply loop.
  *
- * <p>Threading: {@link #propose} from any thread (a bounded, non-blocking offer); everything
- * else on the loop thread, or on the starting thread before the loop thread starts.
+ * <p>Threading: {@link #propose}, {@link #proposeConfChange}, {@link #readIndex}, {@link #onLoop}
+ * and the transport's {@link #handler()} from any thread: each is a bounded, non-blocking offer to
+ * the inbox; the read-only getters too. Everything else on the loop thread, or on the starting
+ * thread before the loop thread starts.
  */
 final class RaftLoop implements Consensus, Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
@@ -291,6 +293,14 @@ final class RaftLoop implements Consensus, Runnable {
 
       @Override
       public void receiveSnapshot(Message msgSnap, Path dataFile) {
+        // On the peer server's snapshot thread: read it all before raft can accept it.
+        try {
+          SnapshotData.verify(dataFile, msgSnap.getSnapshot().getMetadata().getIndex());
+        } catch (IOException | RuntimeException e) {
+          deleteQuietly(dataFile);
+          throw new IllegalStateException("invalid snapshot from "
+              + Long.toHexString(msgSnap.getFrom()) + ": " + e.getMessage(), e);
+        }
         if (!inbox.offer(new ReceivedSnapshot(msgSnap, dataFile))) {
           deleteQuietly(dataFile);
           throw new IllegalStateException("raft loop inbox full; the snapshot is refused");
@@ -480,12 +490,20 @@ final class RaftLoop implements Consensus, Runnable {
         proposalsWithoutLeader.add(p); // keep the order of proposals while there is no leader
       }
     } else if (o instanceof ConfChangeProposal c) {
+      if (!wait.pending(c.cc().getId())) {
+        return; // its caller gave up before raft saw it: etcd never proposes such a change
+      }
       if (!confChangesWithoutLeader.isEmpty() || !tryProposeConfChange(c)) {
         holdConfChange(c);
       }
     } else if (o instanceof LoopTask<?> t) {
       runTask(t);
     } else if (o instanceof Message m) {
+      if (m.getType() == io.etcdj.api.internal.MessageType.MSG_SNAP) {
+        // Snapshots arrive whole through receiveSnapshot; one on the message stream has no data.
+        LOG.warn("dropped a MsgSnap from {} that came without its data", Long.toHexString(m.getFrom()));
+        return;
+      }
       node.step(m);
     } else if (o instanceof ReadRequest r) {
       readsToSend.add(r);

@@ -111,6 +111,22 @@ final class SnapshotData {
     return MembershipState.parseFrom(list);
   }
 
+  /**
+   * Reads a received body whole: its member list, the store's dump with its CRC, and that the
+   * store is at {@code index}. Raft may only be shown a snapshot that passes: once raft accepts
+   * one, this member depends on installing it.
+   */
+  static void verify(Path file, long index) throws IOException {
+    try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      readMembership(in);
+      long consistentIndex = io.etcdj.storage.mvcc.KvStores.verifySnapshot(in);
+      if (consistentIndex != index) {
+        throw new IOException(
+            "snapshot for index " + index + " holds a store at index " + consistentIndex);
+      }
+    }
+  }
+
   /** Where a received snapshot at {@code index} waits in {@code snapDir}. */
   static Path file(Path snapDir, long index) {
     return snapDir.resolve(String.format("%016x%s", index, SUFFIX));

@@ -62,6 +62,27 @@ class SnapshotDataTest {
   }
 
   @Test
+  void aReceivedBodyIsReadWholeBeforeRaftMaySeeIt() throws IOException {
+    byte[] body;
+    try (KV source = storeWith(20, 42);
+        InputStream in = SnapshotData.source(MEMBERS, source.snapshot()).open()) {
+      body = in.readAllBytes();
+    }
+    Path good = Files.write(dir.resolve("good"), body);
+    SnapshotData.verify(good, 42);
+    IOException wrongIndex = assertThrows(IOException.class, () -> SnapshotData.verify(good, 43));
+    assertTrue(wrongIndex.getMessage().contains("holds a store at index 42"), wrongIndex.getMessage());
+    Path cut = Files.write(dir.resolve("cut"), java.util.Arrays.copyOf(body, body.length - 9));
+    assertThrows(IOException.class, () -> SnapshotData.verify(cut, 42));
+    byte[] flipped = body.clone();
+    flipped[body.length - 20] ^= 0x40;
+    Path bad = Files.write(dir.resolve("bad"), flipped);
+    assertThrows(IOException.class, () -> SnapshotData.verify(bad, 42));
+    Path empty = Files.write(dir.resolve("empty"), new byte[0]);
+    assertThrows(IOException.class, () -> SnapshotData.verify(empty, 42));
+  }
+
+  @Test
   void aDamagedMemberListIsRejected() {
     byte[] header = SnapshotData.header(MEMBERS);
     byte[] flipped = header.clone();

@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * cannot stall the other connections of its event loop.
  */
 public final class ClientServer implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClientServer.class);
+
   /** Reads waiting for a read thread; beyond this the read fails with "too many requests". */
   static final int READ_QUEUE_MAX = 10_000;
 
@@ -93,7 +95,17 @@ public final class ClientServer implements AutoCloseable {
 
   public void start() {
     leaderMonitor.scheduleWithFixedDelay(
-        guard::checkLeader, electionTimeoutMs, electionTimeoutMs, TimeUnit.MILLISECONDS);
+        () -> {
+          try {
+            guard.checkLeader();
+          } catch (RuntimeException e) {
+            // A throwing task is never run again by the executor: log and keep checking.
+            LOG.warn("leader check failed: {}", e.toString());
+          }
+        },
+        electionTimeoutMs,
+        electionTimeoutMs,
+        TimeUnit.MILLISECONDS);
     for (Server s : servers) {
       try {
         s.start();

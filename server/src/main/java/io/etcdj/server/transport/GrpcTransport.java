@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * The gRPC {@link Transport} (etcd's {@code rafthttp.Transport}): a map of {@link PeerSender}s for
  * the sending side, a {@link SnapshotSender}, and the {@link PeerService} for the receiving side.
  *
- * <p>Threads: the raft loop calls send/sendSnapshot/addPeer/removePeer/updatePeer; the peer map is
- * concurrent so stats and {@link #activeSince} can be read from anywhere.
+ * <p>Threads: the raft loop calls send/addPeer/removePeer/updatePeer, the apply thread
+ * sendSnapshot (etcdj's raft loop never passes a MsgSnap to {@link #send}: the inline path there
+ * serves callers that carry the data in the message); the peer map is concurrent so stats and
+ * {@link #activeSince} can be read from anywhere.
  */
 final class GrpcTransport implements Transport {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcTransport.class);

@@ -31,9 +31,10 @@ public final class BackendDump {
   private static final int PAGE_ENTRIES = 1_024;
 
   private static final int PAGE_BYTES = 1 << 20;
-  /** Bounds that no entry the store writes comes near; a larger length means a corrupt stream. */
-  static final int KEY_BYTES_MAX = 64 * 1024;
+  /** LMDB's key limit (both backends keep to it); a longer key means a corrupt stream. */
+  static final int KEY_BYTES_MAX = 511;
 
+  /** A bound no value the store writes comes near; a larger length means a corrupt stream. */
   static final int VALUE_BYTES_MAX = 256 * 1024 * 1024;
 
   private BackendDump() {}
@@ -54,6 +55,22 @@ public final class BackendDump {
     for (Bucket b : Bucket.values()) {
       tx.clear(b);
     }
+    read(in, tx::put);
+  }
+
+  /** Receives the entries of a dump as {@link #read} checks them. */
+  @FunctionalInterface
+  public interface EntrySink {
+    void accept(Bucket bucket, byte[] key, byte[] value);
+  }
+
+  /**
+   * Reads a whole dump, checking its structure and CRC, and hands every entry to {@code sink} as
+   * it goes (so a sink that writes sees entries before the CRC is known: abort on an exception).
+   *
+   * @throws IOException if the stream is cut, malformed or fails its CRC
+   */
+  public static void read(InputStream in, EntrySink sink) throws IOException {
     CRC32C crc = new CRC32C();
     DataInputStream data = new DataInputStream(new CheckedInputStream(in, crc));
     byte[] magic = new byte[MAGIC.length];
@@ -76,7 +93,7 @@ public final class BackendDump {
           }
           byte[] key = readBytes(data, 1, KEY_BYTES_MAX, "key");
           byte[] value = readBytes(data, 0, VALUE_BYTES_MAX, "value");
-          tx.put(bucket, key, value);
+          sink.accept(bucket, key, value);
         }
         case TAG_END -> {
           long expected = crc.getValue();

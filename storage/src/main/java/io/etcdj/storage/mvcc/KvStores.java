@@ -23,6 +23,27 @@ public final class KvStores {
     return open(Backends.openInMemory());
   }
 
+  /**
+   * Reads a whole {@link StoreSnapshot} stream without loading it, checking its structure and CRC,
+   * and returns the consistent index it holds: a receiver checks a snapshot this way before it
+   * commits to installing it.
+   *
+   * @throws java.io.IOException if the stream is cut, malformed or fails its CRC
+   */
+  public static long verifySnapshot(java.io.InputStream data) throws java.io.IOException {
+    long[] index = {0};
+    io.etcdj.storage.backend.BackendDump.read(
+        data,
+        (bucket, key, value) -> {
+          if (bucket == io.etcdj.storage.backend.Bucket.META
+              && java.util.Arrays.equals(key, MvccStore.CONSISTENT_INDEX_KEY)
+              && value.length == 8) {
+            index[0] = RevisionKeys.getLong(value, 0);
+          }
+        });
+    return index[0];
+  }
+
   /** A store on {@code backend}, which it then owns (closes). */
   static KV open(Backend backend) {
     try {
