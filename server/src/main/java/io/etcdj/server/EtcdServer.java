@@ -372,17 +372,17 @@ public final class EtcdServer implements AutoCloseable {
     if (urls.isEmpty()) {
       return CompletableFuture.failedFuture(EtcdError.INVALID_PEER_URLS.exception());
     }
-    if (config.strictReconfigCheck()) {
-      EtcdError unready =
-          ReconfigChecks.mayAddMember(
-              membership.list(),
-              cluster.memberId(),
-              learner,
-              System.currentTimeMillis(),
-              transport::activeSince);
-      if (unready != null) {
-        return CompletableFuture.failedFuture(unready.exception());
-      }
+    EtcdError unready =
+        strictCheck(
+            () ->
+                ReconfigChecks.mayAddMember(
+                    membership.list(),
+                    cluster.memberId(),
+                    learner,
+                    System.currentTimeMillis(),
+                    transport::activeSince));
+    if (unready != null) {
+      return CompletableFuture.failedFuture(unready.exception());
     }
     for (Member m : membership.list()) {
       for (String u : m.getPeerURLsList()) {
@@ -408,18 +408,23 @@ public final class EtcdServer implements AutoCloseable {
         .thenApply(v -> m);
   }
 
+  /** etcd's --strict-reconfig-check: the check's refusal, or null when it passes or is off. */
+  private EtcdError strictCheck(java.util.function.Supplier<EtcdError> check) {
+    return config.strictReconfigCheck() ? check.get() : null;
+  }
+
   public CompletableFuture<Object> removeMember(long id) {
-    if (config.strictReconfigCheck()) {
-      EtcdError unready =
-          ReconfigChecks.mayRemoveMember(
-              membership.list(),
-              cluster.memberId(),
-              id,
-              System.currentTimeMillis(),
-              transport::activeSince);
-      if (unready != null) {
-        return CompletableFuture.failedFuture(unready.exception());
-      }
+    EtcdError unready =
+        strictCheck(
+            () ->
+                ReconfigChecks.mayRemoveMember(
+                    membership.list(),
+                    cluster.memberId(),
+                    id,
+                    System.currentTimeMillis(),
+                    transport::activeSince));
+    if (unready != null) {
+      return CompletableFuture.failedFuture(unready.exception());
     }
     Member m = membership.get(id);
     if (m == null) {
@@ -482,16 +487,16 @@ public final class EtcdServer implements AutoCloseable {
                   && learner.match() < self.match() * PROMOTE_READY_FRACTION) {
                 return CompletableFuture.failedFuture(EtcdError.LEARNER_NOT_READY.exception());
               }
-              if (config.strictReconfigCheck()) {
-                EtcdError unready =
-                    ReconfigChecks.mayPromoteMember(
-                        membership.list(),
-                        cluster.memberId(),
-                        System.currentTimeMillis(),
-                        transport::activeSince);
-                if (unready != null) {
-                  return CompletableFuture.failedFuture(unready.exception());
-                }
+              EtcdError unready =
+                  strictCheck(
+                      () ->
+                          ReconfigChecks.mayPromoteMember(
+                              membership.list(),
+                              cluster.memberId(),
+                              System.currentTimeMillis(),
+                              transport::activeSince));
+              if (unready != null) {
+                return CompletableFuture.failedFuture(unready.exception());
               }
               // etcd finds these when it applies the change; the same answers, without the log.
               Member m = membership.get(id);

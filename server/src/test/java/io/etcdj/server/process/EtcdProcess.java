@@ -368,28 +368,7 @@ final class EtcdProcess implements AutoCloseable {
    * member ids from {@code endpoint status}. Fails at once if the process exits.
    */
   void awaitReady(Duration timeout) {
-    long deadlineNs = System.nanoTime() + timeout.toNanos();
-    String lastProblem = "client port never accepted a connection";
-    while (System.nanoTime() < deadlineNs) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            name + " (" + kind + ") exited with " + process.exitValue() + " before becoming ready\n" + logTail(60));
-      }
-      if (portOpen()) {
-        Etcdctl.Result health =
-            Etcdctl.run(endpoint(), List.of("--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "health"));
-        if (health.exitCode() == 0) {
-          readIds();
-          return;
-        }
-        lastProblem = "endpoint health: " + health.stdout().strip() + " " + health.stderr().strip();
-      }
-      sleepMs(100);
-    }
-    String tail = logTail(60);
-    destroyQuietly();
-    throw new IllegalStateException(
-        name + " (" + kind + ") not ready within " + timeout + ": " + lastProblem + "\n" + tail);
+    awaitCommand(timeout, "endpoint health", "ready");
   }
 
   /**
@@ -397,27 +376,34 @@ final class EtcdProcess implements AutoCloseable {
    * reads the ids. Fails at once if the process exits.
    */
   void awaitServing(Duration timeout) {
+    awaitCommand(timeout, "endpoint status", "serving");
+  }
+
+  /** Polls {@code etcdctl <command>} on this member until it exits 0, then reads the ids. */
+  private void awaitCommand(Duration timeout, String command, String state) {
     long deadlineNs = System.nanoTime() + timeout.toNanos();
     String lastProblem = "client port never accepted a connection";
+    List<String> args = new java.util.ArrayList<>(List.of("--dial-timeout", "1s", "--command-timeout", "2s"));
+    args.addAll(List.of(command.split(" ")));
     while (System.nanoTime() < deadlineNs) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
-            name + " (" + kind + ") exited with " + process.exitValue() + " before serving\n" + logTail(60));
+            name + " (" + kind + ") exited with " + process.exitValue() + " before it was " + state + "\n" + logTail(60));
       }
       if (portOpen()) {
-        Etcdctl.Result status =
-            Etcdctl.run(endpoint(), List.of("--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "status"));
-        if (status.exitCode() == 0) {
+        Etcdctl.Result r = Etcdctl.run(endpoint(), args);
+        if (r.exitCode() == 0) {
           readIds();
           return;
         }
-        lastProblem = "endpoint status: " + status.stdout().strip() + " " + status.stderr().strip();
+        lastProblem = command + ": " + r.stdout().strip() + " " + r.stderr().strip();
       }
       sleepMs(100);
     }
     String tail = logTail(60);
     destroyQuietly();
-    throw new IllegalStateException(name + " (" + kind + ") not serving within " + timeout + ": " + lastProblem + "\n" + tail);
+    throw new IllegalStateException(
+        name + " (" + kind + ") not " + state + " within " + timeout + ": " + lastProblem + "\n" + tail);
   }
 
   private void readIds() {
