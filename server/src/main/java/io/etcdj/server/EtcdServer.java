@@ -587,10 +587,13 @@ public final class EtcdServer implements AutoCloseable {
 
   /** The leader's id once there is one, or 0 at the deadline (etcd's waitLeader). */
   private long awaitLeaderId(long deadlineNanos) {
-    while (!stopped && System.nanoTime() - deadlineNanos < 0) {
-      long leader = log.leaderId();
+    while (!stopped) {
+      long leader = log.leaderId(); // looked at before the deadline: a known leader is an answer
       if (leader != 0) {
         return leader;
+      }
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        return 0;
       }
       sleepMs(FORWARD_RETRY_MS);
     }
