@@ -58,6 +58,14 @@ final class PeerSender {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+  /**
+   * Held while taking a batch off the queue and writing it, by the writer thread or by the raft
+   * loop's fast path (see {@link #endSend}): gRPC allows one caller of onNext at a time, and taking
+   * and writing under one lock keeps messages in queue order. Never held while waiting.
+   */
+  private final ReentrantLock writeLock = new ReentrantLock();
+  /** The healthy stream the writer is pumping, or null; changed only under {@link #writeLock}. */
+  private volatile StreamCall pumping;
   private final ArrayDeque<Message> queue; // guarded
   private List<URI> urls; // guarded
   private int urlIndex; // guarded
@@ -129,9 +137,26 @@ final class PeerSender {
         config.messageBytesMax());
   }
 
-  /** End of one {@code Transport.send}: wake the writer once, report drops once. */
+  /**
+   * End of one {@code Transport.send}: write what was queued right here when the stream is healthy,
+   * ready and not being written by the writer thread (saving a thread wake-up on every message,
+   * twice on the path of each write); otherwise, or for what flow control held back, wake the
+   * writer. Report drops once.
+   */
   void endSend() {
-    signal();
+    StreamCall c = pumping;
+    if (c != null && writeLock.tryLock()) {
+      try {
+        if (pumping == c) {
+          writeReady(c);
+        }
+      } finally {
+        writeLock.unlock();
+      }
+    }
+    if (hasQueued()) {
+      signal();
+    }
     if (dropsThisSend > 0) {
       long now = System.nanoTime();
       if (now - lastDropLogNanos > DROP_LOG_INTERVAL_NANOS) {
@@ -335,22 +360,66 @@ final class PeerSender {
     }
   }
 
-  /** Writes batches while the stream is healthy; returns when it broke, or on stop/URL change. */
+  private boolean hasQueued() {
+    lock.lock();
+    try {
+      return !queue.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Writes batches while the stream is healthy; returns when it broke, or on stop/URL change. The
+   * raft loop may write on the same stream meanwhile (see {@link #endSend}).
+   */
   private void pump(StreamCall c) throws InterruptedException {
+    writeLock.lock();
+    pumping = c;
+    writeLock.unlock();
+    try {
+      while (true) {
+        lock.lock();
+        try {
+          while (true) {
+            if (stopped || urlsChanged || c.failure != null) {
+              return;
+            }
+            if (!queue.isEmpty() && c.requests.isReady()) {
+              break;
+            }
+            changed.awaitNanos(WAIT_SLICE_NANOS);
+          }
+        } finally {
+          lock.unlock();
+        }
+        writeLock.lock();
+        try {
+          writeReady(c);
+        } finally {
+          writeLock.unlock();
+        }
+      }
+    } finally {
+      writeLock.lock();
+      pumping = null;
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Takes batches off the queue and writes them while the stream is healthy and ready. Caller
+   * holds {@link #writeLock}. A failed write marks the stream failed (the writer then redials).
+   */
+  private void writeReady(StreamCall c) {
     MessageBatch.Builder batch = MessageBatch.newBuilder();
     while (true) {
       int n = 0;
       long size = 0;
       lock.lock();
       try {
-        while (true) {
-          if (stopped || urlsChanged || c.failure != null) {
-            return;
-          }
-          if (!queue.isEmpty() && c.requests.isReady()) {
-            break;
-          }
-          changed.awaitNanos(WAIT_SLICE_NANOS);
+        if (stopped || urlsChanged || c.failure != null || queue.isEmpty() || !c.requests.isReady()) {
+          return;
         }
         while (n < config.batchMessagesMax()) {
           Message m = queue.peekFirst();
