@@ -209,12 +209,7 @@ final class ApplyLoop implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
-      if (!running && Thread.currentThread().isInterrupted()) {
-        // Stopping interrupted a blocking hand-over: not a failure of the member.
-        LOG.debug("stopped during a hand-over: {}", e.toString());
-        return;
-      }
-      Fatal.stop(LOG, "apply failed", e);
+      Fatal.loopEnded(LOG, "apply failed", e, running);
     }
   }
 

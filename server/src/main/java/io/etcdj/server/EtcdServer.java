@@ -374,13 +374,8 @@ public final class EtcdServer implements AutoCloseable {
     }
     EtcdError unready =
         strictCheck(
-            () ->
-                ReconfigChecks.mayAddMember(
-                    membership.list(),
-                    cluster.memberId(),
-                    learner,
-                    System.currentTimeMillis(),
-                    transport::activeSince));
+            (members, self, now, activeSince) ->
+                ReconfigChecks.mayAddMember(members, self, learner, now, activeSince));
     if (unready != null) {
       return CompletableFuture.failedFuture(unready.exception());
     }
@@ -408,21 +403,27 @@ public final class EtcdServer implements AutoCloseable {
         .thenApply(v -> m);
   }
 
+  /** One of {@link ReconfigChecks}, given what it may look at. */
+  @FunctionalInterface
+  private interface ReconfigCheck {
+    EtcdError check(
+        List<Member> members, long self, long nowMs, java.util.function.LongUnaryOperator activeSince);
+  }
+
   /** etcd's --strict-reconfig-check: the check's refusal, or null when it passes or is off. */
-  private EtcdError strictCheck(java.util.function.Supplier<EtcdError> check) {
-    return config.strictReconfigCheck() ? check.get() : null;
+  private EtcdError strictCheck(ReconfigCheck check) {
+    if (!config.strictReconfigCheck()) {
+      return null;
+    }
+    return check.check(
+        membership.list(), cluster.memberId(), System.currentTimeMillis(), transport::activeSince);
   }
 
   public CompletableFuture<Object> removeMember(long id) {
     EtcdError unready =
         strictCheck(
-            () ->
-                ReconfigChecks.mayRemoveMember(
-                    membership.list(),
-                    cluster.memberId(),
-                    id,
-                    System.currentTimeMillis(),
-                    transport::activeSince));
+            (members, self, now, activeSince) ->
+                ReconfigChecks.mayRemoveMember(members, self, id, now, activeSince));
     if (unready != null) {
       return CompletableFuture.failedFuture(unready.exception());
     }
@@ -488,13 +489,7 @@ public final class EtcdServer implements AutoCloseable {
                 return CompletableFuture.failedFuture(EtcdError.LEARNER_NOT_READY.exception());
               }
               EtcdError unready =
-                  strictCheck(
-                      () ->
-                          ReconfigChecks.mayPromoteMember(
-                              membership.list(),
-                              cluster.memberId(),
-                              System.currentTimeMillis(),
-                              transport::activeSince));
+                  strictCheck((members, me, now, activeSince) -> ReconfigChecks.mayPromoteMember(members));
               if (unready != null) {
                 return CompletableFuture.failedFuture(unready.exception());
               }

@@ -22,6 +22,18 @@ final class Fatal {
     }
   }
 
+  /**
+   * What a loop thread does with an exception that ended it: while the member is stopping, an
+   * interrupted blocking hand-over is expected and only logged; anything else stops the member.
+   */
+  static void loopEnded(Logger log, String what, Throwable cause, boolean running) {
+    if (!running && Thread.currentThread().isInterrupted()) {
+      log.debug("stopped during a hand-over: {}", cause.toString());
+      return;
+    }
+    stop(log, what, cause);
+  }
+
   static void stop(Logger log, String what, Throwable cause) {
     log.error("FATAL: {}; stopping the member", what, cause);
     System.err.flush();

@@ -472,12 +472,7 @@ final class RaftLoop implements Consensus, Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
-      if (!running && Thread.currentThread().isInterrupted()) {
-        // Stopping interrupted a blocking hand-over: not a failure of the member.
-        LOG.debug("stopped during a hand-over: {}", e.toString());
-        return;
-      }
-      Fatal.stop(LOG, "raft loop failed", e);
+      Fatal.loopEnded(LOG, "raft loop failed", e, running);
     }
   }
 

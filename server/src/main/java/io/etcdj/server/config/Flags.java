@@ -72,7 +72,7 @@ public final class Flags {
   @Option(names = {"--snapshot-count", "-snapshot-count"}, defaultValue = "100000")
   long snapshotCount;
 
-  /** Entries kept in the log after a snapshot for slow followers (etcd 3.6's flag, default 5000). */
+  /** Entries kept in the log after a snapshot for slow followers (etcd 3.5.13+; 3.6 renames it --snapshot-catchup-entries), default 5000. */
   @Option(
       names = {"--experimental-snapshot-catchup-entries", "-experimental-snapshot-catchup-entries"},
       defaultValue = "5000")

@@ -67,8 +67,7 @@ public final class ReconfigChecks {
   }
 
   /** After the leader found the learner caught up (that check comes first, as in etcd). */
-  public static EtcdError mayPromoteMember(
-      List<Member> members, long self, long nowMs, LongUnaryOperator activeSinceMs) {
+  public static EtcdError mayPromoteMember(List<Member> members) {
     int voters = 1; // the learner counts towards the future quorum
     int started = 1; // and as started
     for (Member v : members) {

@@ -103,6 +103,6 @@ class ReconfigChecksTest {
   void promoteMember(String spec, String expected) {
     Cluster c = cluster(spec);
     assertEquals(
-        error(expected), ReconfigChecks.mayPromoteMember(c.members(), 1, NOW, c::activeSince));
+        error(expected), ReconfigChecks.mayPromoteMember(c.members()));
   }
 }
