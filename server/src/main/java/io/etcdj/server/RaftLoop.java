@@ -72,7 +72,10 @@ final class RaftLoop implements Consensus, Runnable {
   private record SnapshotStatus(long id, boolean ok) {}
 
   /** A snapshot the transport received whole: raft decides whether to install it. */
-  private record ReceivedSnapshot(Message msgSnap, Path file) {}
+  private record ReceivedSnapshot(Message msgSnap, Path file, List<Member> members) {}
+
+  /** A received snapshot file, and the members its header names (read once, when verified). */
+  private record ReceivedFile(Path file, List<Member> members) {}
 
   /** A membership change waiting to enter the log; its waiter is keyed by the change's id. */
   private record ConfChangeProposal(ConfChange cc) {}
@@ -120,7 +123,7 @@ final class RaftLoop implements Consensus, Runnable {
   private final java.util.Set<Long> heldConfChangeIds =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Received snapshot files by index, stepped into raft this round; deleted unless installed. */
-  private final Map<Long, Path> receivedSnapshots = new HashMap<>();
+  private final Map<Long, ReceivedFile> receivedSnapshots = new HashMap<>();
   private final Path snapDir;
 
   private RaftLoop(
@@ -294,14 +297,17 @@ final class RaftLoop implements Consensus, Runnable {
       @Override
       public void receiveSnapshot(Message msgSnap, Path dataFile) {
         // On the peer server's snapshot thread: read it all before raft can accept it.
+        List<Member> members;
         try {
-          SnapshotData.verify(dataFile, msgSnap.getSnapshot().getMetadata().getIndex());
+          members =
+              SnapshotData.verify(dataFile, msgSnap.getSnapshot().getMetadata().getIndex())
+                  .getMembersList();
         } catch (IOException | RuntimeException e) {
           deleteQuietly(dataFile);
           throw new IllegalStateException("invalid snapshot from "
               + Long.toHexString(msgSnap.getFrom()) + ": " + e.getMessage(), e);
         }
-        if (!inbox.offer(new ReceivedSnapshot(msgSnap, dataFile))) {
+        if (!inbox.offer(new ReceivedSnapshot(msgSnap, dataFile, members))) {
           deleteQuietly(dataFile);
           throw new IllegalStateException("raft loop inbox full; the snapshot is refused");
         }
@@ -464,7 +470,7 @@ final class RaftLoop implements Consensus, Runnable {
         }
         if (!receivedSnapshots.isEmpty()) {
           // Raft refused these (stale, or already covered by the log): nothing will read them.
-          receivedSnapshots.values().forEach(RaftLoop::deleteQuietly);
+          receivedSnapshots.values().forEach(f -> deleteQuietly(f.file()));
           receivedSnapshots.clear();
         }
         maybeSnapshot();
@@ -507,9 +513,12 @@ final class RaftLoop implements Consensus, Runnable {
     } else if (o instanceof SnapshotStatus st) {
       node.reportSnapshot(st.id(), st.ok());
     } else if (o instanceof ReceivedSnapshot r) {
-      Path older = receivedSnapshots.put(r.msgSnap().getSnapshot().getMetadata().getIndex(), r.file());
+      ReceivedFile older =
+          receivedSnapshots.put(
+              r.msgSnap().getSnapshot().getMetadata().getIndex(),
+              new ReceivedFile(r.file(), r.members()));
       if (older != null) {
-        deleteQuietly(older);
+        deleteQuietly(older.file());
       }
       node.step(r.msgSnap());
     } else {
@@ -691,19 +700,16 @@ final class RaftLoop implements Consensus, Runnable {
    */
   private void saveSnapshot(Snapshot snap) {
     SnapshotMetadata md = snap.getMetadata();
-    Path received = receivedSnapshots.remove(md.getIndex());
+    ReceivedFile received = receivedSnapshots.remove(md.getIndex());
     if (received == null) {
       throw new IllegalStateException("raft installs a snapshot at index " + md.getIndex()
           + " that this member did not receive");
     }
     FailPoints.hit(FailPoints.RAFT_BEFORE_SAVE_SNAP);
+    List<Member> members = received.members();
     Path kept;
-    List<Member> members;
     try {
-      kept = SnapshotData.keep(snapDir, received, md.getIndex());
-      try (java.io.InputStream in = Files.newInputStream(kept)) {
-        members = SnapshotData.readMembers(in);
-      }
+      kept = SnapshotData.keep(snapDir, received.file(), md.getIndex());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot keep the snapshot at index " + md.getIndex(), e);
     }

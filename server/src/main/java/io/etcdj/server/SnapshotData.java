@@ -43,11 +43,6 @@ final class SnapshotData {
 
   private SnapshotData() {}
 
-  /** The body for {@code store} (which the stream owns) with {@code members}; size unknown. */
-  static SnapshotSource source(List<Member> members, StoreSnapshot store) {
-    return source(MembershipState.newBuilder().addAllMembers(members).build(), store);
-  }
-
   /** The body for {@code store} (which the stream owns) with the membership; size unknown. */
   static SnapshotSource source(MembershipState membership, StoreSnapshot store) {
     byte[] header = header(membership);
@@ -64,10 +59,6 @@ final class SnapshotData {
     };
   }
 
-  static byte[] header(List<Member> members) {
-    return header(MembershipState.newBuilder().addAllMembers(members).build());
-  }
-
   static byte[] header(MembershipState membership) {
     byte[] list = membership.toByteArray();
     CRC32C crc = new CRC32C();
@@ -82,11 +73,6 @@ final class SnapshotData {
       throw new UncheckedIOException(e); // in memory: cannot happen
     }
     return out.toByteArray();
-  }
-
-  /** Reads the member list; {@code in} is then at the store's dump. */
-  static List<Member> readMembers(InputStream in) throws IOException {
-    return readMembership(in).getMembersList();
   }
 
   /** Reads the members and removed ids; {@code in} is then at the store's dump. */
@@ -112,18 +98,19 @@ final class SnapshotData {
   }
 
   /**
-   * Reads a received body whole: its member list, the store's dump with its CRC, and that the
-   * store is at {@code index}. Raft may only be shown a snapshot that passes: once raft accepts
+   * Reads a received body whole: its member list (returned), the store's dump with its CRC, and
+   * that the store is at {@code index}. Raft may only be shown a snapshot that passes: once raft accepts
    * one, this member depends on installing it.
    */
-  static void verify(Path file, long index) throws IOException {
+  static MembershipState verify(Path file, long index) throws IOException {
     try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      readMembership(in);
+      MembershipState membership = readMembership(in);
       long consistentIndex = io.etcdj.storage.mvcc.KvStores.verifySnapshot(in);
       if (consistentIndex != index) {
         throw new IOException(
             "snapshot for index " + index + " holds a store at index " + consistentIndex);
       }
+      return membership;
     }
   }
 

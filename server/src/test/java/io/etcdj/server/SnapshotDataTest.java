@@ -28,6 +28,8 @@ class SnapshotDataTest {
       List.of(
           Member.newBuilder().setID(1).setName("a").addPeerURLs("http://127.0.0.1:1").build(),
           Member.newBuilder().setID(-2).setIsLearner(true).addPeerURLs("http://127.0.0.1:2").build());
+  private static final io.etcdj.api.internal.MembershipState STATE =
+      io.etcdj.api.internal.MembershipState.newBuilder().addAllMembers(MEMBERS).build();
 
   private static KV storeWith(int keys, long consistentIndex) {
     KV kv = KvStores.openInMemory();
@@ -47,12 +49,12 @@ class SnapshotDataTest {
   void aBodyCarriesTheMembersThenTheStore() throws IOException {
     byte[] body;
     try (KV source = storeWith(50, 77)) {
-      try (InputStream in = SnapshotData.source(MEMBERS, source.snapshot()).open()) {
+      try (InputStream in = SnapshotData.source(STATE, source.snapshot()).open()) {
         body = in.readAllBytes();
       }
       try (KV target = storeWith(3, 5)) {
         InputStream in = new ByteArrayInputStream(body);
-        assertEquals(MEMBERS, SnapshotData.readMembers(in));
+        assertEquals(STATE, SnapshotData.readMembership(in));
         target.restore(in);
         assertEquals(77, target.consistentIndex());
         assertEquals(source.rev(), target.rev());
@@ -65,7 +67,7 @@ class SnapshotDataTest {
   void aReceivedBodyIsReadWholeBeforeRaftMaySeeIt() throws IOException {
     byte[] body;
     try (KV source = storeWith(20, 42);
-        InputStream in = SnapshotData.source(MEMBERS, source.snapshot()).open()) {
+        InputStream in = SnapshotData.source(STATE, source.snapshot()).open()) {
       body = in.readAllBytes();
     }
     Path good = Files.write(dir.resolve("good"), body);
@@ -84,13 +86,13 @@ class SnapshotDataTest {
 
   @Test
   void aDamagedMemberListIsRejected() {
-    byte[] header = SnapshotData.header(MEMBERS);
+    byte[] header = SnapshotData.header(STATE);
     byte[] flipped = header.clone();
     flipped[header.length - 6] ^= 1;
-    assertThrows(IOException.class, () -> SnapshotData.readMembers(new ByteArrayInputStream(flipped)));
+    assertThrows(IOException.class, () -> SnapshotData.readMembership(new ByteArrayInputStream(flipped)));
     byte[] magic = header.clone();
     magic[0] = 'x';
-    assertThrows(IOException.class, () -> SnapshotData.readMembers(new ByteArrayInputStream(magic)));
+    assertThrows(IOException.class, () -> SnapshotData.readMembership(new ByteArrayInputStream(magic)));
   }
 
   /** Removed ids travel too, so a member installing the snapshot refuses removed members. */
@@ -103,11 +105,11 @@ class SnapshotDataTest {
             .build();
     byte[] header = SnapshotData.header(state);
     assertEquals(state, SnapshotData.readMembership(new ByteArrayInputStream(header)));
-    assertEquals(MEMBERS, SnapshotData.readMembers(new ByteArrayInputStream(header)));
+    assertEquals(MEMBERS, SnapshotData.readMembership(new ByteArrayInputStream(header)).getMembersList());
     // A body written with only the member list reads as no removed ids.
     assertEquals(
         List.of(),
-        SnapshotData.readMembership(new ByteArrayInputStream(SnapshotData.header(MEMBERS)))
+        SnapshotData.readMembership(new ByteArrayInputStream(SnapshotData.header(STATE)))
             .getRemovedIdsList());
   }
 

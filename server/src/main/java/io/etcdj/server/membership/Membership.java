@@ -127,14 +127,9 @@ public final class Membership {
   }
 
   /**
-   * Replaces the whole list with a snapshot's (installing a leader's snapshot): the changes it
-   * covers are not in this member's log. Apply thread only.
+   * Replaces the members and removed ids with a snapshot's (installing a leader's snapshot): the
+   * changes it covers are not in this member's log. Apply thread only.
    */
-  public void replaceAll(List<Member> snapshotMembers) {
-    replaceAll(snapshotMembers, List.of());
-  }
-
-  /** As {@link #replaceAll(List)}, adding the ids the snapshot says were removed. */
   public void replaceAll(List<Member> snapshotMembers, java.util.Collection<Long> snapshotRemoved) {
     Map<Long, Member> next = new LinkedHashMap<>();
     for (Member m : snapshotMembers) {

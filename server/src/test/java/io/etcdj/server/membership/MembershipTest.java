@@ -60,7 +60,7 @@ class MembershipTest {
     m.add(member(1, "http://a:1", false));
     m.add(member(2, "http://b:1", false));
     m.saveIfChanged();
-    m.replaceAll(List.of(member(3, "http://c:1", true), member(2, "http://b:2", false)));
+    m.replaceAll(List.of(member(3, "http://c:1", true), member(2, "http://b:2", false)), List.of());
     assertEquals(List.of(2L, 3L), m.list().stream().map(Member::getID).toList());
     assertEquals(List.of("http://b:2"), m.get(2).getPeerURLsList());
     m.saveIfChanged();
