@@ -408,9 +408,41 @@ final class MvccStore implements KV {
     }
 
     @Override
+    public int changes(long fromRev, long toRev, ChangeVisitor visitor) {
+      return scanChanges(tx, fromRev, toRev, visitor);
+    }
+
+    @Override
     public void close() {
       tx.close();
     }
+  }
+
+  /** The key bucket from revision {fromRev, 0} up to and including every sub of toRev. */
+  private static int scanChanges(ReadTxn tx, long fromRev, long toRev, TxnRead.ChangeVisitor v) {
+    if (fromRev > toRev) {
+      return 0;
+    }
+    int[] visited = {0};
+    tx.scan(
+        Bucket.KEY,
+        RevisionKeys.encode(Math.max(0, fromRev), 0),
+        toRev == Long.MAX_VALUE ? null : RevisionKeys.encode(toRev + 1, 0),
+        0,
+        (k, value) -> {
+          KeyValue kv = parseKeyValue(value);
+          boolean delete = RevisionKeys.isTombstone(k);
+          if (delete) {
+            // etcd stores only the key of a delete; the revision is in the bucket key.
+            kv = kv.toBuilder().setModRevision(RevisionKeys.main(k)).build();
+          }
+          if (!v.visit(kv, delete)) {
+            return false;
+          }
+          visited[0]++;
+          return true;
+        });
+    return visited[0];
   }
 
   // ---------------------------------------------------------------- writes
@@ -605,6 +637,12 @@ final class MvccStore implements KV {
     @Override
     public List<KeyValue> changes() {
       return Collections.unmodifiableList(changes);
+    }
+
+    @Override
+    public int changes(long fromRev, long toRev, ChangeVisitor visitor) {
+      checkActive();
+      return scanChanges(owner.tx, fromRev, toRev, visitor);
     }
 
     @Override

@@ -24,6 +24,28 @@ public interface TxnRead extends AutoCloseable {
    */
   RangeResult range(byte[] key, byte[] end, RangeOptions options);
 
+  /**
+   * Visits every change stored with a main revision in [fromRev, toRev], in revision order (etcd's
+   * scan of the key bucket in {@code syncWatchers}): for a put the stored KeyValue, for a delete a
+   * KeyValue holding only the key and the deleting mod_revision, as {@link TxnWrite#changes()}
+   * gives them. Revisions a compaction has already removed are simply absent: callers check
+   * {@link #compactRev()} themselves. Watch catch-up reads history through this.
+   *
+   * @return the number of changes visited
+   */
+  int changes(long fromRev, long toRev, ChangeVisitor visitor);
+
+  /** Receives the changes of {@link #changes}. */
+  @FunctionalInterface
+  interface ChangeVisitor {
+    /**
+     * @param kv the change (a delete has only key and mod_revision)
+     * @param delete true for a delete (tombstone)
+     * @return true to go on, false to stop before the next change
+     */
+    boolean visit(io.etcdj.api.mvccpb.KeyValue kv, boolean delete);
+  }
+
   @Override
   void close();
 }
