@@ -18,7 +18,9 @@ import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.server.membership.Membership;
 import io.etcdj.server.transport.SnapshotSource;
+import io.etcdj.api.mvccpb.KeyValue;
 import io.etcdj.storage.mvcc.KV;
+import io.etcdj.watch.CommitListener;
 import io.etcdj.storage.mvcc.StoreSnapshot;
 import io.etcdj.storage.mvcc.TxnWrite;
 import io.etcdj.storage.mvcc.WriteBatch;
@@ -60,6 +62,9 @@ final class ApplyLoop implements Runnable {
   private final Membership membership;
   private final KvApplier applier;
   private final Wait wait;
+  private final CommitListener watchers;
+  /** The changes of the batch being applied, for the watchers once it has committed. */
+  private final ArrayList<KeyValue> batchChanges = new ArrayList<>();
   /** Runs of committed entries, snapshots to install and snapshots to send, in log order. */
   private final ArrayBlockingQueue<Object> queue;
   private final int batchEntriesMax;
@@ -101,12 +106,14 @@ final class ApplyLoop implements Runnable {
       Membership membership,
       KvApplier applier,
       Wait wait,
+      CommitListener watchers,
       int queueRunsMax,
       int batchEntriesMax) {
     this.kv = kv;
     this.membership = membership;
     this.applier = applier;
     this.wait = wait;
+    this.watchers = watchers;
     this.queue = new ArrayBlockingQueue<>(queueRunsMax);
     this.batchEntriesMax = batchEntriesMax;
     this.applied = new Applied(kv.consistentIndex(), 0);
@@ -250,6 +257,7 @@ final class ApplyLoop implements Runnable {
     }
     compactionPending = true; // the snapshot may carry a compaction to finish
     applied = new Applied(metadata.getIndex(), metadata.getTerm());
+    watchers.restored();
     releaseAppliedWaiters(metadata.getIndex());
     LOG.info(
         "installed snapshot at index {} (term {}): revision {}, {} keys, members {} in {} ms",
@@ -327,6 +335,7 @@ final class ApplyLoop implements Runnable {
     int answered = 0;
     long last = consistent;
     long lastTerm = 0;
+    batchChanges.clear();
     try (WriteBatch batch = kv.beginBatch()) {
       for (LogEntry e : entries) {
         if (e.getIndex() <= consistent) {
@@ -371,6 +380,12 @@ final class ApplyLoop implements Runnable {
       wait.trigger(ids[i], results[i]);
     }
     releaseAppliedWaiters(last);
+    // After the answers: watchers never add to a write's latency (created headers and new
+    // watchers use the store's revision, so none misses or repeats these events).
+    if (!batchChanges.isEmpty()) {
+      watchers.committed(batchChanges);
+      batchChanges.clear();
+    }
     if (selfRemoved) {
       selfRemoved = false;
       LOG.warn("this member has been permanently removed from the cluster; stopping");
@@ -427,6 +442,7 @@ final class ApplyLoop implements Runnable {
       return e;
     } finally {
       if (txn != null) {
+        batchChanges.addAll(txn.changes());
         txn.end();
       }
     }

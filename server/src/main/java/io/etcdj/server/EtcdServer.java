@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import io.etcdj.watch.WatchableStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,7 @@ public final class EtcdServer implements AutoCloseable {
   private final Wait wait = new Wait();
   private final KvApplier applier = new KvApplier(Leases.NONE);
   private final ApplyLoop applyLoop;
+  private final WatchableStore watchable;
   private final RaftLoop log;
   private final Membership membership;
   private final TransportConfig transportConfig;
@@ -82,8 +84,11 @@ public final class EtcdServer implements AutoCloseable {
     this.kv = kv;
     this.wal = wal;
     this.membership = Membership.load(config.memberDir().resolve(ClusterInfo.MEMBERS_FILE));
+    this.watchable =
+        new WatchableStore(WatchableStore.of(kv), config.watchProgressNotifyIntervalNanos());
     this.applyLoop =
-        new ApplyLoop(kv, membership, applier, wait, 1_024, config.applyBatchEntriesMax());
+        new ApplyLoop(
+            kv, membership, applier, wait, watchable, 1_024, config.applyBatchEntriesMax());
     // The bootstrap entries of a new cluster carry ids and peer URLs; names come with publish.
     List<Member> initialMembers = new ArrayList<>();
     for (Member m : ClusterInfo.initialMembers(config)) {
@@ -227,6 +232,7 @@ public final class EtcdServer implements AutoCloseable {
       throw new UncheckedIOException("cannot listen on " + config.listenPeerUrls(), e);
     }
     transport.start();
+    watchable.start();
     applyLoop.start();
     log.start();
     adjustTicks();
@@ -316,6 +322,11 @@ public final class EtcdServer implements AutoCloseable {
 
   public KV kv() {
     return kv;
+  }
+
+  /** The watchers over the store (served by the Watch service). */
+  public WatchableStore watchable() {
+    return watchable;
   }
 
   public KvApplier applier() {
@@ -909,6 +920,7 @@ public final class EtcdServer implements AutoCloseable {
     }
     log.stop();
     applyLoop.stop();
+    watchable.close();
     timers.shutdownNow();
     forwarder.shutdownNow();
     wait.failAll(EtcdError.STOPPED.exception());

@@ -7,7 +7,8 @@ package io.etcdj.watch;
  * @param key the first key watched
  * @param end null for the single key {@code key}; an empty array for every key ≥ key (etcd's
  *     range end {@code "\0"}); otherwise the exclusive end of the range
- * @param startRevision the first revision to deliver; 0 means "after the current revision"
+ * @param startRevision the first revision to deliver; 0 means "after the current revision" (a
+ *     negative one, which etcd does not refuse, reads from the oldest history kept)
  * @param watchId the client's id, or {@link WatchStream#AUTO_WATCH_ID} to have one given out
  * @param noPut drop PUT events (etcd's NOPUT filter)
  * @param noDelete drop DELETE events (etcd's NODELETE filter)

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Watchers over the MVCC store (etcd's {@code watchable_store.go}).
  *
  * <ul>
- *   <li><b>synced</b>: watchers at the head of history. {@link #notify} (the apply thread, after
+ *   <li><b>synced</b>: watchers at the head of history. {@link #committed} (the apply thread, after
  *       each commit, in revision order) matches the new events against them and offers each
  *       watcher one message.
  *   <li><b>unsynced</b>: watchers that start in the past (or fell behind). {@link #syncUnsynced}
@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * it only to deliver; stream calls take it briefly. Step methods are public so tests drive them
  * by hand, without the thread.
  */
-public final class WatchableStore implements AutoCloseable {
+public final class WatchableStore implements CommitListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WatchableStore.class);
 
   /** etcd's {@code maxWatchersPerSync}. */
@@ -94,7 +94,7 @@ public final class WatchableStore implements AutoCloseable {
   private final LinkedHashSet<Watcher> victims = new LinkedHashSet<>();
   private final LinkedHashSet<Watcher> progressWatchers = new LinkedHashSet<>();
   private final LinkedHashSet<WatchStream> progressRequested = new LinkedHashSet<>();
-  /** The last revision whose events {@link #notify} has handed to the synced watchers. */
+  /** The last revision whose events {@link #committed} has handed to the synced watchers. */
   private long notifiedRev;
   private int streams;
 
@@ -152,7 +152,7 @@ public final class WatchableStore implements AutoCloseable {
       }
       long start = spec.startRevision();
       // etcd: a watcher from now on, or from a revision not yet written, is synced at once.
-      boolean isSynced = start <= 0 || start > curRev;
+      boolean isSynced = start == 0 || start > curRev;
       Watcher w = new Watcher(id, spec, stream, isSynced ? Math.max(curRev + 1, start) : start);
       stream.watchers.put(id, w);
       stream.sink.control(WatchResponse.created(w, curRev));
@@ -280,7 +280,8 @@ public final class WatchableStore implements AutoCloseable {
    * synced watchers: one message per watcher holding every event of the batch it matches. Apply
    * thread only, after the commit made the changes readable, in commit order.
    */
-  public void notify(List<KeyValue> changes) {
+  @Override
+  public void committed(List<KeyValue> changes) {
     if (changes.isEmpty()) {
       return;
     }
@@ -374,6 +375,7 @@ public final class WatchableStore implements AutoCloseable {
    * The store was replaced by a snapshot (apply thread): every synced watcher may have missed the
    * revisions in between, so all of them catch up from the new store (etcd's {@code Restore}).
    */
+  @Override
   public void restored() {
     mu.lock();
     try {

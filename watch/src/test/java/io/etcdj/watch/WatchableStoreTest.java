@@ -48,7 +48,7 @@ class WatchableStoreTest {
       }
       batch.commit();
     }
-    ws.notify(changes);
+    ws.committed(changes);
     return kv.rev();
   }
 

@@ -84,6 +84,19 @@ public final class Flags {
   @Option(names = {"--election-timeout", "-election-timeout"}, defaultValue = "1000")
   long electionTimeoutMs;
 
+  /**
+   * etcd 3.4's watch progress notification period (a Go duration). As etcd, a value ≤ 0 keeps the
+   * 10-minute default and a positive one below 100 ms is raised to 100 ms.
+   */
+  @Option(
+      names = {
+        "--experimental-watch-progress-notify-interval",
+        "-experimental-watch-progress-notify-interval"
+      },
+      defaultValue = "10m",
+      converter = GoDuration.class)
+  long watchProgressNotifyIntervalNanos;
+
   /** A Go bool flag: parsed in {@link #validate} with Go's rules (see {@link #goBoolArgs}). */
   @Option(names = {"--strict-reconfig-check", "-strict-reconfig-check"}, defaultValue = "true")
   String strictReconfigCheck;
@@ -311,7 +324,10 @@ public final class Flags {
         4_096,
         strict,
         tickAdvance,
-        clusterError);
+        clusterError,
+        watchProgressNotifyIntervalNanos <= 0
+            ? ServerConfig.WATCH_PROGRESS_DEFAULT_NANOS
+            : Math.max(watchProgressNotifyIntervalNanos, ServerConfig.WATCH_PROGRESS_MIN_NANOS));
   }
 
   private static Map<String, List<URI>> parseCluster(String spec) {

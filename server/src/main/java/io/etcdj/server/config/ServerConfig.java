@@ -18,6 +18,8 @@ import java.util.Map;
  * @param initialClusterError why {@code --initial-cluster} cannot be used (etcd's message), or
  *     null; only a first start fails on it, as etcd reads the flag only then ({@code
  *     initialCluster} is empty when this is set)
+ * @param watchProgressNotifyIntervalNanos how often idle watchers that asked for progress
+ *     notifications get one
  */
 public record ServerConfig(
     String name,
@@ -41,7 +43,14 @@ public record ServerConfig(
     int applyBatchEntriesMax,
     boolean strictReconfigCheck,
     boolean initialElectionTickAdvance,
-    String initialClusterError) {
+    String initialClusterError,
+    long watchProgressNotifyIntervalNanos) {
+
+  /** etcd's default watch progress notification period (10 min). */
+  public static final long WATCH_PROGRESS_DEFAULT_NANOS = 600_000_000_000L;
+
+  /** etcd's {@code minWatchProgressInterval} (100 ms): shorter positive periods are raised to it. */
+  public static final long WATCH_PROGRESS_MIN_NANOS = 100_000_000L;
 
   /** etcd's backend quota when --quota-backend-bytes is 0. */
   public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;

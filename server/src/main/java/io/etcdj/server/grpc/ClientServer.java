@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gRPC listeners on {@code --listen-client-urls}, serving KV, Maintenance and Cluster with
+ * The gRPC listeners on {@code --listen-client-urls}, serving KV, Watch, Maintenance and Cluster with
  * etcd's message limits: receive up to max-request-bytes + 512 KiB, send without limit. Every
  * call first passes the {@link MemberGuard} (learner and "require leader" checks), as every call
  * to etcd passes its server-wide interceptors.
@@ -37,6 +37,11 @@ public final class ClientServer implements AutoCloseable {
 
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService executor;
+  /**
+   * Drains watch streams. Its queue holds at most one task per open watch stream (a session
+   * schedules itself once until it has drained), so it is bounded by the number of streams.
+   */
+  private final ExecutorService watchSender;
   private final MemberGuard guard;
   /** Looks at the leader every election timeout for {@link MemberGuard#checkLeader}. */
   private final ScheduledExecutorService leaderMonitor;
@@ -78,6 +83,15 @@ public final class ClientServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    AtomicInteger w = new AtomicInteger();
+    this.watchSender =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "etcdj-watch-send-" + w.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     for (URI url : etcd.config().listenClientUrls()) {
       servers.add(
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
@@ -89,6 +103,7 @@ public final class ClientServer implements AutoCloseable {
               .addService(new KvService(etcd, executor))
               .addService(new MaintenanceService(etcd, executor))
               .addService(new ClusterService(etcd))
+              .addService(new WatchService(etcd, watchSender))
               .build());
     }
   }
@@ -133,5 +148,6 @@ public final class ClientServer implements AutoCloseable {
       }
     }
     executor.shutdownNow();
+    watchSender.shutdownNow();
   }
 }
