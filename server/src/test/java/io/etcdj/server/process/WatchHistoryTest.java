@@ -115,16 +115,17 @@ class WatchHistoryTest {
           Ev::delete, false, recorders, wants, prevKv, watchers);
 
       ConcurrentLinkedQueue<Ev> history = new ConcurrentLinkedQueue<>();
+      java.util.concurrent.atomic.AtomicLong compacted = new java.util.concurrent.atomic.AtomicLong();
       ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
       List<CompletableFuture<Void>> done = new ArrayList<>();
       for (int w = 0; w < WRITERS; w++) {
         int writer = w;
-        done.add(CompletableFuture.runAsync(() -> write(kv, writer, history), pool));
+        done.add(CompletableFuture.runAsync(() -> write(kv, writer, history, compacted), pool));
       }
-      // Compact in the middle of the run, and remember where.
       CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
       pool.shutdown();
-      long midRev = startRev + (long) (WRITERS * OPS_PER_WRITER) / 3;
+      // Compact once more, past the compactions made during the run.
+      long midRev = compacted.get() + 5;
       await(kv.compact(midRev));
       long lastRev = await(kv.put(bs("/other"), bs("end"))).getHeader().getRevision();
 
@@ -175,15 +176,24 @@ class WatchHistoryTest {
   }
 
   /** One writer's random mix; every acknowledged change goes into {@code history}. */
-  private static void write(KV kv, int writer, ConcurrentLinkedQueue<Ev> history) {
+  private static void write(
+      KV kv, int writer, ConcurrentLinkedQueue<Ev> history, java.util.concurrent.atomic.AtomicLong compacted) {
     Random rnd = new Random(1000 + writer);
+    long myLastRev = 0;
     for (int i = 0; i < OPS_PER_WRITER; i++) {
+      if (writer == 0 && (i == 50 || i == 100)) {
+        // Compactions while watchers are live: they must not disturb synced watchers.
+        long to = myLastRev - 10;
+        await(kv.compact(to));
+        compacted.set(to);
+      }
       String key = P + "k" + rnd.nextInt(KEYS);
       String value = "w" + writer + "-" + i;
       int op = rnd.nextInt(100);
       if (op < 60) {
         long rev = await(kv.put(bs(key), bs(value))).getHeader().getRevision();
         history.add(new Ev(rev, 0, false, key, value));
+        myLastRev = rev;
       } else if (op < 75) {
         DeleteResponse d = await(kv.delete(bs(key), DeleteOption.builder().withPrevKV(true).build()));
         record(d, history);
