@@ -143,11 +143,14 @@ class WatchClusterProcessTest {
                 + writer.unknown()
                 + " unknown ("
                 + writer.sampleError()
-                + "); follower watch "
+                + "), of which "
+                + (expected.size() - writer.acked())
+                + " applied; follower watch "
                 + eventsBeforeKill
-                + " events before the kill, the first put sent after the kill arrived at +"
-                + firstAfterKillMs
-                + " ms, "
+                + " events before the kill, "
+                + (firstAfterKillMs < 0
+                    ? "no put sent after the kill reached it, "
+                    : "the first put sent after the kill arrived at +" + firstAfterKillMs + " ms, ")
                 + first.count()
                 + " in all, "
                 + (firstEnd == null ? "still open" : "ended: " + firstEnd)
@@ -447,7 +450,11 @@ class WatchClusterProcessTest {
             }
           } catch (StatusRuntimeException e) {
             synchronized (this) {
-              errors.add(e.getStatus().getCode() + " " + e.getStatus().getDescription());
+              // gRPC's own deadline text carries connection details; the code says it all
+              errors.add(
+                  e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+                      ? "DEADLINE_EXCEEDED (client)"
+                      : e.getStatus().getCode() + " " + e.getStatus().getDescription());
             }
             EtcdProcess.sleepMs(20);
           }
