@@ -7,7 +7,8 @@
  * differential session runner and its normalizer, the crash-recovery check, and the HashKV differential check (same
  * writes on both servers, then {@code endpoint hashkv --rev N} compared), and {@link io.etcdj.server.process.EtcdCluster}
  * (three members of one kind as one new cluster: leader lookup, kill -9 / stop / restart of single members, Status
- * over gRPC) with the cluster scenarios of {@code ClusterProcessTest} (see {@code docs/cluster-testing.md}).
+ * over gRPC) with the cluster scenarios of {@code ClusterProcessTest} and the watch-through-failover ones of {@code
+ * WatchClusterProcessTest} (see {@code docs/cluster-testing.md}).
  *
  * <p>Threading: JUnit's thread drives everything; the crash and cluster tests add a few writer threads that only record
  * acknowledgements into concurrent collections. Every process a test starts is stopped by the test (try-with-resources
