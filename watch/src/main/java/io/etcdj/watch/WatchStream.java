@@ -30,6 +30,8 @@ public final class WatchStream {
   /** A progress request waits until every watcher of the stream is synced. */
   boolean progressRequested;
   boolean closed;
+  /** When this stream's progress ticker fires next (etcd runs one ticker per stream). */
+  long nextProgressNanos;
 
   WatchStream(WatchableStore store, WatchSink sink) {
     this.store = store;

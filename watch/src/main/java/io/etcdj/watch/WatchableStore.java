@@ -89,6 +89,7 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
   private final ReentrantLock mu = new ReentrantLock();
   private final Store store;
   private final long progressIntervalNanos;
+  private final java.util.function.LongSupplier nanoClock;
   private final WatcherGroup synced = new WatcherGroup();
   private final WatcherGroup unsynced = new WatcherGroup();
   private final LinkedHashSet<Watcher> victims = new LinkedHashSet<>();
@@ -109,10 +110,16 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
    *     message (etcd's {@code --experimental-watch-progress-notify-interval}, 10 min)
    */
   public WatchableStore(Store store, long progressIntervalNanos) {
+    this(store, progressIntervalNanos, System::nanoTime);
+  }
+
+  /** @param nanoClock the clock of progress notifications (a manual one in tests) */
+  WatchableStore(Store store, long progressIntervalNanos, java.util.function.LongSupplier nanoClock) {
     if (progressIntervalNanos <= 0) {
       throw new IllegalArgumentException("progress interval must be positive");
     }
     this.store = store;
+    this.nanoClock = nanoClock;
     this.progressIntervalNanos = progressIntervalNanos;
     this.notifiedRev = store.rev();
     this.syncThread = new Thread(this::syncLoop, "etcdj-watch-sync");
@@ -126,7 +133,10 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
     mu.lock();
     try {
       streams++;
-      return new WatchStream(this, sink);
+      WatchStream stream = new WatchStream(this, sink);
+      // etcd runs one progress ticker per stream, from the stream's start.
+      stream.nextProgressNanos = nanoClock.getAsLong() + progressIntervalNanos;
+      return stream;
     } finally {
       mu.unlock();
     }
@@ -577,17 +587,30 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
   }
 
   /**
-   * A progress notification to each synced watcher that asked for them and sent nothing since the
-   * last tick (etcd's progress ticker). Dropped, not retried, when the stream is full.
+   * etcd's per-stream progress ticker: for each stream whose period has come round, a progress
+   * notification to each of its synced watchers that asked for them and sent nothing since the
+   * stream's last tick. Dropped, not retried, when the stream is full (etcd).
    */
   public void progressTick() {
+    long now = nanoClock.getAsLong();
     mu.lock();
     try {
+      List<WatchStream> due = new ArrayList<>();
       for (Watcher w : progressWatchers) {
+        WatchStream stream = w.stream;
+        if (now - stream.nextProgressNanos < 0) {
+          continue;
+        }
         if (w.state == Watcher.State.SYNCED && !w.sentSinceTick) {
-          w.stream.sink.offer(WatchResponse.progress(w.id, notifiedRev, w.spec));
+          stream.sink.offer(WatchResponse.progress(w.id, notifiedRev, w.spec));
         }
         w.sentSinceTick = false;
+        due.add(stream);
+      }
+      for (WatchStream stream : due) {
+        while (now - stream.nextProgressNanos >= 0) {
+          stream.nextProgressNanos += progressIntervalNanos;
+        }
       }
     } finally {
       mu.unlock();
@@ -616,7 +639,6 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
   }
 
   private void syncLoop() {
-    long nextProgress = System.nanoTime() + progressIntervalNanos;
     long nextSync = System.nanoTime();
     while (running) {
       try {
@@ -630,10 +652,7 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
           nextSync = now + (left > 0 && lastPassRead ? took : SYNC_INTERVAL_NANOS);
         }
         long waitNanos = syncVictims() > 0 ? VICTIM_INTERVAL_NANOS : SYNC_INTERVAL_NANOS;
-        if (now - nextProgress >= 0) {
-          progressTick();
-          nextProgress = now + progressIntervalNanos;
-        }
+        progressTick(); // cheap when no watcher asked for progress
         long untilSync = nextSync - System.nanoTime();
         if (!wake) {
           LockSupport.parkNanos(Math.max(0, Math.min(waitNanos, untilSync)));

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 /** The watcher groups stepped by hand: no sync thread, no sleeps. */
 class WatchableStoreTest {
   private final KV kv = KvStores.openInMemory();
-  private final WatchableStore ws = new WatchableStore(WatchableStore.of(kv), 1_000_000_000L);
+  private final long[] nowNanos = {0};
+  private final WatchableStore ws =
+      new WatchableStore(WatchableStore.of(kv), 1_000_000_000L, () -> nowNanos[0]);
 
   @AfterEach
   void close() {
@@ -276,8 +278,14 @@ class WatchableStoreTest {
     long asked = s.watch(new WatchSpec(b("k"), null, 0, 0, false, false, true, false, false));
     s.watch(spec("k", null, 0));
     write("k=1");
+    ws.progressTick(); // the stream's first period has not passed yet
+    nowNanos[0] += 1_000_000_000L;
     ws.progressTick(); // events since the last tick: no notification
     assertEquals(List.of(), sink.ofKind(WatchResponse.Kind.PROGRESS));
+    nowNanos[0] += 500_000_000L;
+    ws.progressTick(); // not due: half a period later
+    assertEquals(List.of(), sink.ofKind(WatchResponse.Kind.PROGRESS));
+    nowNanos[0] += 500_000_000L;
     ws.progressTick();
     List<WatchResponse> progress = sink.ofKind(WatchResponse.Kind.PROGRESS);
     assertEquals(1, progress.size());

@@ -34,7 +34,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
             server.watchable(),
             server.kv(),
             this::header,
-            server.config().maxRequestBytes(),
+            // etcd's watch server fragments above max-request-bytes plus its 512 KiB gRPC overhead.
+            server.config().grpcMaxInboundMessageBytes(),
             sendExecutor);
     out.setOnReadyHandler(session::onReady);
     out.setOnCancelHandler(session::close);

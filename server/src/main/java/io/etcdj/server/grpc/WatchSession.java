@@ -50,7 +50,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
   private final ServerCallStreamObserver<io.etcdj.api.etcdserverpb.WatchResponse> out;
   private final KV kv;
   private final LongFunction<ResponseHeader> header;
-  private final long maxRequestBytes;
+  /** A message at least this large with two or more events is fragmented, if asked for. */
+  private final long fragmentBytes;
   private final Executor sendExecutor;
   private final WatchStream stream;
 
@@ -67,12 +68,12 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
       WatchableStore store,
       KV kv,
       LongFunction<ResponseHeader> header,
-      long maxRequestBytes,
+      long fragmentBytes,
       Executor sendExecutor) {
     this.out = out;
     this.kv = kv;
     this.header = header;
-    this.maxRequestBytes = maxRequestBytes;
+    this.fragmentBytes = fragmentBytes;
     this.sendExecutor = sendExecutor;
     this.stream = store.newStream(this);
   }
@@ -272,7 +273,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
   }
 
   /**
-   * etcd's {@code sendFragments}: a message of at least max-request-bytes with two or more events
+   * etcd's {@code sendFragments}: a message of at least {@code fragmentBytes} with two or more events
    * goes as several, each as full as fits (at least one event), all but the last marked fragment.
    */
   private void sendFragments(io.etcdj.api.etcdserverpb.WatchResponse.Builder b, List<Event> events) {
@@ -280,7 +281,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     for (Event e : events) {
       total += eventBytes(e);
     }
-    if (total < maxRequestBytes || events.size() < 2) {
+    if (total < fragmentBytes || events.size() < 2) {
       out.onNext(b.addAllEvents(events).build());
       return;
     }
@@ -292,7 +293,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
       int start = i;
       while (i < events.size()) {
         int bytes = eventBytes(events.get(i));
-        if (i > start && size + bytes >= maxRequestBytes) {
+        if (i > start && size + bytes >= fragmentBytes) {
           break;
         }
         size += bytes;
