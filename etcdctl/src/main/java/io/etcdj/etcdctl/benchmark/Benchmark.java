@@ -25,7 +25,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "benchmark (etcdj) 0.1.0-SNAPSHOT",
     description = "A low-level benchmark tool for etcd v3 (gRPC, no client library).",
-    subcommands = {PutCommand.class, RangeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      PutCommand.class,
+      RangeCommand.class,
+      WatchCommand.class,
+      WatchLatencyCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Benchmark implements Runnable {
   static final int CLIENTS_MAX = 100_000;
   static final int CONNS_MAX = 10_000;
@@ -93,7 +99,7 @@ public final class Benchmark implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand (put or range)");
+    throw new ParameterException(spec.commandLine(), "missing subcommand (put, range, watch or watch-latency)");
   }
 
   /**
@@ -104,10 +110,7 @@ public final class Benchmark implements Runnable {
       throws InterruptedException {
     PrintWriter out = sub.commandLine().getOut();
     PrintWriter err = sub.commandLine().getErr();
-    List<Endpoint> targets = validatedEndpoints(sub);
-    if (targetLeader) {
-      targets = Connections.leaderOnly(targets, dialTimeoutMillis, err);
-    }
+    List<Endpoint> targets = targets(sub);
     ScheduledExecutorService scheduler =
         ratePerSecond > 0 ? Executors.newSingleThreadScheduledExecutor() : null;
     try (Connections connections = Connections.open(targets, conns, dialTimeoutMillis)) {
@@ -137,6 +140,15 @@ public final class Benchmark implements Runnable {
     }
   }
 
+  /** The endpoints to load: validated, and only the leader with {@code --target-leader}. */
+  List<Endpoint> targets(CommandSpec sub) {
+    List<Endpoint> targets = validatedEndpoints(sub);
+    if (targetLeader) {
+      targets = Connections.leaderOnly(targets, dialTimeoutMillis, sub.commandLine().getErr());
+    }
+    return targets;
+  }
+
   List<Endpoint> validatedEndpoints(CommandSpec sub) {
     if (clients <= 0 || clients > CLIENTS_MAX) {
       throw new ParameterException(sub.commandLine(), "--clients must be in 1.." + CLIENTS_MAX);
@@ -164,30 +176,48 @@ public final class Benchmark implements Runnable {
   static final class DurationMillisConverter implements CommandLine.ITypeConverter<Long> {
     @Override
     public Long convert(String text) {
-      String t = text.trim();
-      long scale;
-      String number;
-      if (t.endsWith("ms")) {
-        scale = 1;
-        number = t.substring(0, t.length() - 2);
-      } else if (t.endsWith("s")) {
-        scale = 1_000;
-        number = t.substring(0, t.length() - 1);
-      } else if (t.endsWith("m")) {
-        scale = 60_000;
-        number = t.substring(0, t.length() - 1);
-      } else {
-        throw new CommandLine.TypeConversionException("expected a duration like 5s, got " + text);
+      long millis = parseMillis(text);
+      if (millis <= 0) {
+        throw new CommandLine.TypeConversionException("duration must be positive: " + text);
       }
-      try {
-        long millis = Math.round(Double.parseDouble(number) * scale);
-        if (millis <= 0) {
-          throw new CommandLine.TypeConversionException("duration must be positive: " + text);
-        }
-        return millis;
-      } catch (NumberFormatException e) {
-        throw new CommandLine.TypeConversionException("expected a duration like 5s, got " + text);
+      return millis;
+    }
+  }
+
+  /** The same durations where zero means "none" ({@code watch --idle-hold 0}). */
+  static final class OptionalDurationMillisConverter implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String text) {
+      long millis = parseMillis(text);
+      if (millis < 0) {
+        throw new CommandLine.TypeConversionException("duration must not be negative: " + text);
       }
+      return millis;
+    }
+  }
+
+  static long parseMillis(String text) {
+    String t = text.trim();
+    long scale;
+    String number;
+    if (t.equals("0")) {
+      return 0;
+    } else if (t.endsWith("ms")) {
+      scale = 1;
+      number = t.substring(0, t.length() - 2);
+    } else if (t.endsWith("s")) {
+      scale = 1_000;
+      number = t.substring(0, t.length() - 1);
+    } else if (t.endsWith("m")) {
+      scale = 60_000;
+      number = t.substring(0, t.length() - 1);
+    } else {
+      throw new CommandLine.TypeConversionException("expected a duration like 5s, got " + text);
+    }
+    try {
+      return Math.round(Double.parseDouble(number) * scale);
+    } catch (NumberFormatException e) {
+      throw new CommandLine.TypeConversionException("expected a duration like 5s, got " + text);
     }
   }
 }

@@ -42,17 +42,22 @@ final class LoadRunner {
   /** Latencies above this are clamped; HdrHistogram needs a bound for 3 significant digits. */
   static final long LATENCY_MICROS_MAX = TimeUnit.HOURS.toMicros(1);
 
+  /**
+   * Told of every successful request, on the loop's callback thread; {@code watch-latency} uses it
+   * to learn when each put finished. Must be cheap and safe to call from several threads.
+   */
+  interface Completions {
+    void completed(long index, long sentNanos, long doneNanos);
+  }
+
   private final List<? extends Channel> channels;
   private final int clients;
   private final long total;
   private final RateLimiter rateLimiter;
   private final ScheduledExecutorService scheduler;
   private final LongSupplier nanoClock;
+  private final Completions completions;
 
-  /**
-   * @param rateLimiter null for no limit
-   * @param scheduler required only with a rate limiter
-   */
   LoadRunner(
       List<? extends Channel> channels,
       int clients,
@@ -60,6 +65,22 @@ final class LoadRunner {
       RateLimiter rateLimiter,
       ScheduledExecutorService scheduler,
       LongSupplier nanoClock) {
+    this(channels, clients, total, rateLimiter, scheduler, nanoClock, null);
+  }
+
+  /**
+   * @param rateLimiter null for no limit
+   * @param scheduler required only with a rate limiter
+   * @param completions null when no one needs per-request completion times
+   */
+  LoadRunner(
+      List<? extends Channel> channels,
+      int clients,
+      long total,
+      RateLimiter rateLimiter,
+      ScheduledExecutorService scheduler,
+      LongSupplier nanoClock,
+      Completions completions) {
     if (channels.isEmpty()) {
       throw new IllegalArgumentException("no channels");
     }
@@ -75,6 +96,7 @@ final class LoadRunner {
     this.rateLimiter = rateLimiter;
     this.scheduler = scheduler;
     this.nanoClock = nanoClock;
+    this.completions = completions;
   }
 
   /** Sends {@code total} requests and waits for all of their responses. */
@@ -140,6 +162,7 @@ final class LoadRunner {
     private final Map<String, Long> errorCounts = new HashMap<>();
     private long failures;
     private long sentNanos;
+    private long sentIndex;
 
     ClientLoop(
         Channel channel, Workload<Req, Resp> workload, AtomicLong nextIndex, CountDownLatch done) {
@@ -188,6 +211,7 @@ final class LoadRunner {
         return;
       }
       sentNanos = nanoClock.getAsLong();
+      sentIndex = index;
       ClientCalls.asyncUnaryCall(
           channel.newCall(workload.method(), CallOptions.DEFAULT), request, this);
     }
@@ -199,7 +223,11 @@ final class LoadRunner {
 
     @Override
     public void onCompleted() {
-      long micros = (nanoClock.getAsLong() - sentNanos + 500) / 1000;
+      long doneNanos = nanoClock.getAsLong();
+      long micros = (doneNanos - sentNanos + 500) / 1000;
+      if (completions != null) {
+        completions.completed(sentIndex, sentNanos, doneNanos);
+      }
       latenciesMicros.recordValue(Math.min(Math.max(micros, 0), LATENCY_MICROS_MAX));
       next();
     }

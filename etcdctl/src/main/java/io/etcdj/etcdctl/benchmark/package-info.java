@@ -1,12 +1,15 @@
 /**
  * {@code benchmark}: a load tool for any etcd v3 endpoint (real etcd or etcdj), modelled on etcd's
- * {@code tools/benchmark} ({@code cmd/root.go}, {@code put.go}, {@code range.go}) and its report
+ * {@code tools/benchmark} ({@code cmd/root.go}, {@code put.go}, {@code range.go}, {@code watch.go},
+ * {@code watch_latency.go}) and its report
  * ({@code pkg/report/report.go}). It talks raw gRPC through the {@code etcdj-proto} stubs; no client
  * library sits between the tool and the server.
  *
  * <p>Owns: flag parsing ({@link io.etcdj.etcdctl.benchmark.Benchmark}, {@code PutCommand}, {@code
- * RangeCommand}), key generation ({@code PutKeys}), the connections ({@code Connections}), the load
- * loop ({@code LoadRunner}), request pacing ({@code RateLimiter}) and the report ({@code Report}).
+ * RangeCommand}, {@code WatchCommand}, {@code WatchLatencyCommand}), key generation ({@code
+ * PutKeys}, {@code WatchKeys}), the connections ({@code Connections}), the load loop ({@code
+ * LoadRunner}), the watch streams ({@code WatchStreams}), put-to-event timing ({@code EventTimes}),
+ * request pacing ({@code RateLimiter}) and the report ({@code Report}).
  *
  * <p>Load model, as in etcd: {@code --conns} channels (one TCP connection each, endpoints taken
  * round-robin) and {@code --clients} request loops spread over them round-robin. Each loop keeps
@@ -18,6 +21,12 @@
  * on the netty event loops ({@code directExecutor}); with {@code --rate}, a single scheduler thread
  * performs delayed sends. Per-loop latency histograms and error counts are loop-confined and merged
  * by the command's thread after the run, so the hot path takes no lock.
+ *
+ * <p>Watch commands: each watch stream is one bidirectional call whose callbacks run on its
+ * channel's event loop; it creates its watchers one at a time and counts its events against the
+ * number it expects, and the command waits (bounded by {@code --wait-timeout}) for every stream.
+ * The puts are a {@code LoadRunner} run over the same connections ({@code watch}) or over one
+ * connection of their own with one loop ({@code watch-latency}).
  *
  * <p>Measurement: latency is taken from just before the call starts to its completion, recorded in
  * microseconds into HdrHistogram (3 significant digits). Total time runs from the first send to the

@@ -105,9 +105,114 @@ class FlagsTest {
     assertEquals(10, request.getLimit());
   }
 
+  @Test
+  void watchDefaultsAreEtcds() {
+    WatchCommand watch =
+        sub(new CommandLine(new Benchmark()).parseArgs("watch"), WatchCommand.class);
+    assertEquals(10, watch.streams);
+    assertEquals(100, watch.watchersPerStream);
+    assertEquals(1, watch.watchedKeyTotal);
+    assertEquals(0, watch.putRatePerSecond);
+    assertEquals(1000, watch.putTotal);
+    assertEquals(32, watch.keySizeBytes);
+    assertEquals(1, watch.keySpaceSize);
+    assertFalse(watch.sequentialKeys);
+    assertFalse(watch.watchPrefix);
+    assertEquals(0, watch.idleHoldMillis);
+    assertEquals(60_000, watch.waitTimeoutMillis);
+  }
+
+  @Test
+  void watchFlagsParse() {
+    ParseResult parsed =
+        new CommandLine(new Benchmark())
+            .parseArgs(
+                "--clients", "50", "watch", "--streams", "100", "--watch-per-stream", "1000",
+                "--watched-key-total", "10000", "--put-rate", "500", "--put-total", "20",
+                "--key-size", "16", "--key-space-size", "10000", "--sequential-keys",
+                "--watch-prefix", "--idle-hold", "5s", "--wait-timeout", "2m");
+    WatchCommand watch = sub(parsed, WatchCommand.class);
+    assertEquals(50, root(parsed).clients);
+    assertEquals(100, watch.streams);
+    assertEquals(1000, watch.watchersPerStream);
+    assertEquals(10_000, watch.watchedKeyTotal);
+    assertEquals(500, watch.putRatePerSecond);
+    assertEquals(20, watch.putTotal);
+    assertEquals(16, watch.keySizeBytes);
+    assertTrue(watch.sequentialKeys);
+    assertTrue(watch.watchPrefix);
+    assertEquals(5_000, watch.idleHoldMillis);
+    assertEquals(120_000, watch.waitTimeoutMillis);
+    WatchKeys keys = watch.keys();
+    assertEquals(10_000, keys.watchedKeyTotal());
+    var create = WatchCommand.createRequest(keys.keyOfWatcher(1), true);
+    assertEquals(16, create.getKey().size());
+    assertEquals(WatchKeys.prefixEnd(keys.keyOfWatcher(1)).length, create.getRangeEnd().size());
+    var put = WatchCommand.putWorkload(keys).requests().apply(10_001);
+    assertEquals(create.getKey(), put.getKey());
+    assertEquals("data", put.getValue().toStringUtf8());
+  }
+
+  @Test
+  void watchLatencyDefaultsAreEtcds() {
+    WatchLatencyCommand latency =
+        sub(new CommandLine(new Benchmark()).parseArgs("watch-latency"), WatchLatencyCommand.class);
+    assertEquals(10, latency.streams);
+    assertEquals(10, latency.watchersPerStream);
+    assertFalse(latency.prevKv);
+    assertEquals(1000, latency.putTotal);
+    assertEquals(100, latency.putRatePerSecond);
+    assertEquals(32, latency.keySizeBytes);
+    assertEquals(32, latency.valueSizeBytes);
+  }
+
+  @Test
+  void watchLatencyFlagsParse() {
+    WatchLatencyCommand latency =
+        sub(
+            new CommandLine(new Benchmark())
+                .parseArgs(
+                    "watch-latency", "--streams", "4", "--watchers-per-stream", "25", "--prevkv",
+                    "--put-total", "2500", "--put-rate", "500", "--key-size", "8",
+                    "--val-size", "256"),
+            WatchLatencyCommand.class);
+    assertEquals(4, latency.streams);
+    assertEquals(25, latency.watchersPerStream);
+    assertTrue(latency.prevKv);
+    assertEquals(2500, latency.putTotal);
+    assertEquals(500, latency.putRatePerSecond);
+    var put =
+        WatchLatencyCommand.putWorkload(
+                WatchLatencyCommand.randomBytes(8, 1),
+                com.google.protobuf.ByteString.copyFrom(WatchLatencyCommand.randomBytes(256, 2)))
+            .requests()
+            .apply(7);
+    assertEquals(8, put.getKey().size());
+    assertEquals(256, put.getValue().size());
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
+        "watch --streams 0",
+        "watch --watch-per-stream 0",
+        "watch --streams 10000 --watch-per-stream 10000",
+        "watch --watched-key-total 0",
+        "watch --key-space-size 0",
+        "watch --key-size 1 --key-space-size 1000",
+        "watch --put-total -1",
+        "watch --put-rate -1",
+        "watch --idle-hold -1s",
+        "watch --idle-hold 2h",
+        "watch --wait-timeout 0",
+        "watch --watchers-per-stream 5",
+        "watch-latency --put-rate 0",
+        "watch-latency --put-total 0",
+        "watch-latency --streams 0",
+        "watch-latency --watchers-per-stream 0",
+        "watch-latency --streams 1000 --watchers-per-stream 1000 --put-total 1000",
+        "watch-latency --val-size -1",
+        "watch-latency --watch-per-stream 5",
         "range foo --consistency x",
         "range",
         "range a b c",

@@ -28,7 +28,30 @@ class RateLimiterTest {
   }
 
   @Test
+  void aBurstGivesBackMissedSlots() {
+    RateLimiter limiter = new RateLimiter(1000, 3, () -> nowNanos); // 1 ms apart, burst of 3
+    assertEquals(0, limiter.reserveDelayNanos());
+    nowNanos += 10_000_000; // the caller was busy for 10 intervals
+    // Two missed slots come back at once (burst - 1), then pacing resumes.
+    assertEquals(0, limiter.reserveDelayNanos());
+    assertEquals(0, limiter.reserveDelayNanos());
+    assertEquals(0, limiter.reserveDelayNanos());
+    assertEquals(1_000_000, limiter.reserveDelayNanos());
+  }
+
+  @Test
+  void aBurstDoesNotStartFull() {
+    RateLimiter limiter = new RateLimiter(1000, 500, () -> nowNanos);
+    assertEquals(0, limiter.reserveDelayNanos());
+    assertEquals(1_000_000, limiter.reserveDelayNanos());
+  }
+
+  @Test
   void rateMustBePositive() {
+    assertThrows(IllegalArgumentException.class, () -> new RateLimiter(1, 0, () -> nowNanos));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new RateLimiter(1, RateLimiter.BURST_MAX + 1, () -> nowNanos));
     assertThrows(IllegalArgumentException.class, () -> new RateLimiter(0, () -> nowNanos));
   }
 }
