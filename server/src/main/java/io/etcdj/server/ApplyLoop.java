@@ -376,16 +376,17 @@ final class ApplyLoop implements Runnable {
     }
     FailPoints.hit(FailPoints.APPLY_AFTER_COMMIT);
     applied = new Applied(last, lastTerm);
-    for (int i = 0; i < answered; i++) {
-      wait.trigger(ids[i], results[i]);
-    }
-    releaseAppliedWaiters(last);
-    // After the answers: watchers never add to a write's latency (created headers and new
-    // watchers use the store's revision, so none misses or repeats these events).
+    // Before the answers, as etcd notifies inside the write txn: a client that has its write
+    // acknowledged finds the events already on their way (put-to-event latency), and a watch it
+    // then creates from "now" starts after them. Publishing only enqueues; it never blocks.
     if (!batchChanges.isEmpty()) {
       watchers.committed(batchChanges);
       batchChanges.clear();
     }
+    for (int i = 0; i < answered; i++) {
+      wait.trigger(ids[i], results[i]);
+    }
+    releaseAppliedWaiters(last);
     if (selfRemoved) {
       selfRemoved = false;
       LOG.warn("this member has been permanently removed from the cluster; stopping");

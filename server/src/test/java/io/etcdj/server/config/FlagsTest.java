@@ -86,6 +86,41 @@ class FlagsTest {
     assertEquals(2, e.exitCode());
   }
 
+  /** etcd 3.4: ≤ 0 keeps the 10-minute default, a positive value under 100 ms is raised to it. */
+  @ParameterizedTest
+  @CsvSource({
+    "10m, 600000000000",
+    "1.5s, 1500000000",
+    "1h30m, 5400000000000",
+    "500ms, 500000000",
+    "10ms, 100000000",
+    "0, 600000000000",
+    "-1s, 600000000000"
+  })
+  void watchProgressNotifyIntervalIsAGoDuration(String value, long nanos) {
+    assertEquals(
+        nanos,
+        Flags.parse(new String[] {"--experimental-watch-progress-notify-interval=" + value}, Map.of())
+            .watchProgressNotifyIntervalNanos());
+  }
+
+  @Test
+  void badDurationIsRejectedAsEtcdDoes() {
+    for (String bad : new String[] {"abc", "10", "1x", "", "1.2.3s", "s"}) {
+      FlagException e =
+          assertThrows(
+              FlagException.class,
+              () ->
+                  Flags.parse(
+                      new String[] {"--experimental-watch-progress-notify-interval=" + bad},
+                      Map.of()));
+      assertEquals(
+          "invalid value \"" + bad + "\" for flag -experimental-watch-progress-notify-interval: parse error",
+          e.getMessage());
+      assertEquals(2, e.exitCode());
+    }
+  }
+
   @Test
   void missingArgumentIsRejected() {
     FlagException e =
