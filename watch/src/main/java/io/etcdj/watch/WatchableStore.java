@@ -526,6 +526,7 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
    */
   private History readHistory(long fromRev, long compactRevBefore) {
     ArrayList<Event> events = new ArrayList<>();
+    fromRev = Math.max(fromRev, 1); // etcd accepts a negative start revision: history starts at 1
     long upToRev;
     try (TxnRead read = store.read()) {
       long toRev = Math.min(read.rev(), fromRev + SYNC_REVISIONS_MAX - 1);
@@ -657,10 +658,10 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
         if (!wake) {
           LockSupport.parkNanos(Math.max(0, Math.min(waitNanos, untilSync)));
         }
-      } catch (RuntimeException | Error e) {
-        // A bug here must not silently stop every watcher from catching up: stop loudly.
-        LOG.error("watch sync loop failed; watchers can no longer catch up", e);
-        throw e;
+      } catch (RuntimeException e) {
+        // E.g. no free LMDB reader slot for a catch-up read: the watchers wait for the next pass.
+        LOG.warn("watch sync pass failed; retrying in 100 ms", e);
+        LockSupport.parkNanos(SYNC_INTERVAL_NANOS);
       }
     }
   }

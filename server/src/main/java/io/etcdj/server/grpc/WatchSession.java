@@ -5,6 +5,7 @@ import io.etcdj.api.etcdserverpb.ResponseHeader;
 import io.etcdj.api.etcdserverpb.WatchCreateRequest;
 import io.etcdj.api.etcdserverpb.WatchRequest;
 import io.etcdj.api.mvccpb.Event;
+import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.storage.mvcc.CompactedException;
 import io.etcdj.storage.mvcc.KV;
 import io.etcdj.storage.mvcc.RangeOptions;
@@ -42,6 +43,7 @@ import java.util.function.LongFunction;
  * builds the wire messages there (prev_kv reads, fragmenting), off the apply thread.
  */
 final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WatchSession.class);
   /** etcd's {@code chanBufLen}: event messages queued per stream before watchers become victims. */
   static final int EVENTS_QUEUED_MAX = 128;
   /** etcd's {@code ctrlStreamBufLen}: control messages queued before requests are no longer read. */
@@ -218,10 +220,25 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
           }
         }
       }
-      if (resumeReading) {
-        out.request(1);
+      try {
+        if (resumeReading) {
+          out.request(1);
+        }
+        send(next);
+      } catch (RuntimeException e) {
+        // The call is gone, or a store read failed: end this stream only, never the pool thread.
+        LOG.warn("watch stream send failed; closing the stream: {}", e.toString());
+        synchronized (this) {
+          draining = false;
+        }
+        close();
+        try {
+          out.onError(ErrorMapping.toStatus(e));
+        } catch (RuntimeException alreadyClosed) {
+          // the call had already ended: nothing to tell the client
+        }
+        return;
       }
-      send(next);
     }
   }
 
