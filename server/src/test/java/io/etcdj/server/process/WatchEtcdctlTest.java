@@ -32,11 +32,14 @@ class WatchEtcdctlTest {
     final String name;
     final Process process;
     final Path out;
+    /** Held until stop: if it were collected, its fd would close and etcdctl -i would see EOF. */
+    final OutputStream stdin;
 
-    Background(String name, Process process, Path out) {
+    Background(String name, Process process, Path out, OutputStream stdin) {
       this.name = name;
       this.process = process;
       this.out = out;
+      this.stdin = stdin;
     }
 
     String stop() {
@@ -52,6 +55,11 @@ class WatchEtcdctlTest {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       } finally {
+        try {
+          stdin.close();
+        } catch (IOException ignored) {
+          // the process is gone
+        }
         EtcdProcess.deleteTree(out);
       }
     }
@@ -73,7 +81,7 @@ class WatchEtcdctlTest {
       } else {
         in.close();
       }
-      return new Background(name, p, out);
+      return new Background(name, p, out, in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
