@@ -36,13 +36,25 @@ final class WatchService extends WatchGrpc.WatchImplBase {
             this::header,
             // etcd's watch server fragments above max-request-bytes plus its 512 KiB gRPC overhead.
             server.config().grpcMaxInboundMessageBytes(),
-            sendExecutor);
+            drainExecutor());
     out.setOnReadyHandler(session::onReady);
     out.setOnCancelHandler(session::close);
     // Also ended when the guard cuts the stream for a lost leader (it cancels the context).
     Context.current().addListener(ctx -> session.close(), Runnable::run);
     out.request(1);
     return session;
+  }
+
+  /**
+   * Where this stream's queue is drained: the Netty event loop that serves it, when this runs on
+   * one (handlers run on the event loops: see {@link ClientServer}). An event then crosses one
+   * thread (apply → event loop, which writes it at once), as a put's answer does, instead of two
+   * through a pool. Draining only builds messages and reads prev_kv from a read view, which the
+   * event loops already do for single-key ranges. The pool serves any other caller.
+   */
+  private Executor drainExecutor() {
+    Executor loop = io.netty.util.internal.ThreadExecutorMap.currentExecutor();
+    return loop != null ? loop : sendExecutor;
   }
 
   /** etcd's header; a compaction cancel has revision 0, which etcd leaves out. */
