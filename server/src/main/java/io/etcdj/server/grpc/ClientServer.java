@@ -38,7 +38,8 @@ public final class ClientServer implements AutoCloseable {
   private final List<Server> servers = new ArrayList<>();
   private final ExecutorService executor;
   /**
-   * Drains watch streams. Its queue holds at most one task per open watch stream (a session
+   * Drains watch streams opened off an event loop (a fallback: streams normally drain on their
+   * own Netty event loop). Its queue holds at most one task per open watch stream (a session
    * schedules itself once until it has drained), so it is bounded by the number of streams.
    */
   private final ExecutorService watchSender;

@@ -38,9 +38,10 @@ import java.util.function.LongFunction;
  * the drain has caught up, as etcd's receive loop blocks on its full control channel.
  *
  * <p>Threads: requests arrive on the transport thread; watcher messages are queued by whoever holds
- * the store's lock (apply thread, sync thread, transport thread); the drain runs on the shared send
- * executor, at most one task per session at a time, and is the only caller of {@code onNext}. It
- * builds the wire messages there (prev_kv reads, fragmenting), off the apply thread.
+ * the store's lock (apply thread, sync thread, transport thread); the drain runs on the stream's
+ * drain executor (its Netty event loop, see {@code WatchService}), at most one task per session at
+ * a time, and is the only caller of {@code onNext}. It builds the wire messages there (prev_kv
+ * reads, fragmenting), off the apply thread.
  */
 final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WatchSession.class);
