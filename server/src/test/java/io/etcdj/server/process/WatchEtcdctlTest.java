@@ -42,13 +42,18 @@ class WatchEtcdctlTest {
       this.stdin = stdin;
     }
 
+    /**
+     * What the watcher printed, read before it is stopped: Process.destroy closes its stdin right
+     * after the signal, and an interactive etcdctl may see that EOF first and print an error.
+     */
     String stop() {
-      process.destroy();
       try {
+        String printed = Files.readString(out, StandardCharsets.UTF_8);
+        process.destroy();
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
           process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
-        return Files.readString(out, StandardCharsets.UTF_8);
+        return printed;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       } catch (InterruptedException e) {
