@@ -197,6 +197,11 @@ final class IntervalTree<V> {
 
   private static <V> void update(Node<V> n) {
     n.height = 1 + Math.max(height(n.left), height(n.right));
+    n.maxEnd = subtreeMaxEnd(n);
+  }
+
+  /** The largest end of n and its children's subtrees (null: open), from the children's maxEnd. */
+  private static byte[] subtreeMaxEnd(Node<?> n) {
     byte[] m = n.end;
     if (n.left != null) {
       m = maxEnd(m, n.left.maxEnd);
@@ -204,7 +209,7 @@ final class IntervalTree<V> {
     if (n.right != null) {
       m = maxEnd(m, n.right.maxEnd);
     }
-    n.maxEnd = m;
+    return m;
   }
 
   private static <V> Node<V> balance(Node<V> n) {
@@ -269,14 +274,7 @@ final class IntervalTree<V> {
     if (Math.abs(bf) > 1 || n.height != 1 + Math.max(height(n.left), height(n.right))) {
       throw new AssertionError("unbalanced node");
     }
-    byte[] m = n.end;
-    if (n.left != null) {
-      m = maxEnd(m, n.left.maxEnd);
-    }
-    if (n.right != null) {
-      m = maxEnd(m, n.right.maxEnd);
-    }
-    if (compareEnd(m, n.maxEnd) != 0) {
+    if (compareEnd(subtreeMaxEnd(n), n.maxEnd) != 0) {
       throw new AssertionError("stale maxEnd");
     }
   }
