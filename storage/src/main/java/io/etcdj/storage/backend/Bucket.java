@@ -8,7 +8,12 @@ public enum Bucket {
   /** Revision key (17 or 18 bytes, see the mvcc package) → serialized {@code mvccpb.KeyValue}. */
   KEY("key"),
   /** Small named values: consistent index, scheduled/finished compaction revisions. */
-  META("meta");
+  META("meta"),
+  /**
+   * Lease id (8 bytes, big-endian) → the lease's record (granted TTL and checkpointed remaining
+   * TTL), written in the same transaction as the keys a grant, revoke or checkpoint goes with.
+   */
+  LEASE("lease");
 
   private final String dbName;
 

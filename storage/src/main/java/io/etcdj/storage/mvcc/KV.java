@@ -94,6 +94,19 @@ public interface KV extends AutoCloseable {
    */
   void restore(java.io.InputStream data) throws java.io.IOException;
 
+  /** Receives the stored lease records of {@link #forEachLease}. */
+  @FunctionalInterface
+  interface LeaseVisitor {
+    void visit(long leaseId, byte[] record);
+  }
+
+  /**
+   * Visits every committed lease record (see {@link WriteBatch#putLease}) in ascending id order
+   * (ids compared as unsigned), from one read snapshot. For rebuilding the lessor at start-up and
+   * after a snapshot install. Any thread.
+   */
+  void forEachLease(LeaseVisitor visitor);
+
   /** Bytes the backend file takes on disk. */
   long dbSize();
 

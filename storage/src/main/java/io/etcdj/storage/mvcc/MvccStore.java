@@ -266,6 +266,31 @@ final class MvccStore implements KV {
   }
 
   @Override
+  public void forEachLease(LeaseVisitor visitor) {
+    try (ReadTxn tx = backend.readTxn()) {
+      tx.scan(
+          Bucket.LEASE,
+          null,
+          null,
+          0,
+          (key, value) -> {
+            if (key.length != Long.BYTES) {
+              throw new IllegalStateException("lease bucket key of " + key.length + " bytes");
+            }
+            visitor.visit(RevisionKeys.getLong(key, 0), value);
+            return true;
+          });
+    }
+  }
+
+  /** A lease's key in the lease bucket: its id, 8 bytes big-endian (as etcd's lease bucket). */
+  static byte[] leaseKey(long leaseId) {
+    byte[] key = new byte[Long.BYTES];
+    RevisionKeys.putLong(key, 0, leaseId);
+    return key;
+  }
+
+  @Override
   public long dbSize() {
     return backend.sizeBytes();
   }
@@ -479,6 +504,18 @@ final class MvccStore implements KV {
       RevisionKeys.putLong(value, 0, index);
       tx.put(Bucket.META, CONSISTENT_INDEX_KEY, value);
       writerConsistentIndex = index;
+    }
+
+    @Override
+    public void putLease(long leaseId, byte[] record) {
+      checkActive();
+      tx.put(Bucket.LEASE, leaseKey(leaseId), record);
+    }
+
+    @Override
+    public void deleteLease(long leaseId) {
+      checkActive();
+      tx.delete(Bucket.LEASE, leaseKey(leaseId));
     }
 
     @Override

@@ -31,6 +31,15 @@ public interface WriteBatch extends AutoCloseable {
    */
   java.util.concurrent.CompletableFuture<Void> compact(long rev);
 
+  /**
+   * Stores a lease's record (opaque to the store) under its id, in this batch's backend
+   * transaction, so a lease and the keys its grant or revoke changed are committed together.
+   */
+  void putLease(long leaseId, byte[] record);
+
+  /** Removes a lease's record in this batch's backend transaction; no-op when absent. */
+  void deleteLease(long leaseId);
+
   /** Commits the backend transaction and publishes the new revision to readers. */
   void commit();
 
