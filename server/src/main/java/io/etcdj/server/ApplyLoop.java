@@ -15,6 +15,7 @@ import io.etcdj.api.internal.InternalRaftRequest;
 import io.etcdj.api.internal.LogEntry;
 import io.etcdj.api.internal.MembershipState;
 import io.etcdj.server.apply.KvApplier;
+import io.etcdj.server.apply.LeaseApplier;
 import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.server.membership.Membership;
 import io.etcdj.server.transport.SnapshotSource;
@@ -61,6 +62,9 @@ final class ApplyLoop implements Runnable {
   private final KV kv;
   private final Membership membership;
   private final KvApplier applier;
+  private final LeaseApplier leases;
+  /** Told the term of each empty entry a leader appends when elected (to promote the lessor). */
+  private final java.util.function.LongConsumer leaderEntryApplied;
   private final Wait wait;
   private final CommitListener watchers;
   /** The changes of the batch being applied, for the watchers once it has committed. */
@@ -105,6 +109,8 @@ final class ApplyLoop implements Runnable {
       KV kv,
       Membership membership,
       KvApplier applier,
+      LeaseApplier leases,
+      java.util.function.LongConsumer leaderEntryApplied,
       Wait wait,
       CommitListener watchers,
       int queueRunsMax,
@@ -112,6 +118,8 @@ final class ApplyLoop implements Runnable {
     this.kv = kv;
     this.membership = membership;
     this.applier = applier;
+    this.leases = leases;
+    this.leaderEntryApplied = leaderEntryApplied;
     this.wait = wait;
     this.watchers = watchers;
     this.queue = new ArrayBlockingQueue<>(queueRunsMax);
@@ -240,6 +248,7 @@ final class ApplyLoop implements Runnable {
       membership.replaceAll(state.getMembersList(), state.getRemovedIdsList());
       membership.saveIfChanged();
       kv.restore(in);
+      leases.recover(kv);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot install the snapshot in " + file, e);
     }
@@ -358,7 +367,10 @@ final class ApplyLoop implements Runnable {
           continue;
         }
         if (e.getData().isEmpty()) {
-          continue; // a new leader's empty entry
+          // A new leader's empty entry: everything of earlier terms is applied (etcd promotes
+          // the lessor here, so no lease expires on state older than the last leader's).
+          leaderEntryApplied.accept(e.getTerm());
+          continue;
         }
         InternalRaftRequest req = parse(e);
         ids[answered] = req.getHeader().getId();
@@ -414,6 +426,18 @@ final class ApplyLoop implements Runnable {
           txn = batch.write();
           return applier.range(txn, req.getRange());
         }
+        case LEASE_GRANT -> {
+          txn = batch.write();
+          return leases.grant(batch, txn, req.getLeaseGrant());
+        }
+        case LEASE_REVOKE -> {
+          txn = batch.write();
+          return leases.revoke(batch, txn, req.getLeaseRevoke());
+        }
+        case LEASE_CHECKPOINT -> {
+          txn = batch.write();
+          return leases.checkpoint(batch, txn, req.getLeaseCheckpoint());
+        }
         case COMPACTION -> {
           CompletableFuture<Void> physical = batch.compact(req.getCompaction().getRevision());
           compactionPending = true;
@@ -443,7 +467,9 @@ final class ApplyLoop implements Runnable {
       return e;
     } finally {
       if (txn != null) {
-        batchChanges.addAll(txn.changes());
+        List<KeyValue> changes = txn.changes();
+        leases.keysChanged(changes);
+        batchChanges.addAll(changes);
         txn.end();
       }
     }

@@ -7,8 +7,14 @@ import io.etcdj.api.internal.MemberAttributesRequest;
 import io.etcdj.api.internal.RequestHeader;
 import io.etcdj.raft.wal.Wal;
 import io.etcdj.raft.wal.WalOptions;
+import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
+import io.etcdj.lease.Lessor;
+import io.etcdj.lease.LessorConfig;
 import io.etcdj.server.apply.KvApplier;
-import io.etcdj.server.apply.Leases;
+import io.etcdj.server.apply.LeaseApplier;
+import io.etcdj.server.lease.LeaseFront;
 import io.etcdj.server.config.ServerConfig;
 import io.etcdj.server.errors.EtcdError;
 import io.etcdj.storage.mvcc.KV;
@@ -61,7 +67,10 @@ public final class EtcdServer implements AutoCloseable {
   private final KV kv;
   private final Wal wal;
   private final Wait wait = new Wait();
-  private final KvApplier applier = new KvApplier(Leases.NONE);
+  private final Lessor lessor;
+  private final KvApplier applier;
+  /** Set once the raft loop exists; null while the WAL is replayed in the constructor. */
+  private LeaseFront leaseFront;
   private final ApplyLoop applyLoop;
   private final WatchableStore watchable;
   private final RaftLoop log;
@@ -86,9 +95,23 @@ public final class EtcdServer implements AutoCloseable {
     this.membership = Membership.load(config.memberDir().resolve(ClusterInfo.MEMBERS_FILE));
     this.watchable =
         new WatchableStore(WatchableStore.of(kv), config.watchProgressNotifyIntervalNanos());
+    this.lessor =
+        new Lessor(
+            LessorConfig.of(config.electionTimeoutMs(), config.leaseCheckpoint()), System::nanoTime);
+    this.applier = new KvApplier(lessor::exists);
+    LeaseApplier leaseApplier = new LeaseApplier(lessor);
+    leaseApplier.recover(kv); // before the WAL replay below applies anything on top
     this.applyLoop =
         new ApplyLoop(
-            kv, membership, applier, wait, watchable, 1_024, config.applyBatchEntriesMax());
+            kv,
+            membership,
+            applier,
+            leaseApplier,
+            this::leaderEntryApplied,
+            wait,
+            watchable,
+            1_024,
+            config.applyBatchEntriesMax());
     // The bootstrap entries of a new cluster carry ids and peer URLs; names come with publish.
     List<Member> initialMembers = new ArrayList<>();
     for (Member m : ClusterInfo.initialMembers(config)) {
@@ -149,6 +172,8 @@ public final class EtcdServer implements AutoCloseable {
       }
     }
     log.attach(transport);
+    this.leaseFront = new LeaseFront(lessor, new LeaseHost());
+    log.onSteppedDown(leaseFront::steppedDown);
     applyLoop.onSelfRemoved(cluster.memberId(), this::stopRemoved);
     // Unique per member across restarts: the high bits come from the start time.
     this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
@@ -235,6 +260,7 @@ public final class EtcdServer implements AutoCloseable {
     watchable.start();
     applyLoop.start();
     log.start();
+    leaseFront.start();
     adjustTicks();
     InternalRaftRequest.Builder publish =
         InternalRaftRequest.newBuilder()
@@ -616,7 +642,75 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /** What the peer-side {@code PeerCluster} service answers from. */
+  /** The apply thread applied a new leader's empty entry of {@code term}. */
+  private void leaderEntryApplied(long term) {
+    LeaseFront front = leaseFront;
+    if (front != null) {
+      front.leaderEntryApplied(term);
+    }
+  }
+
+  /** Lease operations (the Lease gRPC service calls these). */
+  public LeaseFront leases() {
+    return leaseFront;
+  }
+
+  private final class LeaseHost implements LeaseFront.Host {
+    @Override
+    public long memberId() {
+      return cluster.memberId();
+    }
+
+    @Override
+    public long leaderId() {
+      return log.leaderId();
+    }
+
+    @Override
+    public long term() {
+      return log.term();
+    }
+
+    @Override
+    public List<java.net.URI> peerUrls(long memberId) {
+      Member m = membership.get(memberId);
+      return m == null ? List.of() : RaftLoop.urls(m);
+    }
+
+    @Override
+    public CompletableFuture<Object> propose(
+        InternalRaftRequest.Builder request, long clientTimeoutNanos) {
+      return EtcdServer.this.propose(request, clientTimeoutNanos);
+    }
+
+    @Override
+    public long requestTimeoutMs() {
+      return config.requestTimeoutMs();
+    }
+
+    @Override
+    public long electionTimeoutMs() {
+      return config.electionTimeoutMs();
+    }
+
+    @Override
+    public java.util.concurrent.ScheduledExecutorService timers() {
+      return timers;
+    }
+  }
+
   private final class PeerSide implements ClusterSource {
+    @Override
+    public CompletableFuture<LeaseKeepAliveResponse> leaseRenewAsLeader(long leaseId) {
+      return leaseFront.renewAsLeader(leaseId);
+    }
+
+    @Override
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLiveAsLeader(
+        LeaseTimeToLiveRequest request) {
+      return leaseFront.timeToLiveAsLeader(request);
+    }
+
     @Override
     public long clusterId() {
       return cluster.clusterId();
@@ -918,6 +1012,7 @@ public final class EtcdServer implements AutoCloseable {
     if (peerServer != null) {
       peerServer.close();
     }
+    leaseFront.close();
     log.stop();
     applyLoop.stop();
     watchable.close();

@@ -17,6 +17,7 @@ import io.etcdj.raft.ProposalDroppedException;
 import io.etcdj.raft.RaftConfig;
 import io.etcdj.raft.RawNode;
 import io.etcdj.raft.Ready;
+import io.etcdj.raft.StateRole;
 import io.etcdj.raft.wal.Wal;
 import io.etcdj.raft.wal.WalContents;
 import io.etcdj.server.errors.EtcdError;
@@ -99,6 +100,10 @@ final class RaftLoop implements Consensus, Runnable {
   private volatile boolean running;
   private volatile long term;
   private volatile long leader;
+  /** Whether this member led at the last soft state (raft loop thread only). */
+  private boolean leading;
+
+  private volatile Runnable onSteppedDown = () -> {};
   private volatile long committedIndex;
   /** Epoch millis when this member last became leader (etcd's leadElectedTime), 0 if never. */
   private volatile long leaderElectedMillis;
@@ -643,6 +648,11 @@ final class RaftLoop implements Consensus, Runnable {
         }
       }
       leader = lead;
+      boolean wasLeading = leading;
+      leading = rd.softState().role() == StateRole.LEADER;
+      if (wasLeading && !leading) {
+        onSteppedDown.run(); // after publishing the new leader: see LeaseFront.steppedDown
+      }
     }
     if (rd.snapshot() != null) {
       saveSnapshot(rd.snapshot());
@@ -764,6 +774,11 @@ final class RaftLoop implements Consensus, Runnable {
    * leader appears fail with "leader changed" (the client retries them), and this member notes
    * when it was itself elected, to explain proposals that time out around an election.
    */
+  /** What to run on the raft loop when this member stops leading (the lessor's demotion). */
+  void onSteppedDown(Runnable action) {
+    this.onSteppedDown = action;
+  }
+
   private void onNewLeader(long lead) {
     if (lead == memberId) {
       leaderElectedMillis = System.currentTimeMillis();

@@ -107,8 +107,21 @@ public final class Flags {
       defaultValue = "true")
   String initialElectionTickAdvance;
 
+  /**
+   * A Go bool flag, like {@link #strictReconfigCheck}. etcd 3.4 defaults it to false; etcdj to true,
+   * so a leader change neither resets a lease's remaining TTL nor revokes it early.
+   */
+  @Option(
+      names = {"--experimental-enable-lease-checkpoint", "-experimental-enable-lease-checkpoint"},
+      defaultValue = "true")
+  String enableLeaseCheckpoint;
+
   /** Go's bool flags: given bare they mean true and take a value only as {@code --flag=value}. */
-  private static final List<String> BOOL_FLAGS = List.of("strict-reconfig-check", "initial-election-tick-advance");
+  private static final List<String> BOOL_FLAGS =
+      List.of(
+          "strict-reconfig-check",
+          "initial-election-tick-advance",
+          "experimental-enable-lease-checkpoint");
 
   private Flags() {}
 
@@ -301,6 +314,11 @@ public final class Flags {
             "initial-election-tick-advance",
             initialElectionTickAdvance,
             result.hasMatchedOption("--initial-election-tick-advance"));
+    boolean leaseCheckpoint =
+        goBool(
+            "experimental-enable-lease-checkpoint",
+            enableLeaseCheckpoint,
+            result.hasMatchedOption("--experimental-enable-lease-checkpoint"));
     Path dir = Path.of(dataDir.isEmpty() ? name + ".etcd" : dataDir);
     return new ServerConfig(
         name,
@@ -327,7 +345,8 @@ public final class Flags {
         clusterError,
         watchProgressNotifyIntervalNanos <= 0
             ? ServerConfig.WATCH_PROGRESS_DEFAULT_NANOS
-            : Math.max(watchProgressNotifyIntervalNanos, ServerConfig.WATCH_PROGRESS_MIN_NANOS));
+            : Math.max(watchProgressNotifyIntervalNanos, ServerConfig.WATCH_PROGRESS_MIN_NANOS),
+        leaseCheckpoint);
   }
 
   private static Map<String, List<URI>> parseCluster(String spec) {

@@ -20,6 +20,8 @@ import java.util.Map;
  *     initialCluster} is empty when this is set)
  * @param watchProgressNotifyIntervalNanos how often idle watchers that asked for progress
  *     notifications get one
+ * @param leaseCheckpoint etcd's {@code --experimental-enable-lease-checkpoint} (on by default in
+ *     etcdj): the leader replicates remaining lease TTLs so a leader change does not reset them
  */
 public record ServerConfig(
     String name,
@@ -44,7 +46,8 @@ public record ServerConfig(
     boolean strictReconfigCheck,
     boolean initialElectionTickAdvance,
     String initialClusterError,
-    long watchProgressNotifyIntervalNanos) {
+    long watchProgressNotifyIntervalNanos,
+    boolean leaseCheckpoint) {
 
   /** etcd's default watch progress notification period (10 min). */
   public static final long WATCH_PROGRESS_DEFAULT_NANOS = 600_000_000_000L;

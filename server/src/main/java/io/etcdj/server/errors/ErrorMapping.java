@@ -2,6 +2,7 @@ package io.etcdj.server.errors;
 
 import io.etcdj.storage.mvcc.CompactedException;
 import io.etcdj.storage.mvcc.FutureRevisionException;
+import io.etcdj.lease.LeaseException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -28,6 +29,15 @@ public final class ErrorMapping {
     }
     if (cause instanceof FutureRevisionException) {
       return EtcdError.FUTURE_REV;
+    }
+    if (cause instanceof LeaseException e) {
+      return switch (e.kind()) {
+        case NOT_FOUND -> EtcdError.LEASE_NOT_FOUND;
+        case EXISTS -> EtcdError.LEASE_EXISTS;
+        case TTL_TOO_LARGE -> EtcdError.LEASE_TTL_TOO_LARGE;
+        // Only a leader keeps lease time; a client is told what etcd tells it of a non-leader.
+        case NOT_PRIMARY -> EtcdError.NOT_LEADER;
+      };
     }
     return null;
   }

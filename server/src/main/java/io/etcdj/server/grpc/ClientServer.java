@@ -105,6 +105,7 @@ public final class ClientServer implements AutoCloseable {
               .addService(new MaintenanceService(etcd, executor))
               .addService(new ClusterService(etcd))
               .addService(new WatchService(etcd, watchSender))
+              .addService(new LeaseService(etcd))
               .build());
     }
   }

@@ -1,5 +1,8 @@
 package io.etcdj.server.transport;
 
+import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.api.etcdserverpb.Member;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,4 +25,14 @@ public interface ClusterSource {
    * EtcdException} ("not leader" on a follower).
    */
   CompletableFuture<List<Member>> promoteAsLeader(long id);
+
+  /**
+   * Renews a lease if this member's lessor keeps lease time (it leads); else fails with a {@code
+   * LeaseException} NOT_PRIMARY ("not leader" on the wire). An unknown lease fails NOT_FOUND.
+   */
+  CompletableFuture<LeaseKeepAliveResponse> leaseRenewAsLeader(long leaseId);
+
+  /** A lease's time to live from this leader's lessor (TTL -1 when unknown); as above. */
+  CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLiveAsLeader(
+      LeaseTimeToLiveRequest request);
 }

@@ -1,5 +1,9 @@
 package io.etcdj.server.transport;
 
+import io.etcdj.api.etcdserverpb.LeaseKeepAliveRequest;
+import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.api.etcdserverpb.Member;
 import io.etcdj.api.internal.MembersRequest;
 import io.etcdj.api.internal.MembersResponse;
@@ -43,6 +47,30 @@ public final class PeerClusterService extends PeerClusterGrpc.PeerClusterImplBas
                 out.onCompleted();
               }
             });
+  }
+
+  @Override
+  public void leaseRenew(LeaseKeepAliveRequest request, StreamObserver<LeaseKeepAliveResponse> out) {
+    answer(source.leaseRenewAsLeader(request.getID()), out);
+  }
+
+  @Override
+  public void leaseTimeToLive(
+      LeaseTimeToLiveRequest request, StreamObserver<LeaseTimeToLiveResponse> out) {
+    answer(source.leaseTimeToLiveAsLeader(request), out);
+  }
+
+  private static <T> void answer(
+      java.util.concurrent.CompletableFuture<T> future, StreamObserver<T> out) {
+    future.whenComplete(
+        (value, error) -> {
+          if (error != null) {
+            out.onError(ErrorMapping.toStatus(error));
+          } else {
+            out.onNext(value);
+            out.onCompleted();
+          }
+        });
   }
 
   private MembersResponse response(List<Member> members) {

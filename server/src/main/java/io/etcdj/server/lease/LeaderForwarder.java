@@ -1,0 +1,96 @@
+package io.etcdj.server.lease;
+
+import io.etcdj.api.etcdserverpb.LeaseKeepAliveRequest;
+import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
+import io.etcdj.api.internal.PeerClusterGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Calls the leader's {@code PeerCluster} lease methods over the peer port, as etcd's followers
+ * call the leader's {@code /leases} handlers. One channel per peer URL, kept open (a busy
+ * follower forwards every keep-alive it gets).
+ *
+ * <p>Threads: any; never blocks. At most {@link #CHANNELS_MAX} channels (one per peer URL ever
+ * used; more means the member list churned, and the oldest are simply all closed).
+ */
+final class LeaderForwarder implements AutoCloseable {
+  static final int CHANNELS_MAX = 64;
+  private static final int RESPONSE_BYTES_MAX = 64 * 1024 * 1024;
+
+  private final ConcurrentHashMap<URI, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  CompletableFuture<LeaseKeepAliveResponse> renew(URI leader, long leaseId, long timeoutNanos) {
+    CompletableFuture<LeaseKeepAliveResponse> f = new CompletableFuture<>();
+    stub(leader, timeoutNanos)
+        .leaseRenew(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build(), observer(f));
+    return f;
+  }
+
+  CompletableFuture<LeaseTimeToLiveResponse> timeToLive(
+      URI leader, LeaseTimeToLiveRequest request, long timeoutNanos) {
+    CompletableFuture<LeaseTimeToLiveResponse> f = new CompletableFuture<>();
+    stub(leader, timeoutNanos).leaseTimeToLive(request, observer(f));
+    return f;
+  }
+
+  private PeerClusterGrpc.PeerClusterStub stub(URI url, long timeoutNanos) {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    ManagedChannel ch = channels.get(url);
+    if (ch == null) {
+      if (channels.size() >= CHANNELS_MAX) {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+      }
+      ch = channels.computeIfAbsent(url, LeaderForwarder::channel);
+    }
+    return PeerClusterGrpc.newStub(ch).withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private static ManagedChannel channel(URI url) {
+    if (!"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() <= 0) {
+      throw new IllegalArgumentException("peer URL " + url + ": want http://host:port");
+    }
+    return NettyChannelBuilder.forAddress(url.getHost(), url.getPort())
+        .usePlaintext()
+        .maxInboundMessageSize(RESPONSE_BYTES_MAX)
+        .disableRetry()
+        .build();
+  }
+
+  private static <T> StreamObserver<T> observer(CompletableFuture<T> f) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        f.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        f.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        f.completeExceptionally(new IllegalStateException("no answer"));
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    channels.values().forEach(ManagedChannel::shutdownNow);
+    channels.clear();
+  }
+}

@@ -1,0 +1,338 @@
+package io.etcdj.server.lease;
+
+import io.etcdj.api.etcdserverpb.LeaseCheckpoint;
+import io.etcdj.api.etcdserverpb.LeaseCheckpointRequest;
+import io.etcdj.api.etcdserverpb.LeaseGrantRequest;
+import io.etcdj.api.etcdserverpb.LeaseGrantResponse;
+import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
+import io.etcdj.api.etcdserverpb.LeaseLeasesResponse;
+import io.etcdj.api.etcdserverpb.LeaseRevokeRequest;
+import io.etcdj.api.etcdserverpb.LeaseRevokeResponse;
+import io.etcdj.api.etcdserverpb.LeaseStatus;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
+import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
+import io.etcdj.api.internal.InternalRaftRequest;
+import io.etcdj.lease.Checkpoint;
+import io.etcdj.lease.LeaseException;
+import io.etcdj.lease.Lessor;
+import io.etcdj.server.errors.EtcdError;
+import io.grpc.Status;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lease operations of the server (etcd's {@code EtcdServer.LeaseGrant}, {@code LeaseRevoke},
+ * {@code LeaseRenew}, {@code LeaseTimeToLive}, {@code LeaseLeases}) and the leader's lease loop.
+ *
+ * <p>Grant and revoke go through Raft. Renew and time-to-live are answered by the lessor of the
+ * leader: on a follower (or a leader that has not yet applied its first entry) they are forwarded
+ * to the leader's peer port, retried every 50 ms until the request timeout, as etcd does. Every
+ * {@value #LOOP_PERIOD_MS} ms the leader proposes the revocation of expired leases (the lessor
+ * rate-limits them) and the due checkpoints.
+ *
+ * <p>Threading: any thread; nothing blocks. Leadership changes come from the apply thread
+ * ({@link #leaderEntryApplied}) and the raft loop ({@link #steppedDown}).
+ */
+public final class LeaseFront implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseFront.class);
+  static final long LOOP_PERIOD_MS = 500;
+  static final long FORWARD_RETRY_MS = 50;
+  /** etcd's idutil: 16 bits of member id above 40 bits of start time in ms and 8 of count. */
+  private static final int ID_SUFFIX_BITS = 48;
+
+  private static final long ID_SUFFIX_MASK = (1L << ID_SUFFIX_BITS) - 1;
+
+  /** What the lease operations need from the server. */
+  public interface Host {
+    long memberId();
+
+    long leaderId();
+
+    long term();
+
+    /** The member's peer URLs, empty when unknown. */
+    List<URI> peerUrls(long memberId);
+
+    /** See {@code EtcdServer.propose}: the apply result, or an etcd error. */
+    CompletableFuture<Object> propose(InternalRaftRequest.Builder request, long clientTimeoutNanos);
+
+    long requestTimeoutMs();
+
+    long electionTimeoutMs();
+
+    ScheduledExecutorService timers();
+  }
+
+  private final Lessor lessor;
+  private final Host host;
+  private final LeaderForwarder forwarder = new LeaderForwarder();
+  private final long idPrefix;
+  private final AtomicLong idSuffix;
+  /** Orders promotion (apply thread) against demotion (raft loop). */
+  private final Object leadership = new Object();
+
+  private ScheduledFuture<?> loop;
+
+  public LeaseFront(Lessor lessor, Host host) {
+    this.lessor = lessor;
+    this.host = host;
+    this.idPrefix = host.memberId() << ID_SUFFIX_BITS;
+    this.idSuffix = new AtomicLong((System.currentTimeMillis() << 8) & ID_SUFFIX_MASK);
+    lessor.setCheckpointer(cps -> host.propose(checkpoints(cps), Long.MAX_VALUE));
+  }
+
+  public Lessor lessor() {
+    return lessor;
+  }
+
+  public void start() {
+    loop =
+        host.timers()
+            .scheduleWithFixedDelay(this::tick, LOOP_PERIOD_MS, LOOP_PERIOD_MS, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    if (loop != null) {
+      loop.cancel(false);
+    }
+    lessor.demote();
+    forwarder.close();
+  }
+
+  // ------------------------------------------------------------------ leadership
+
+  /**
+   * The apply thread applied the empty entry a leader appends in {@code term}: if this member
+   * leads that term, everything of earlier terms is applied and its lessor takes over, extending
+   * every lease by an election timeout (etcd's {@code Promote} in applyEntryNormal).
+   */
+  public void leaderEntryApplied(long term) {
+    synchronized (leadership) {
+      if (host.leaderId() == host.memberId() && host.term() == term && !lessor.isPrimary()) {
+        lessor.promote(TimeUnit.MILLISECONDS.toNanos(host.electionTimeoutMs()));
+        LOG.info("lessor promoted in term {}: {} leases", term, lessor.leaseCount());
+      }
+    }
+  }
+
+  /** The raft loop saw this member stop leading (after publishing the new leader). */
+  public void steppedDown() {
+    synchronized (leadership) {
+      lessor.demote();
+    }
+  }
+
+  /** One pass of the leader's lease loop: revocations of expired leases, then checkpoints. */
+  void tick() {
+    try {
+      for (long id : lessor.expiredLeases()) {
+        host.propose(
+                InternalRaftRequest.newBuilder()
+                    .setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)),
+                Long.MAX_VALUE)
+            .whenComplete(
+                (r, e) -> {
+                  if (e != null && !(unwrap(e) instanceof LeaseException)) {
+                    LOG.debug("revoking expired lease {}: {}", Long.toHexString(id), e.toString());
+                  }
+                });
+      }
+      List<Checkpoint> cps = lessor.dueCheckpoints();
+      if (!cps.isEmpty()) {
+        host.propose(checkpoints(cps), Long.MAX_VALUE);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("lease loop: {}", e.toString()); // never end the periodic task
+    }
+  }
+
+  private static InternalRaftRequest.Builder checkpoints(List<Checkpoint> cps) {
+    LeaseCheckpointRequest.Builder b = LeaseCheckpointRequest.newBuilder();
+    for (Checkpoint c : cps) {
+      b.addCheckpoints(
+          LeaseCheckpoint.newBuilder().setID(c.leaseId()).setRemainingTTL(c.remainingTtlSeconds()));
+    }
+    return InternalRaftRequest.newBuilder().setLeaseCheckpoint(b);
+  }
+
+  // ------------------------------------------------------------------ client operations
+
+  /** Proposes a grant; an id of 0 gets one chosen here (etcd's reqIDGen, sign bit cleared). */
+  public CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest r, long clientTimeoutNanos) {
+    LeaseGrantRequest req = r;
+    while (req.getID() == 0) {
+      req = r.toBuilder().setID(nextLeaseId()).build();
+    }
+    return host.propose(InternalRaftRequest.newBuilder().setLeaseGrant(req), clientTimeoutNanos)
+        .thenApply(LeaseGrantResponse.class::cast);
+  }
+
+  long nextLeaseId() {
+    return (idPrefix | (idSuffix.incrementAndGet() & ID_SUFFIX_MASK)) & Long.MAX_VALUE;
+  }
+
+  public CompletableFuture<LeaseRevokeResponse> revoke(
+      LeaseRevokeRequest r, long clientTimeoutNanos) {
+    return host.propose(InternalRaftRequest.newBuilder().setLeaseRevoke(r), clientTimeoutNanos)
+        .thenApply(LeaseRevokeResponse.class::cast);
+  }
+
+  /**
+   * Renews a lease wherever the leader is. Completes with the TTL, or fails with LEASE_NOT_FOUND,
+   * or with "request timed out" / "no leader" when the leader cannot be reached in time.
+   */
+  public CompletableFuture<Long> renew(long leaseId, long clientTimeoutNanos) {
+    return renewUntil(leaseId, deadline(clientTimeoutNanos));
+  }
+
+  private CompletableFuture<Long> renewUntil(long leaseId, long deadlineNanos) {
+    if (lessor.isPrimary()) {
+      return lessor
+          .renew(leaseId)
+          .exceptionallyCompose(
+              e ->
+                  isNotPrimary(e)
+                      ? later(() -> renewUntil(leaseId, deadlineNanos), deadlineNanos)
+                      : CompletableFuture.failedFuture(unwrap(e)));
+    }
+    URI leader = leaderUrl();
+    if (leader == null) {
+      return later(() -> renewUntil(leaseId, deadlineNanos), deadlineNanos);
+    }
+    return forwarder
+        .renew(leader, leaseId, Math.max(1, deadlineNanos - System.nanoTime()))
+        .thenApply(LeaseKeepAliveResponse::getTTL)
+        .exceptionallyCompose(
+            e ->
+                Status.fromThrowable(e).getCode() == Status.Code.NOT_FOUND
+                    ? CompletableFuture.failedFuture(
+                        new LeaseException(LeaseException.Kind.NOT_FOUND))
+                    : later(() -> renewUntil(leaseId, deadlineNanos), deadlineNanos));
+  }
+
+  /** The peer side of a forwarded renewal: answered only by the primary lessor. */
+  public CompletableFuture<LeaseKeepAliveResponse> renewAsLeader(long leaseId) {
+    return lessor
+        .renew(leaseId)
+        .thenApply(ttl -> LeaseKeepAliveResponse.newBuilder().setID(leaseId).setTTL(ttl).build());
+  }
+
+  /** Time-to-live from the leader's lessor; an unknown lease answers TTL -1 (etcd 3.4). */
+  public CompletableFuture<LeaseTimeToLiveResponse> timeToLive(
+      LeaseTimeToLiveRequest r, long clientTimeoutNanos) {
+    return timeToLiveUntil(r, deadline(clientTimeoutNanos));
+  }
+
+  private CompletableFuture<LeaseTimeToLiveResponse> timeToLiveUntil(
+      LeaseTimeToLiveRequest r, long deadlineNanos) {
+    if (lessor.isPrimary()) {
+      return CompletableFuture.completedFuture(localTimeToLive(r));
+    }
+    URI leader = leaderUrl();
+    if (leader == null) {
+      return later(() -> timeToLiveUntil(r, deadlineNanos), deadlineNanos);
+    }
+    return forwarder
+        .timeToLive(leader, r, Math.max(1, deadlineNanos - System.nanoTime()))
+        .exceptionallyCompose(e -> later(() -> timeToLiveUntil(r, deadlineNanos), deadlineNanos));
+  }
+
+  /** The peer side of a forwarded time-to-live. */
+  public CompletableFuture<LeaseTimeToLiveResponse> timeToLiveAsLeader(LeaseTimeToLiveRequest r) {
+    if (!lessor.isPrimary()) {
+      return CompletableFuture.failedFuture(new LeaseException(LeaseException.Kind.NOT_PRIMARY));
+    }
+    return CompletableFuture.completedFuture(localTimeToLive(r));
+  }
+
+  private LeaseTimeToLiveResponse localTimeToLive(LeaseTimeToLiveRequest r) {
+    io.etcdj.lease.LeaseStatus s = lessor.timeToLive(r.getID());
+    LeaseTimeToLiveResponse.Builder b = LeaseTimeToLiveResponse.newBuilder().setID(r.getID());
+    if (s == null) {
+      return b.setTTL(-1).build();
+    }
+    b.setTTL(s.remainingSeconds()).setGrantedTTL(s.grantedTtlSeconds());
+    if (r.getKeys()) {
+      b.addAllKeys(s.keys());
+    }
+    return b.build();
+  }
+
+  /** This member's leases (etcd answers from the local lessor, leader or not). */
+  public LeaseLeasesResponse leases() {
+    LeaseLeasesResponse.Builder b = LeaseLeasesResponse.newBuilder();
+    for (long id : lessor.leaseIds()) {
+      b.addLeases(LeaseStatus.newBuilder().setID(id));
+    }
+    return b.build();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private long deadline(long clientTimeoutNanos) {
+    long budget =
+        Math.min(TimeUnit.MILLISECONDS.toNanos(host.requestTimeoutMs()), clientTimeoutNanos);
+    return System.nanoTime() + Math.max(0, budget);
+  }
+
+  /** The leader's first peer URL, or null when there is no leader or it is this member. */
+  private URI leaderUrl() {
+    long leader = host.leaderId();
+    if (leader == 0 || leader == host.memberId()) {
+      return null; // none yet, or this member leads but has not promoted its lessor yet
+    }
+    List<URI> urls = host.peerUrls(leader);
+    return urls.isEmpty() ? null : urls.get(0);
+  }
+
+  /** Runs {@code again} after the forward retry pause, or fails if the deadline comes first. */
+  private <T> CompletableFuture<T> later(Supplier<CompletableFuture<T>> again, long deadlineNanos) {
+    if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FORWARD_RETRY_MS) - deadlineNanos >= 0) {
+      return CompletableFuture.failedFuture(
+          (host.leaderId() == 0 ? EtcdError.NO_LEADER : EtcdError.TIMEOUT).exception());
+    }
+    CompletableFuture<T> out = new CompletableFuture<>();
+    try {
+      host.timers()
+          .schedule(
+              () ->
+                  again
+                      .get()
+                      .whenComplete(
+                          (v, e) -> {
+                            if (e != null) {
+                              out.completeExceptionally(unwrap(e));
+                            } else {
+                              out.complete(v);
+                            }
+                          }),
+              FORWARD_RETRY_MS,
+              TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      out.completeExceptionally(EtcdError.STOPPED.exception());
+    }
+    return out;
+  }
+
+  private static boolean isNotPrimary(Throwable e) {
+    return unwrap(e) instanceof LeaseException le && le.kind() == LeaseException.Kind.NOT_PRIMARY;
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable cur = e;
+    while (cur instanceof CompletionException && cur.getCause() != null) {
+      cur = cur.getCause();
+    }
+    return cur;
+  }
+}
