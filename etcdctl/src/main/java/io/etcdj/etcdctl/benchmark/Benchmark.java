@@ -1,5 +1,6 @@
 package io.etcdj.etcdctl.benchmark;
 
+import io.grpc.ManagedChannel;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -30,6 +31,8 @@ import picocli.CommandLine.Spec;
       RangeCommand.class,
       WatchCommand.class,
       WatchLatencyCommand.class,
+      LeaseKeepAliveCommand.class,
+      LeaseGrantCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Benchmark implements Runnable {
@@ -99,7 +102,9 @@ public final class Benchmark implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand (put, range, watch or watch-latency)");
+    throw new ParameterException(
+        spec.commandLine(),
+        "missing subcommand (put, range, watch, watch-latency, lease-keepalive or lease-grant)");
   }
 
   /**
@@ -108,36 +113,78 @@ public final class Benchmark implements Runnable {
    */
   int runWorkload(CommandSpec sub, Workload<?, ?> workload, long total, long ratePerSecond)
       throws InterruptedException {
-    PrintWriter out = sub.commandLine().getOut();
-    PrintWriter err = sub.commandLine().getErr();
+    return withConnections(
+        sub,
+        channels -> {
+          measure(sub, channels, workload, total, ratePerSecond);
+          return 0;
+        });
+  }
+
+  /** What a command does once its connections are open; returns the exit code. */
+  interface ConnectedRun {
+    int run(List<ManagedChannel> channels) throws InterruptedException;
+  }
+
+  /**
+   * Opens the {@code --conns} connections to the targets, runs {@code body} over them and closes
+   * them. A connection failure (or any {@link IllegalStateException} from the body) is printed and
+   * gives exit code 1.
+   */
+  int withConnections(CommandSpec sub, ConnectedRun body) throws InterruptedException {
     List<Endpoint> targets = targets(sub);
+    try (Connections connections = Connections.open(targets, conns, dialTimeoutMillis)) {
+      return body.run(connections.channels());
+    } catch (IllegalStateException e) {
+      sub.commandLine().getErr().println("benchmark: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /**
+   * The measured run: {@code total} requests of {@code workload} from {@code --clients} loops over
+   * {@code channels}, at most {@code ratePerSecond} (0: no limit); prints the report and returns
+   * the result.
+   */
+  RunResult measure(
+      CommandSpec sub,
+      List<ManagedChannel> channels,
+      Workload<?, ?> workload,
+      long total,
+      long ratePerSecond)
+      throws InterruptedException {
     ScheduledExecutorService scheduler =
         ratePerSecond > 0 ? Executors.newSingleThreadScheduledExecutor() : null;
-    try (Connections connections = Connections.open(targets, conns, dialTimeoutMillis)) {
+    try {
       RateLimiter limiter =
           ratePerSecond > 0 ? new RateLimiter(ratePerSecond, System::nanoTime) : null;
       LoadRunner runner =
-          new LoadRunner(
-              connections.channels(), clients, total, limiter, scheduler, System::nanoTime);
+          new LoadRunner(channels, clients, total, limiter, scheduler, System::nanoTime);
       long cpuStartNanos = processCpuNanos();
       RunResult result = runner.run(workload);
-      double cpuSeconds = Math.max(0, processCpuNanos() - cpuStartNanos) / 1e9;
-      if (json) {
-        out.println(Report.json(workload.name(), result, cpuSeconds));
-      } else {
-        out.print(new Report(precise).text(result));
-        out.println(Report.resultLine(workload.name(), result, cpuSeconds));
-      }
-      out.flush();
-      return 0;
-    } catch (IllegalStateException e) {
-      err.println("benchmark: " + e.getMessage());
-      return 1;
+      print(sub, workload.name(), result, cpuStartNanos);
+      return result;
     } finally {
       if (scheduler != null) {
         scheduler.shutdownNow();
       }
     }
+  }
+
+  /**
+   * Prints one run's report and RESULT line (or its JSON object), with the client CPU time spent
+   * since {@code cpuStartNanos}.
+   */
+  void print(CommandSpec sub, String op, RunResult result, long cpuStartNanos) {
+    double cpuSeconds = Math.max(0, processCpuNanos() - cpuStartNanos) / 1e9;
+    PrintWriter out = sub.commandLine().getOut();
+    if (json) {
+      out.println(Report.json(op, result, cpuSeconds));
+    } else {
+      out.print(new Report(precise).text(result));
+      out.println(Report.resultLine(op, result, cpuSeconds));
+    }
+    out.flush();
   }
 
   /** The endpoints to load: validated, and only the leader with {@code --target-leader}. */

@@ -135,7 +135,12 @@ final class LoadRunner {
   static String errorMessage(Throwable t) {
     Status status = Status.fromThrowable(t);
     String description = status.getDescription() == null ? "" : status.getDescription();
-    return "rpc error: code = " + goCodeName(status.getCode()) + " desc = " + description;
+    return errorPrefix(status.getCode()) + description;
+  }
+
+  /** How {@link #errorMessage} begins for a call that failed with {@code code}. */
+  static String errorPrefix(Status.Code code) {
+    return "rpc error: code = " + goCodeName(code) + " desc = ";
   }
 
   /** Go's {@code codes.Code} spelling: {@code UNAVAILABLE} is {@code Unavailable}. */
@@ -219,6 +224,9 @@ final class LoadRunner {
     @Override
     public void onNext(Resp response) {
       // Unary: the latency is taken at onCompleted, after the single response.
+      if (workload.responses() != null) {
+        workload.responses().received(sentIndex, response);
+      }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.etcdj.etcdctl.benchmark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -191,9 +192,96 @@ class FlagsTest {
     assertEquals(256, put.getValue().size());
   }
 
+  @Test
+  void leaseKeepAliveDefaultsAreEtcds() {
+    ParseResult parsed = new CommandLine(new Benchmark()).parseArgs("lease-keepalive");
+    LeaseKeepAliveCommand keepAlive = sub(parsed, LeaseKeepAliveCommand.class);
+    assertEquals(10_000, keepAlive.total);
+    assertEquals(1, root(parsed).clients);
+    assertEquals(1, root(parsed).conns);
+    assertFalse(keepAlive.oneStream);
+    assertTrue(keepAlive.revokeAfter);
+  }
+
+  @Test
+  void leaseKeepAliveFlagsParse() {
+    ParseResult parsed =
+        new CommandLine(new Benchmark())
+            .parseArgs(
+                "--clients", "100", "lease-keepalive", "--conns", "10", "--total", "5000",
+                "--one-stream", "--no-revoke-after");
+    LeaseKeepAliveCommand keepAlive = sub(parsed, LeaseKeepAliveCommand.class);
+    assertEquals(100, root(parsed).clients);
+    assertEquals(10, root(parsed).conns);
+    assertEquals(5_000, keepAlive.total);
+    assertTrue(keepAlive.oneStream);
+    assertFalse(keepAlive.revokeAfter);
+  }
+
+  @Test
+  void leaseGrantDefaults() {
+    LeaseGrantCommand grant =
+        sub(new CommandLine(new Benchmark()).parseArgs("lease-grant"), LeaseGrantCommand.class);
+    assertEquals(10_000, grant.total);
+    assertEquals(60, grant.ttlSeconds);
+    assertTrue(grant.revokeAfter);
+    assertEquals(0, grant.ratePerSecond);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "--revoke-after, true",
+    "--revoke-after=true, true",
+    "--revoke-after=false, false",
+    "--no-revoke-after, false",
+  })
+  void revokeAfterIsABooleanWithANegation(String flag, boolean expected) {
+    LeaseGrantCommand grant =
+        sub(
+            new CommandLine(new Benchmark()).parseArgs("lease-grant", flag),
+            LeaseGrantCommand.class);
+    assertEquals(expected, grant.revokeAfter);
+    LeaseKeepAliveCommand keepAlive =
+        sub(
+            new CommandLine(new Benchmark()).parseArgs("lease-keepalive", flag),
+            LeaseKeepAliveCommand.class);
+    assertEquals(expected, keepAlive.revokeAfter);
+  }
+
+  @Test
+  void leaseGrantRequestsCarryTheTtlAndKeepTheGrantedIds() {
+    LeaseGrantCommand grant =
+        sub(
+            new CommandLine(new Benchmark())
+                .parseArgs("lease-grant", "--ttl", "5", "--total", "3", "--rate", "100"),
+            LeaseGrantCommand.class);
+    grant.validate();
+    long[] ids = new long[3];
+    var workload = Leases.grants("lease-grant", grant.ttlSeconds, ids);
+    assertEquals(5, workload.requests().apply(2).getTTL());
+    assertEquals(0, workload.requests().apply(2).getID(), "the server chooses the id");
+    workload
+        .responses()
+        .received(1, io.etcdj.api.etcdserverpb.LeaseGrantResponse.newBuilder().setID(42).build());
+    assertArrayEquals(new long[] {0, 42, 0}, ids);
+    assertArrayEquals(new long[] {42}, Leases.granted(ids));
+    assertEquals(42, Leases.revokes(Leases.granted(ids)).requests().apply(0).getID());
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
+        "lease-keepalive --total 0",
+        "lease-keepalive --clients 0",
+        "lease-keepalive --ttl 5",
+        "lease-keepalive --revoke-after maybe",
+        "lease-grant --total 0",
+        "lease-grant --total 10000001",
+        "lease-grant --ttl 0",
+        "lease-grant --ttl 9000000001",
+        "lease-grant --rate -1",
+        "lease-grant --clients 0",
+        "lease-grant --one-stream",
         "watch --streams 0",
         "watch --watch-per-stream 0",
         "watch --streams 10000 --watch-per-stream 10000",
