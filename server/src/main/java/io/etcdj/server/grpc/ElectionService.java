@@ -146,7 +146,10 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
         resume.run();
         return;
       }
-      parked.set(resume);
+      if (parked.getAndSet(resume) != null) {
+        // The observer takes one step at a time: a second park means it lost track of the first.
+        throw new IllegalStateException("observe parked twice");
+      }
       if (out.isReady()) { // onReady may have run between the check and the park
         onReady();
       }
