@@ -55,6 +55,32 @@ public final class ErrorMapping {
     return Status.INTERNAL.withDescription("etcdserver: internal error").asRuntimeException();
   }
 
+  /**
+   * The status etcd 3.4's Lock and Election services answer for {@code t}. etcd serves them over an
+   * embedded clientv3 client (its {@code v3client}), so a KV, Watch or Lease failure reaches those
+   * handlers as clientv3's {@code rpctypes.EtcdError}, which carries no gRPC status: grpc-go then
+   * answers Unknown with the same message (checked live: a Lock with an unknown lease answers
+   * Unknown "etcdserver: requested lease not found"). The recipes' own errors ("election: not
+   * leader", ...) are plain Go errors and go out as Unknown too. A status whose message clientv3
+   * does not know (cancellation, a transport failure, an unimplemented method) passes unchanged.
+   */
+  public static StatusRuntimeException toStatusViaV3Client(Throwable t) {
+    Throwable cause = unwrap(t);
+    EtcdError error;
+    if (cause instanceof StatusRuntimeException sre) {
+      error = EtcdError.ofMessage(sre.getStatus().getDescription());
+      if (error == null) {
+        return sre;
+      }
+    } else {
+      error = etcdError(cause);
+      if (error == null) {
+        return toStatus(cause);
+      }
+    }
+    return Status.UNKNOWN.withDescription(error.message()).asRuntimeException();
+  }
+
   private static Throwable unwrap(Throwable t) {
     Throwable cur = t;
     while ((cur instanceof java.util.concurrent.CompletionException

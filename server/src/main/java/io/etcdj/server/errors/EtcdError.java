@@ -61,7 +61,19 @@ public enum EtcdError {
   BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
   INVALID_PEER_URLS(Status.Code.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
   /** raft refused the proposal (no leader, or a leader transfer in progress); etcd 3.4's text. */
-  PROPOSAL_DROPPED(Status.Code.UNKNOWN, "raft proposal dropped");
+  PROPOSAL_DROPPED(Status.Code.UNKNOWN, "raft proposal dropped"),
+  /*
+   * The election and lock layer (etcd's clientv3/concurrency and v3election): plain Go errors,
+   * which grpc-go sends as Unknown.
+   */
+  /** Proclaim by a campaigner whose leader key is gone or was re-created. */
+  ELECTION_NOT_LEADER(Status.Code.UNKNOWN, "election: not leader"),
+  /** Leader of an election nobody campaigns in. */
+  ELECTION_NO_LEADER(Status.Code.UNKNOWN, "election: no leader"),
+  /** Proclaim or Resign without the {@code leader} field (etcd's ErrMissingLeaderKey). */
+  MISSING_LEADER_KEY(Status.Code.UNKNOWN, "\"leader\" field must be provided"),
+  /** A Lock or Campaign whose watch ended without an error and without the awaited delete. */
+  LOST_WATCHER(Status.Code.UNKNOWN, "lost watcher waiting for delete");
 
   private final Status.Code code;
   private final String message;

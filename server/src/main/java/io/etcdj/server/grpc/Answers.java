@@ -1,6 +1,7 @@
 package io.etcdj.server.grpc;
 
 import io.etcdj.server.errors.ErrorMapping;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -8,6 +9,26 @@ import java.util.function.Function;
 /** Answers a unary call when its future completes; failures go through the one error mapping. */
 final class Answers {
   private Answers() {}
+
+  /**
+   * Answers a unary call of the Lock and Election services, whose failures go out as etcd's
+   * embedded client reports them ({@link ErrorMapping#toStatusViaV3Client}). Nothing is sent on
+   * a call the client has cancelled.
+   */
+  static <R> void answerViaV3Client(CompletableFuture<R> future, StreamObserver<R> out) {
+    future.whenComplete(
+        (result, error) -> {
+          if (out instanceof ServerCallStreamObserver<R> call && call.isCancelled()) {
+            return;
+          }
+          if (error != null) {
+            out.onError(ErrorMapping.toStatusViaV3Client(error));
+            return;
+          }
+          out.onNext(result);
+          out.onCompleted();
+        });
+  }
 
   @SuppressWarnings("unchecked")
   static <T, R> void answer(
