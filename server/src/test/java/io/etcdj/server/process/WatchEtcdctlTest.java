@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -26,71 +20,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("process")
 class WatchEtcdctlTest {
-
-  /** A background etcdctl; its output goes to a file. */
-  private static final class Background {
-    final String name;
-    final Process process;
-    final Path out;
-    /** Held until stop: if it were collected, its fd would close and etcdctl -i would see EOF. */
-    final OutputStream stdin;
-
-    Background(String name, Process process, Path out, OutputStream stdin) {
-      this.name = name;
-      this.process = process;
-      this.out = out;
-      this.stdin = stdin;
-    }
-
-    /**
-     * What the watcher printed, read before it is stopped: Process.destroy closes its stdin right
-     * after the signal, and an interactive etcdctl may see that EOF first and print an error.
-     */
-    String stop() {
-      try {
-        String printed = Files.readString(out, StandardCharsets.UTF_8);
-        process.destroy();
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-        return printed;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      } finally {
-        try {
-          stdin.close();
-        } catch (IOException ignored) {
-          // the process is gone
-        }
-        EtcdProcess.deleteTree(out);
-      }
-    }
-  }
-
-  private static Background start(String endpoint, String name, String stdin, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(Etcdctl.BINARY, "--endpoints", endpoint));
-    cmd.addAll(List.of(args));
-    try {
-      Path out = Files.createTempFile("etcdctl-watch-", ".out");
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-      pb.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL"));
-      pb.environment().put("ETCDCTL_API", "3");
-      Process p = pb.start();
-      OutputStream in = p.getOutputStream();
-      if (stdin != null) {
-        in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        in.flush(); // left open: interactive watch ends with its input
-      } else {
-        in.close();
-      }
-      return new Background(name, p, out, in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   private static String run(String endpoint, String... args) {
     Etcdctl.Result r = Etcdctl.run(endpoint, List.of(args), null, Duration.ofSeconds(15));
@@ -111,15 +40,15 @@ class WatchEtcdctlTest {
       t.append(run(ep, "put", "foo/a", "2"));
       t.append(run(ep, "put", "foo/b", "3"));
       t.append(run(ep, "del", "foo/a"));
-      List<Background> watchers = new ArrayList<>();
-      watchers.add(start(ep, "prefix", null, "watch", "foo", "--prefix"));
-      watchers.add(start(ep, "prev-kv", null, "watch", "foo", "--prev-kv"));
-      watchers.add(start(ep, "rev 2 prefix", null, "watch", "foo", "--prefix", "--rev", "2"));
-      watchers.add(start(ep, "range foo/a..foo/c", null, "watch", "foo/a", "foo/c"));
-      watchers.add(start(ep, "interactive", "watch foo/b\n", "watch", "-i"));
-      watchers.add(start(ep, "json", null, "watch", "foo", "--prefix", "--rev", "3", "-w", "json"));
+      List<EtcdctlBackground> watchers = new ArrayList<>();
+      watchers.add(EtcdctlBackground.start(ep, "prefix", null, "watch", "foo", "--prefix"));
+      watchers.add(EtcdctlBackground.start(ep, "prev-kv", null, "watch", "foo", "--prev-kv"));
+      watchers.add(EtcdctlBackground.start(ep, "rev 2 prefix", null, "watch", "foo", "--prefix", "--rev", "2"));
+      watchers.add(EtcdctlBackground.start(ep, "range foo/a..foo/c", null, "watch", "foo/a", "foo/c"));
+      watchers.add(EtcdctlBackground.start(ep, "interactive", "watch foo/b\n", "watch", "-i"));
+      watchers.add(EtcdctlBackground.start(ep, "json", null, "watch", "foo", "--prefix", "--rev", "3", "-w", "json"));
       watchers.add(
-          start(ep, "exec", null, "watch", "foo/b", "--",
+          EtcdctlBackground.start(ep, "exec", null, "watch", "foo/b", "--",
               "sh", "-c", "echo exec $ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY $ETCD_WATCH_VALUE $ETCD_WATCH_REVISION"));
       EtcdProcess.sleepMs(1_500); // every watcher created
       t.append(run(ep, "put", "foo", "4"));
@@ -131,7 +60,7 @@ class WatchEtcdctlTest {
       t.append(run(ep, "del", "foo", "--prefix"));
       t.append(run(ep, "put", "bar", "7"));
       EtcdProcess.sleepMs(1_500); // every event delivered
-      for (Background b : watchers) {
+      for (EtcdctlBackground b : watchers) {
         t.append("--- watcher ").append(b.name).append('\n').append(normalize(b.stop()));
       }
       t.append(run(ep, "compaction", "5"));
