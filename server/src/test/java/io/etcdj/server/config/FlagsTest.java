@@ -31,6 +31,7 @@ class FlagsTest {
     assertEquals(true, c.strictReconfigCheck());
     assertEquals(true, c.initialElectionTickAdvance());
     assertEquals(5_000, c.snapshotCatchUpEntries());
+    assertEquals(true, c.leaseCheckpoint(), "etcdj checkpoints leases unless told not to");
   }
 
   @Test
@@ -188,6 +189,17 @@ class FlagsTest {
   })
   void strictReconfigCheckTakesGoBoolForms(String arg, boolean expected) {
     assertEquals(expected, Flags.parse(new String[] {arg}, Map.of()).strictReconfigCheck());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "--experimental-enable-lease-checkpoint=false, false",
+    "--experimental-enable-lease-checkpoint, true",
+    "-experimental-enable-lease-checkpoint=0, false",
+    "--experimental-enable-lease-checkpoint=true, true",
+  })
+  void leaseCheckpointIsAGoBool(String arg, boolean expected) {
+    assertEquals(expected, Flags.parse(new String[] {arg}, Map.of()).leaseCheckpoint());
   }
 
   @ParameterizedTest
