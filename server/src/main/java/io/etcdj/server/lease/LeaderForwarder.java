@@ -65,6 +65,9 @@ final class LeaderForwarder implements AutoCloseable {
         .usePlaintext()
         .maxInboundMessageSize(RESPONSE_BYTES_MAX)
         .disableRetry()
+        // The answer only completes a future whose callbacks never block: run it on the event
+        // loop rather than hopping to a pool thread for every forwarded keep-alive.
+        .directExecutor()
         .build();
   }
 

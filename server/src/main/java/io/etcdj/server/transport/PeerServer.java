@@ -33,12 +33,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pool's queue holds at most one task per open snapshot call.
  */
 public final class PeerServer implements AutoCloseable {
-  /** Message streams run where they arrive; everything else on the default executor. */
+  /**
+   * Message streams and forwarded lease renewals / time-to-live (which only take the lessor's
+   * lock briefly) run where they arrive; everything else on the default executor.
+   */
   private static final ServerCallExecutorSupplier STREAMS_ON_EVENT_LOOP =
       new ServerCallExecutorSupplier() {
         @Override
         public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-          return call.getMethodDescriptor().equals(PeerGrpc.getStreamMethod())
+          var method = call.getMethodDescriptor();
+          return method.equals(PeerGrpc.getStreamMethod())
+                  || method.equals(io.etcdj.api.internal.PeerClusterGrpc.getLeaseRenewMethod())
+                  || method.equals(io.etcdj.api.internal.PeerClusterGrpc.getLeaseTimeToLiveMethod())
               ? MoreExecutors.directExecutor()
               : null;
         }
