@@ -80,28 +80,8 @@ public final class V3Client {
 
   private static <Q, R> CompletableFuture<R> unary(
       Context ctx, Q request, BiConsumer<Q, StreamObserver<R>> call) {
-    CompletableFuture<R> result = new CompletableFuture<>();
-    StreamObserver<R> observer =
-        new StreamObserver<>() {
-          @Override
-          public void onNext(R response) {
-            result.complete(response);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            result.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            if (!result.isDone()) {
-              // A unary call that ends without an answer is a broken transport or server.
-              result.completeExceptionally(new IllegalStateException("unary call ended without an answer"));
-            }
-          }
-        };
+    io.etcdj.server.grpc.UnaryObserver<R> observer = new io.etcdj.server.grpc.UnaryObserver<>();
     ctx.run(() -> call.accept(request, observer));
-    return result;
+    return observer.future();
   }
 }

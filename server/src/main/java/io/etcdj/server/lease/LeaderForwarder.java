@@ -6,8 +6,8 @@ import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.api.internal.PeerClusterGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
+import io.etcdj.server.grpc.UnaryObserver;
+import io.etcdj.server.transport.PeerClusterClient;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,17 +29,17 @@ final class LeaderForwarder implements AutoCloseable {
   private volatile boolean closed;
 
   CompletableFuture<LeaseKeepAliveResponse> renew(URI leader, long leaseId, long timeoutNanos) {
-    CompletableFuture<LeaseKeepAliveResponse> f = new CompletableFuture<>();
+    UnaryObserver<LeaseKeepAliveResponse> answer = new UnaryObserver<>();
     stub(leader, timeoutNanos)
-        .leaseRenew(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build(), observer(f));
-    return f;
+        .leaseRenew(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build(), answer);
+    return answer.future();
   }
 
   CompletableFuture<LeaseTimeToLiveResponse> timeToLive(
       URI leader, LeaseTimeToLiveRequest request, long timeoutNanos) {
-    CompletableFuture<LeaseTimeToLiveResponse> f = new CompletableFuture<>();
-    stub(leader, timeoutNanos).leaseTimeToLive(request, observer(f));
-    return f;
+    UnaryObserver<LeaseTimeToLiveResponse> answer = new UnaryObserver<>();
+    stub(leader, timeoutNanos).leaseTimeToLive(request, answer);
+    return answer.future();
   }
 
   private PeerClusterGrpc.PeerClusterStub stub(URI url, long timeoutNanos) {
@@ -58,36 +58,11 @@ final class LeaderForwarder implements AutoCloseable {
   }
 
   private static ManagedChannel channel(URI url) {
-    if (!"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() <= 0) {
-      throw new IllegalArgumentException("peer URL " + url + ": want http://host:port");
-    }
-    return NettyChannelBuilder.forAddress(url.getHost(), url.getPort())
-        .usePlaintext()
-        .maxInboundMessageSize(RESPONSE_BYTES_MAX)
-        .disableRetry()
+    return PeerClusterClient.channelBuilder(url, RESPONSE_BYTES_MAX)
         // The answer only completes a future whose callbacks never block: run it on the event
         // loop rather than hopping to a pool thread for every forwarded keep-alive.
         .directExecutor()
         .build();
-  }
-
-  private static <T> StreamObserver<T> observer(CompletableFuture<T> f) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        f.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        f.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        f.completeExceptionally(new IllegalStateException("no answer"));
-      }
-    };
   }
 
   @Override
