@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Stock {@code etcdctl lease ...} and {@code put --lease} against a fresh real etcd and a fresh
  * etcdj: the same script, with the lease ids each server chose replaced by {@code <LEASE_n>} and
- * remaining TTLs (which depend on timing) checked for range and then masked. The transcripts must
- * be identical.
+ * remaining TTLs (which depend on timing) checked for range and then masked, and a streaming
+ * {@code lease keep-alive} that ends when its lease is revoked. The transcripts must be identical.
  */
 @Tag("process")
 class LeaseEtcdctlTest {
@@ -70,6 +70,24 @@ class LeaseEtcdctlTest {
       return r.stdout();
     }
 
+    /**
+     * A streaming {@code lease keep-alive} of a new 6 s lease (clientv3 renews every TTL/3), revoked
+     * once it has printed a renewal: it then prints "expired or revoked" and exits 0. How many
+     * renewals it printed depends on timing, so repeated lines are kept once.
+     */
+    void keepAliveUntilRevoked() throws InterruptedException {
+      run("lease", "grant", "6");
+      String id = new ArrayList<>(leases.keySet()).get(leases.size() - 1);
+      EtcdctlBackground ka =
+          EtcdctlBackground.start(server.endpoint(), "keep-alive", null, "lease", "keep-alive", id);
+      assertTrue(ka.awaitPrinted("keepalived", 10_000), "keep-alive: " + ka.printed());
+      run("lease", "revoke", "$" + leases.size());
+      assertTrue(ka.process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "still running");
+      lines.add("$ etcdctl lease keep-alive $" + leases.size() + " (background, until revoked)");
+      lines.add("[exit " + ka.process.exitValue() + "]");
+      new java.util.LinkedHashSet<>(List.of(mask(ka.stop()).split("\n"))).forEach(lines::add);
+    }
+
     /** Lease ids (hex and decimal) become placeholders; remaining TTLs are checked, then masked. */
     private String mask(String out) {
       String s = out;
@@ -89,7 +107,7 @@ class LeaseEtcdctlTest {
     assertTrue(r >= low && r <= high, "remaining " + r + " outside [" + low + ", " + high + "]: " + out);
   }
 
-  private static List<String> transcript(EtcdProcess.Kind kind) {
+  private static List<String> transcript(EtcdProcess.Kind kind) throws InterruptedException {
     try (EtcdProcess server = EtcdProcess.start(kind, "lease-etcdctl-" + kind.name().toLowerCase())) {
       Session s = new Session(server);
       s.run("lease", "grant", "1"); // raised to the 2 s minimum
@@ -124,6 +142,7 @@ class LeaseEtcdctlTest {
       s.run("lease", "timetolive", "$2", "--keys");
       s.run("lease", "revoke", "$2");
       s.run("put", "k8", "y", "--lease=$2");
+      s.keepAliveUntilRevoked();
       s.run("lease", "revoke", "$3");
       s.run("lease", "list");
       s.run("get", "", "--prefix", "--keys-only");
@@ -132,7 +151,7 @@ class LeaseEtcdctlTest {
   }
 
   @Test
-  void etcdjMatchesEtcd() {
+  void etcdjMatchesEtcd() throws InterruptedException {
     List<String> expected = transcript(EtcdProcess.Kind.ETCD);
     List<String> actual = transcript(EtcdProcess.Kind.ETCDJ);
     String diff = LineDiff.diff(expected, actual, "etcd 3.4 (reference)", "etcdj");
