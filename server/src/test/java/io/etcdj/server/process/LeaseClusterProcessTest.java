@@ -62,7 +62,7 @@ class LeaseClusterProcessTest {
           await(a.getKVClient().put(bs(PREFIX + k), bs(k), PutOption.builder().withLeaseId(id).build()));
         }
         // Idle past a checkpoint period (a quarter of the TTL) before the leader dies.
-        Thread.sleep(4_500);
+        Thread.sleep(5_500);
         leader.kill();
         c.awaitLeader(Duration.ofSeconds(30));
         long ttl = await(clients.get(1).getLeaseClient().timeToLive(id, LeaseOption.DEFAULT)).getTTL();
