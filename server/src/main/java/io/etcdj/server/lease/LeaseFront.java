@@ -211,7 +211,6 @@ public final class LeaseFront implements AutoCloseable {
     }
     return forwarder
         .renew(leader, leaseId, Math.max(1, deadlineNanos - System.nanoTime()))
-        .thenApply(LeaseKeepAliveResponse::getTTL)
         .exceptionallyCompose(
             e ->
                 Status.fromThrowable(e).getCode() == Status.Code.NOT_FOUND

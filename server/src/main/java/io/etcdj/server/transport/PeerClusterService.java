@@ -1,6 +1,8 @@
 package io.etcdj.server.transport;
 
-import io.etcdj.api.etcdserverpb.LeaseKeepAliveRequest;
+import io.etcdj.api.internal.LeaseRenewAnswer;
+import io.etcdj.api.internal.LeaseRenewForward;
+import io.etcdj.server.errors.EtcdError;
 import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
@@ -49,9 +51,56 @@ public final class PeerClusterService extends PeerClusterGrpc.PeerClusterImplBas
             });
   }
 
+  /**
+   * A follower's stream of forwarded keep-alives: each is renewed by this member's lessor and
+   * answered by seq as soon as it is (a renewal of a checkpointed lease waits for Raft, so answers
+   * may pass each other). Runs on the event loop: renewals never block.
+   */
   @Override
-  public void leaseRenew(LeaseKeepAliveRequest request, StreamObserver<LeaseKeepAliveResponse> out) {
-    answer(source.leaseRenewAsLeader(request.getID()), out);
+  public StreamObserver<LeaseRenewForward> leaseRenewStream(StreamObserver<LeaseRenewAnswer> out) {
+    return new StreamObserver<>() {
+      private boolean done; // guarded by out
+
+      @Override
+      public void onNext(LeaseRenewForward f) {
+        source
+            .leaseRenewAsLeader(f.getLeaseId())
+            .whenComplete((r, e) -> answer(f.getSeq(), r, e));
+      }
+
+      private void answer(long seq, LeaseKeepAliveResponse r, Throwable e) {
+        LeaseRenewAnswer.Builder a = LeaseRenewAnswer.newBuilder().setSeq(seq);
+        if (e == null) {
+          a.setTtl(r.getTTL());
+        } else if (ErrorMapping.etcdError(e) == EtcdError.LEASE_NOT_FOUND) {
+          a.setOutcome(LeaseRenewAnswer.Outcome.NOT_FOUND);
+        } else {
+          a.setOutcome(LeaseRenewAnswer.Outcome.NOT_LEADER);
+        }
+        synchronized (out) {
+          if (!done) {
+            out.onNext(a.build());
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        synchronized (out) {
+          done = true;
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        synchronized (out) {
+          if (!done) {
+            done = true;
+            out.onCompleted();
+          }
+        }
+      }
+    };
   }
 
   @Override

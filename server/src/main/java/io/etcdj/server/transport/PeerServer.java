@@ -43,7 +43,7 @@ public final class PeerServer implements AutoCloseable {
         public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
           var method = call.getMethodDescriptor();
           return method.equals(PeerGrpc.getStreamMethod())
-                  || method.equals(io.etcdj.api.internal.PeerClusterGrpc.getLeaseRenewMethod())
+                  || method.equals(io.etcdj.api.internal.PeerClusterGrpc.getLeaseRenewStreamMethod())
                   || method.equals(io.etcdj.api.internal.PeerClusterGrpc.getLeaseTimeToLiveMethod())
               ? MoreExecutors.directExecutor()
               : null;

@@ -61,7 +61,10 @@ class LeaseClusterProcessTest {
         for (String k : List.of("x", "y")) {
           await(a.getKVClient().put(bs(PREFIX + k), bs(k), PutOption.builder().withLeaseId(id).build()));
         }
-        // Idle past a checkpoint period (a quarter of the TTL) before the leader dies.
+        // A keep-alive through a follower (forwarded to the leader on its forwarding stream,
+        // which the kill below breaks), then idle past a checkpoint period (a quarter of the
+        // TTL) before the leader dies.
+        assertEquals(TTL_SECONDS, await(a.getLeaseClient().keepAliveOnce(id)).getTTL());
         Thread.sleep(5_500);
         leader.kill();
         c.awaitLeader(Duration.ofSeconds(30));
