@@ -27,8 +27,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * jetcd 0.8's {@link Lock} and {@link Election} clients against etcdj's services (over a real
- * etcd), with the same assertions run against real etcd's own services to prove them. Checks what
+ * jetcd 0.8's {@link Lock} and {@link Election} clients against an etcdj server's services, with
+ * the same assertions run against real etcd's own services to prove them. Checks what
  * a Java user relies on: the ownership key, handover to a waiting locker, leader values, Observe,
  * and that jetcd turns the election errors into its {@link NotLeaderException} and {@link
  * NoLeaderException} (it matches the messages).
@@ -37,32 +37,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 class JetcdLockElectionTest {
   static final long WAIT_SECONDS = 10;
 
-  private static EtcdProcess store;
-  private static RecipeSide etcd;
-  private static RecipeSide etcdj;
+  private static RecipeServers servers;
 
   @BeforeAll
   static void start() {
-    store = EtcdProcess.start(EtcdProcess.Kind.ETCD, "jetcd-lock-election");
-    etcd = RecipeSide.server("etcd", store);
-    etcdj = RecipeSide.etcdjOver(store);
+    servers = RecipeServers.start("jetcd-lock-election");
   }
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {etcd, etcdj, store}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the rest
-      }
+    if (servers != null) {
+      servers.close();
     }
   }
 
+
   private static RecipeSide side(String which) {
-    return which.equals("etcd") ? etcd : etcdj;
+    return servers.side(which);
   }
 
   static ByteSequence bs(String s) {

@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * answered and, before it calls Unlock, when it lets go (both from {@link System#nanoTime}, one
  * monotonic clock for all); sorted by acquisition, every hold must end before the next begins.
  *
- * <p>Runs on etcdj's LockService over a real etcd and, to check the checker, on real etcd's own.
+ * <p>Runs on an etcdj server's own Lock service (over its KV, Watch and Lease) and, to check the
+ * checker, on real etcd's own.
  */
 @Tag("process")
 class LockSafetyTest {
@@ -40,34 +41,25 @@ class LockSafetyTest {
 
   record Hold(int client, long acquiredNs, long releasedNs, ByteString key) {}
 
-  private static EtcdProcess store;
-  private static RecipeSide etcd;
-  private static RecipeSide etcdj;
+  private static RecipeServers servers;
 
   @BeforeAll
   static void start() {
-    store = EtcdProcess.start(EtcdProcess.Kind.ETCD, "lock-safety");
-    etcd = RecipeSide.server("etcd", store);
-    etcdj = RecipeSide.etcdjOver(store);
+    servers = RecipeServers.start("lock-safety");
   }
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {etcd, etcdj, store}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the rest
-      }
+    if (servers != null) {
+      servers.close();
     }
   }
+
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"etcd", "etcdj"})
   void holdsNeverOverlap(String which) throws Exception {
-    RecipeSide side = which.equals("etcd") ? etcd : etcdj;
+    RecipeSide side = servers.side(which);
     ByteString name = ByteString.copyFromUtf8("safety-" + which);
     ConcurrentLinkedQueue<Hold> history = new ConcurrentLinkedQueue<>();
     CountDownLatch go = new CountDownLatch(1);
