@@ -76,10 +76,6 @@ public final class Lessor {
     this.nanoClock = nanoClock;
   }
 
-  public LessorConfig config() {
-    return config;
-  }
-
   /** Where renewals of checkpointed leases replicate their clearing checkpoint. */
   public void setCheckpointer(Checkpointer checkpointer) {
     synchronized (mu) {

@@ -7,7 +7,6 @@ import io.etcdj.api.internal.MemberAttributesRequest;
 import io.etcdj.api.internal.RequestHeader;
 import io.etcdj.raft.wal.Wal;
 import io.etcdj.raft.wal.WalOptions;
-import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.lease.Lessor;
@@ -701,8 +700,8 @@ public final class EtcdServer implements AutoCloseable {
 
   private final class PeerSide implements ClusterSource {
     @Override
-    public CompletableFuture<LeaseKeepAliveResponse> leaseRenewAsLeader(long leaseId) {
-      return leaseFront.renewAsLeader(leaseId);
+    public CompletableFuture<Long> leaseRenewAsLeader(long leaseId) {
+      return lessor.renew(leaseId); // fails NOT_PRIMARY unless this member keeps lease time
     }
 
     @Override

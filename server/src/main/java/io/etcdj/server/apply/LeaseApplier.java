@@ -40,10 +40,6 @@ public final class LeaseApplier {
     this.lessor = lessor;
   }
 
-  public Lessor lessor() {
-    return lessor;
-  }
-
   public LeaseGrantResponse grant(WriteBatch batch, TxnWrite txn, LeaseGrantRequest r) {
     long ttl = lessor.grant(r.getID(), r.getTTL(), backend(batch));
     return LeaseGrantResponse.newBuilder()

@@ -4,7 +4,6 @@ import io.etcdj.api.etcdserverpb.LeaseCheckpoint;
 import io.etcdj.api.etcdserverpb.LeaseCheckpointRequest;
 import io.etcdj.api.etcdserverpb.LeaseGrantRequest;
 import io.etcdj.api.etcdserverpb.LeaseGrantResponse;
-import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.etcdj.api.etcdserverpb.LeaseLeasesResponse;
 import io.etcdj.api.etcdserverpb.LeaseRevokeRequest;
 import io.etcdj.api.etcdserverpb.LeaseRevokeResponse;
@@ -88,10 +87,6 @@ public final class LeaseFront implements AutoCloseable {
     this.idPrefix = host.memberId() << ID_SUFFIX_BITS;
     this.idSuffix = new AtomicLong((System.currentTimeMillis() << 8) & ID_SUFFIX_MASK);
     lessor.setCheckpointer(cps -> host.propose(checkpoints(cps), Long.MAX_VALUE));
-  }
-
-  public Lessor lessor() {
-    return lessor;
   }
 
   public void start() {
@@ -217,13 +212,6 @@ public final class LeaseFront implements AutoCloseable {
                     ? CompletableFuture.failedFuture(
                         new LeaseException(LeaseException.Kind.NOT_FOUND))
                     : later(() -> renewUntil(leaseId, deadlineNanos), deadlineNanos));
-  }
-
-  /** The peer side of a forwarded renewal: answered only by the primary lessor. */
-  public CompletableFuture<LeaseKeepAliveResponse> renewAsLeader(long leaseId) {
-    return lessor
-        .renew(leaseId)
-        .thenApply(ttl -> LeaseKeepAliveResponse.newBuilder().setID(leaseId).setTTL(ttl).build());
   }
 
   /** Time-to-live from the leader's lessor; an unknown lease answers TTL -1 (etcd 3.4). */

@@ -1,6 +1,5 @@
 package io.etcdj.server.transport;
 
-import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.api.etcdserverpb.Member;
@@ -30,7 +29,7 @@ public interface ClusterSource {
    * Renews a lease if this member's lessor keeps lease time (it leads); else fails with a {@code
    * LeaseException} NOT_PRIMARY ("not leader" on the wire). An unknown lease fails NOT_FOUND.
    */
-  CompletableFuture<LeaseKeepAliveResponse> leaseRenewAsLeader(long leaseId);
+  CompletableFuture<Long> leaseRenewAsLeader(long leaseId);
 
   /** A lease's time to live from this leader's lessor (TTL -1 when unknown); as above. */
   CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLiveAsLeader(

@@ -3,7 +3,6 @@ package io.etcdj.server.transport;
 import io.etcdj.api.internal.LeaseRenewAnswer;
 import io.etcdj.api.internal.LeaseRenewForward;
 import io.etcdj.server.errors.EtcdError;
-import io.etcdj.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.api.etcdserverpb.Member;
@@ -68,10 +67,10 @@ public final class PeerClusterService extends PeerClusterGrpc.PeerClusterImplBas
             .whenComplete((r, e) -> answer(f.getSeq(), r, e));
       }
 
-      private void answer(long seq, LeaseKeepAliveResponse r, Throwable e) {
+      private void answer(long seq, Long ttl, Throwable e) {
         LeaseRenewAnswer.Builder a = LeaseRenewAnswer.newBuilder().setSeq(seq);
         if (e == null) {
-          a.setTtl(r.getTTL());
+          a.setTtl(ttl);
         } else if (ErrorMapping.etcdError(e) == EtcdError.LEASE_NOT_FOUND) {
           a.setOutcome(LeaseRenewAnswer.Outcome.NOT_FOUND);
         } else {
