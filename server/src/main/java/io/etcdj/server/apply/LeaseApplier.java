@@ -94,6 +94,11 @@ public final class LeaseApplier {
           LeaseRecord rec = parse(id, record);
           lessor.restore(id, rec.getTTL(), rec.getRemainingTTL());
         });
+    if (lessor.leaseCount() == 0) {
+      // No lease, so no live key names one (a revoke deletes its keys in the same batch as the
+      // record): spare a store without leases the scan of every live key at start-up.
+      return;
+    }
     try (TxnRead view = kv.read()) {
       byte[] from = {0};
       byte[] fromKeyEnd = {0}; // with an end of "\0" a range runs from the key to the last key
