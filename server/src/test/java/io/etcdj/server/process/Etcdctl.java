@@ -32,6 +32,11 @@ final class Etcdctl {
   }
 
   static Result run(String endpoint, List<String> args, String stdin, Duration timeout) {
+    return run(endpoint, args, stdin, timeout, java.util.Map.of());
+  }
+
+  /** As above, with extra environment variables (e.g. {@code ETCDCTL_*}) for this run. */
+  static Result run(String endpoint, List<String> args, String stdin, Duration timeout, java.util.Map<String, String> env) {
     List<String> cmd = new ArrayList<>();
     cmd.add(BINARY);
     cmd.add("--endpoints");
@@ -45,6 +50,7 @@ final class Etcdctl {
       ProcessBuilder pb = new ProcessBuilder(cmd);
       pb.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL"));
       pb.environment().put("ETCDCTL_API", "3");
+      pb.environment().putAll(env);
       pb.redirectOutput(out.toFile()).redirectError(err.toFile());
       if (stdin == null) {
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
@@ -64,7 +70,7 @@ final class Etcdctl {
         exit = -1;
       }
       return new Result(
-          exit, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+          exit, new String(Files.readAllBytes(out), StandardCharsets.UTF_8), new String(Files.readAllBytes(err), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + cmd, e);
     } catch (InterruptedException e) {

@@ -1,0 +1,276 @@
+package io.etcdj.etcdctl.client;
+
+import io.etcdj.api.etcdserverpb.AuthGrpc;
+import io.etcdj.api.etcdserverpb.ClusterGrpc;
+import io.etcdj.api.etcdserverpb.KVGrpc;
+import io.etcdj.api.etcdserverpb.LeaseGrpc;
+import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
+import io.etcdj.etcdctl.cli.CtlException;
+import io.etcdj.etcdctl.cli.ExitCode;
+import io.etcdj.etcdctl.cli.GlobalOptions;
+import io.etcdj.etcdctl.cli.GoQuote;
+import io.etcdj.etcdctl.cli.Invocation;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ConnectivityState;
+import io.grpc.Deadline;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.PrintStream;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * etcdctl's connection to the cluster: one plaintext gRPC channel per endpoint, opened lazily. A
+ * call goes to the first endpoint (in {@code --endpoints} order) that is connected, waiting for
+ * one up to the call's deadline, so a dead endpoint in the list is passed over as clientv3's
+ * balancer passes it over. Failed unary calls print clientv3's retry-interceptor warning line and
+ * end the command with clientv3's error text ({@link GoErrors}).
+ *
+ * <p>Used by the command's thread; stream callbacks run on gRPC's threads.
+ */
+public final class Client implements AutoCloseable {
+  /** clientv3's default receive limit is math.MaxInt32: range responses may be large. */
+  static final int RESPONSE_BYTES_MAX = Integer.MAX_VALUE;
+
+  private static final DateTimeFormatter ZAP_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX", Locale.ROOT);
+
+  private final GlobalOptions opts;
+  private final PrintStream err;
+  private final List<Endpoints.Target> targets = new ArrayList<>();
+  private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+  private final String clientId = UUID.randomUUID().toString();
+  private volatile String token;
+
+  private Client(GlobalOptions opts, PrintStream err) {
+    this.opts = opts;
+    this.err = err;
+    for (String ep : opts.endpoints()) {
+      targets.add(Endpoints.parse(ep));
+    }
+  }
+
+  /** The factory {@link Invocation#client()} uses. */
+  public static Client open(Invocation inv) {
+    GlobalOptions g = inv.global();
+    if (g.endpoints().isEmpty()) {
+      throw new CtlException(ExitCode.BAD_CONNECTION, "at least one Endpoint must is required in client config");
+    }
+    return new Client(g, inv.err());
+  }
+
+  public GlobalOptions options() {
+    return opts;
+  }
+
+  public List<Endpoints.Target> targets() {
+    return targets;
+  }
+
+  /** grpc-go's cc.Target() for clientv3 3.4: a per-client resolver name and the first endpoint. */
+  public String goTarget() {
+    return "endpoint://client-" + clientId + "/" + targets.get(0).hostPort();
+  }
+
+  /** Sets the auth token sent as {@code token} metadata on every call. */
+  public void token(String t) {
+    this.token = t;
+  }
+
+  // ---- channels ----
+
+  /** The channel of one endpoint (endpoint commands, defrag and per-member calls). */
+  public synchronized Channel channelFor(String endpoint) {
+    return withToken(managed(endpoint));
+  }
+
+  private synchronized ManagedChannel managed(String endpoint) {
+    ManagedChannel ch = channels.get(endpoint);
+    if (ch == null) {
+      Endpoints.Target t = Endpoints.parse(endpoint);
+      NettyChannelBuilder b =
+          NettyChannelBuilder.forAddress(t.host(), t.port())
+              .maxInboundMessageSize(RESPONSE_BYTES_MAX)
+              .keepAliveTime(opts.keepAliveTimeNanos(), TimeUnit.NANOSECONDS)
+              .keepAliveTimeout(opts.keepAliveTimeoutNanos(), TimeUnit.NANOSECONDS);
+      Tls.configure(b, t, opts);
+      ch = b.build();
+      channels.put(endpoint, ch);
+    }
+    return ch;
+  }
+
+  /**
+   * A channel to a connected endpoint: the first READY one in order, else the first to become
+   * READY before the deadline; when none does, the first endpoint (the call then fails with its
+   * deadline, as clientv3's does).
+   */
+  public Channel channel(Deadline deadline) throws InterruptedException {
+    if (targets.size() == 1) {
+      return channelFor(targets.get(0).text());
+    }
+    List<ManagedChannel> all = new ArrayList<>();
+    for (Endpoints.Target t : targets) {
+      all.add(managed(t.text()));
+    }
+    while (true) {
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i).getState(true) == ConnectivityState.READY) {
+          return withToken(all.get(i));
+        }
+      }
+      long left = deadline.timeRemaining(TimeUnit.NANOSECONDS);
+      if (left <= 0) {
+        return withToken(all.get(0));
+      }
+      CountDownLatch changed = new CountDownLatch(1);
+      for (ManagedChannel ch : all) {
+        ch.notifyWhenStateChanged(ch.getState(false), changed::countDown);
+      }
+      changed.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Channel withToken(ManagedChannel ch) {
+    return ClientInterceptors.intercept(ch, new TokenInterceptor());
+  }
+
+  private final class TokenInterceptor implements ClientInterceptor {
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          String t = token;
+          if (t != null) {
+            headers.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), t);
+          }
+          super.start(listener, headers);
+        }
+      };
+    }
+  }
+
+  // ---- unary calls ----
+
+  /** A deadline of --command-timeout from now (etcdctl's commandCtx). */
+  public Deadline commandDeadline() {
+    return Deadline.after(opts.commandTimeoutNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  public KVGrpc.KVBlockingStub kv(Deadline d) throws InterruptedException {
+    return KVGrpc.newBlockingStub(channel(d)).withDeadline(d).withWaitForReady();
+  }
+
+  public LeaseGrpc.LeaseBlockingStub lease(Deadline d) throws InterruptedException {
+    return LeaseGrpc.newBlockingStub(channel(d)).withDeadline(d).withWaitForReady();
+  }
+
+  public ClusterGrpc.ClusterBlockingStub cluster(Deadline d) throws InterruptedException {
+    return ClusterGrpc.newBlockingStub(channel(d)).withDeadline(d).withWaitForReady();
+  }
+
+  public MaintenanceGrpc.MaintenanceBlockingStub maintenance(Deadline d) throws InterruptedException {
+    return MaintenanceGrpc.newBlockingStub(channel(d)).withDeadline(d).withWaitForReady();
+  }
+
+  public AuthGrpc.AuthBlockingStub auth(Deadline d) throws InterruptedException {
+    return AuthGrpc.newBlockingStub(channel(d)).withDeadline(d).withWaitForReady();
+  }
+
+  /** A unary call that may fail: the RPC's failure ends the command as etcdctl's would. */
+  public interface Call<R> {
+    R call() throws InterruptedException;
+  }
+
+  /** Runs a unary call; a failure prints the warning line and ends the command with exit code 1. */
+  public <R> R unary(Call<R> call) throws InterruptedException {
+    try {
+      return call.call();
+    } catch (StatusRuntimeException e) {
+      throw fail(e);
+    }
+  }
+
+  /** As {@link #unary(Call)} but returns the error text instead of ending the command. */
+  public <R> R unaryOr(Call<R> call, Supplier<R> onError) throws InterruptedException {
+    try {
+      return call.call();
+    } catch (StatusRuntimeException e) {
+      warn(e.getStatus());
+      return onError.get();
+    }
+  }
+
+  /** Prints the warning line for a failed unary call and returns the command's error. */
+  public CtlException fail(StatusRuntimeException e) {
+    warn(e.getStatus());
+    return new CtlException(ExitCode.ERROR, GoErrors.clientError(e));
+  }
+
+  /** clientv3's retry interceptor logs every failed unary attempt, as a zap JSON line on stderr. */
+  public void warn(Status s) {
+    err.println(
+        "{\"level\":\"warn\",\"ts\":\""
+            + ZonedDateTime.now(ZoneOffset.UTC).format(ZAP_TIME)
+            + "\",\"caller\":\"clientv3/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\",\"target\":"
+            + GoQuote.quote(goTarget())
+            + ",\"attempt\":0,\"error\":"
+            + jsonString(GoErrors.rpcError(goStatus(s)))
+            + "}");
+  }
+
+  /** grpc-java's texts for a deadline or a refused connection, told as grpc-go tells them. */
+  private Status goStatus(Status s) {
+    if (s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      boolean failing = false;
+      for (ManagedChannel ch : channels.values()) {
+        failing |= ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE;
+      }
+      if (failing) {
+        return Status.DEADLINE_EXCEEDED.withDescription("latest balancer error: all SubConns are in TransientFailure");
+      }
+      return Status.DEADLINE_EXCEEDED.withDescription("context deadline exceeded");
+    }
+    return s;
+  }
+
+  /** A JSON string as Go's encoding/json writes it (HTML-safe escapes included). */
+  public static String jsonString(String s) {
+    return io.etcdj.etcdctl.print.GoJson.quote(s);
+  }
+
+  @Override
+  public synchronized void close() {
+    for (ManagedChannel ch : channels.values()) {
+      ch.shutdownNow();
+    }
+    for (ManagedChannel ch : channels.values()) {
+      try {
+        ch.awaitTermination(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}
