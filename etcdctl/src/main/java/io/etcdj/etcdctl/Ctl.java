@@ -23,7 +23,10 @@ public final class Ctl {
     PrintStream out = new PrintStream(new java.io.BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false);
     PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
     Map<String, String> env = new HashMap<>(System.getenv());
-    int code = run(args, new Io(System.in, out, err, env));
+    Io io = new Io(System.in, out, err, env);
+    // Ctrl-C or a kill: let a long-running command stop cleanly (etcdctl lock releases its lock).
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> io.interrupt().complete(null), "etcdctl-interrupt"));
+    int code = run(args, io);
     out.flush();
     err.flush();
     System.exit(code);
@@ -38,7 +41,7 @@ public final class Ctl {
       io.err().println("Error: only the v3 API (ETCDCTL_API=3) is supported; got ETCDCTL_API=" + api);
       return 1;
     }
-    Io clean = new Io(io.in(), io.out(), io.err(), env);
+    Io clean = new Io(io.in(), io.out(), io.err(), env, io.interrupt());
     return Runner.run(Tree.build(), Arrays.asList(args), clean, Client::open);
   }
 }

@@ -53,6 +53,10 @@ class CtlGoldenTest {
     List<Arguments> out = new ArrayList<>();
     for (EtcdProcess.Kind kind : EtcdProcess.selectedKinds()) {
       for (EtcdctlSession s : sessions) {
+        // A session named etcd-only-* needs a server side etcdj has not got yet (see its comment).
+        if (kind == EtcdProcess.Kind.ETCDJ && s.name().startsWith("etcd-only-")) {
+          continue;
+        }
         out.add(Arguments.of(kind, s));
       }
     }
