@@ -15,7 +15,9 @@ public final class Humanize {
     int e = (int) Math.floor(Math.log(s) / Math.log(1000));
     String suffix = SIZES[e];
     double val = Math.floor(s / Math.pow(1000, e) * 10 + 0.5) / 10;
-    String f = val < 10 ? "%.1f %s" : "%.0f %s";
-    return String.format(Locale.ROOT, f, val, suffix);
+    // Go's %.1f / %.0f round the exact binary value half-to-even (20.5 prints as "20").
+    java.math.BigDecimal exact = new java.math.BigDecimal(val);
+    int scale = val < 10 ? 1 : 0;
+    return exact.setScale(scale, java.math.RoundingMode.HALF_EVEN).toPlainString() + " " + suffix;
   }
 }
