@@ -83,12 +83,10 @@ public final class Runner {
   }
 
   /** cobra's help command: the usage of the named command, or the root's. */
-  private static int help(Command root, List<String> words, Io io) {
+  private static int help(Command root, List<String> args, Io io) {
     Command cmd = root;
+    List<String> words = stripFlags(args, root);
     for (String w : words) {
-      if (w.startsWith("-")) {
-        continue;
-      }
       Command next = cmd.findSub(w);
       if (next == null) {
         io.out().println("Unknown help topic " + goSlice(words) + "");
