@@ -130,6 +130,7 @@ public record GlobalOptions(
     String cert = tlsFile(flags, "cert");
     String key = tlsFile(flags, "key");
     String cacert = tlsFile(flags, "cacert");
+    String[] auth = auth(io, (String) flags.get("user").value(), (String) flags.get("password").value());
     String out = (String) flags.get("write-out").value();
     OutputFormat fmt = OutputFormat.parse(out);
     if (fmt == null) {
@@ -146,14 +147,66 @@ public record GlobalOptions(
         cert,
         key,
         cacert,
-        (String) flags.get("user").value(),
-        (String) flags.get("password").value(),
+        auth[0],
+        auth[1],
         (String) flags.get("discovery-srv").value(),
         (String) flags.get("discovery-srv-name").value(),
         (Boolean) flags.get("insecure-discovery").value(),
         fmt,
         (Boolean) flags.get("hex").value(),
         debug);
+  }
+
+  /**
+   * etcdctl's authCfgFromCmd: {@code --user name:pw}, or {@code --user name --password pw}, or a
+   * prompt for the password (speakeasy: "Password: " on stdout, a line from stdin, echo turned off
+   * with stty, which complains on stderr when stdin is not a terminal, as it is under a script).
+   * Returns {user, password}; empty strings when no user was given.
+   */
+  private static String[] auth(Io io, String user, String password) {
+    if (user.isEmpty()) {
+      return new String[] {"", ""};
+    }
+    if (!password.isEmpty()) {
+      return new String[] {user, password};
+    }
+    int colon = user.indexOf(':');
+    if (colon >= 0) {
+      return new String[] {user.substring(0, colon), user.substring(colon + 1)};
+    }
+    boolean terminal = System.console() != null && io.in() == System.in;
+    io.out().print("Password: ");
+    io.out().flush();
+    if (!terminal) {
+      io.err().println("stty: 'standard input': Inappropriate ioctl for device");
+    }
+    String pw;
+    try {
+      if (terminal) {
+        char[] c = System.console().readPassword();
+        pw = c == null ? "" : new String(c);
+      } else {
+        pw = readLine(io.in());
+      }
+    } catch (java.io.IOException e) {
+      throw new CtlException(ExitCode.ERROR, e.getMessage());
+    }
+    if (!terminal) {
+      io.err().println("stty: 'standard input': Inappropriate ioctl for device");
+    }
+    io.out().println();
+    return new String[] {user, pw};
+  }
+
+  /** One line of stdin without its newline, read byte by byte so nothing past it is consumed. */
+  private static String readLine(java.io.InputStream in) throws java.io.IOException {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    int c;
+    while ((c = in.read()) >= 0 && c != '\n') {
+      b.write(c);
+    }
+    String s = b.toString(java.nio.charset.StandardCharsets.UTF_8);
+    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
   }
 
   private static String tlsFile(FlagSet flags, String name) {

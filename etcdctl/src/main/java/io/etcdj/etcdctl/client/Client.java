@@ -1,6 +1,7 @@
 package io.etcdj.etcdctl.client;
 
 import io.etcdj.api.etcdserverpb.AuthGrpc;
+import io.etcdj.api.etcdserverpb.AuthenticateRequest;
 import io.etcdj.api.etcdserverpb.ClusterGrpc;
 import io.etcdj.api.etcdserverpb.KVGrpc;
 import io.etcdj.api.etcdserverpb.LeaseGrpc;
@@ -75,7 +76,38 @@ public final class Client implements AutoCloseable {
     if (g.endpoints().isEmpty()) {
       throw new CtlException(ExitCode.BAD_CONNECTION, "at least one Endpoint must is required in client config");
     }
-    return new Client(g, inv.err());
+    Client c = new Client(g, inv.err());
+    try {
+      c.authenticate();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CtlException(ExitCode.INTERRUPTED, "interrupted");
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /**
+   * clientv3's dial-time authentication: with a user and a non-empty password, get a token
+   * (within the dial timeout) and send it with every call. A server without auth enabled is not an
+   * error; any other failure ends the command as a failed connection (exit code 2).
+   */
+  private void authenticate() throws InterruptedException {
+    if (opts.user().isEmpty() || opts.password().isEmpty()) {
+      return;
+    }
+    Deadline d = Deadline.after(opts.dialTimeoutNanos(), TimeUnit.NANOSECONDS);
+    AuthenticateRequest req = AuthenticateRequest.newBuilder().setName(opts.user()).setPassword(opts.password()).build();
+    try {
+      token(auth(d).authenticate(req).getToken());
+    } catch (StatusRuntimeException e) {
+      warn(e.getStatus());
+      if (!"etcdserver: authentication is not enabled".equals(e.getStatus().getDescription())) {
+        throw new CtlException(ExitCode.BAD_CONNECTION, GoErrors.clientError(e));
+      }
+    }
   }
 
   public GlobalOptions options() {
