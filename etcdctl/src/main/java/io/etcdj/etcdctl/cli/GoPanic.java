@@ -17,13 +17,17 @@ public final class GoPanic {
   private GoPanic() {}
 
   /**
-   * Prints a nil pointer dereference panic with the given frames, innermost first, each as
-   * {@code function} and {@code file:line}, and returns what ends the command.
+   * Prints a nil pointer dereference panic at the faulting address (0x0 for a nil struct pointer, the
+   * method's offset in the table for a method called on a nil interface) with the given frames,
+   * innermost first, each as {@code function} and {@code file:line}, and returns what ends the
+   * command.
    */
-  public static CtlException.Silent nilDereference(PrintStream err, String... frames) {
+  public static CtlException.Silent nilDereference(PrintStream err, long addr, String... frames) {
     StringBuilder sb = new StringBuilder();
     sb.append("panic: runtime error: invalid memory address or nil pointer dereference\n");
-    sb.append("[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]\n\n");
+    sb.append("[signal SIGSEGV: segmentation violation code=0x1 addr=0x")
+        .append(Long.toHexString(addr))
+        .append(" pc=0x0]\n\n");
     sb.append("goroutine 1 [running]:\n");
     for (int i = 0; i + 1 < frames.length; i += 2) {
       sb.append(frames[i]).append("(...)\n\t").append(frames[i + 1]).append('\n');

@@ -83,6 +83,7 @@ final class AlarmCommands {
         if (!resp.hasHeader()) {
           throw GoPanic.nilDereference(
               inv.err(),
+              0x0,
               "go.etcd.io/etcd/etcdctl/ctlv3/command.(*fieldsPrinter).hdr",
               "go.etcd.io/etcd/etcdctl/ctlv3/command/printer_fields.go:38",
               "go.etcd.io/etcd/etcdctl/ctlv3/command.(*fieldsPrinter).Alarm",

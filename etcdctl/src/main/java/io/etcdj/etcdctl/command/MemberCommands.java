@@ -196,8 +196,10 @@ final class MemberCommands {
     MemberPromoteResponse resp =
         c.unary(() -> c.cluster(d).memberPromote(MemberPromoteRequest.newBuilder().setID(id).build()));
     if (inv.format() != io.etcdj.etcdctl.cli.OutputFormat.SIMPLE) {
+      // printerRPC has no MemberPromote, so the call lands on the nil printer interface it embeds.
       throw GoPanic.nilDereference(
           inv.err(),
+          0x78,
           "go.etcd.io/etcd/etcdctl/ctlv3/command.memberPromoteCommandFunc",
           "go.etcd.io/etcd/etcdctl/ctlv3/command/member_command.go:245");
     }
