@@ -13,6 +13,9 @@ import io.etcdj.api.etcdserverpb.HashKVResponse;
 import io.etcdj.api.etcdserverpb.HashRequest;
 import io.etcdj.api.etcdserverpb.HashResponse;
 import io.etcdj.api.etcdserverpb.KVGrpc;
+import io.etcdj.api.etcdserverpb.AlarmRequest;
+import io.etcdj.api.etcdserverpb.AlarmResponse;
+import io.etcdj.api.etcdserverpb.AlarmType;
 import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
 import io.etcdj.api.etcdserverpb.MemberListRequest;
 import io.etcdj.api.etcdserverpb.MemberListResponse;
@@ -209,6 +212,32 @@ class EtcdServerTest {
     return MaintenanceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .hash(HashRequest.getDefaultInstance());
+  }
+
+  AlarmResponse alarm(AlarmRequest.AlarmAction action, long memberId, AlarmType type) {
+    return MaintenanceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .alarm(AlarmRequest.newBuilder().setAction(action).setMemberID(memberId).setAlarm(type).build());
+  }
+
+  /**
+   * etcd 3.4.23 answers a GET with no alarm raised, and a DEACTIVATE of an alarm that is not raised,
+   * with an empty AlarmResponse without header (etcdctl prints {@code {}} for both in JSON).
+   */
+  @Test
+  void alarmsAnswerAsAnEtcdWithNoAlarmRaised() throws Exception {
+    start();
+    long self = status().getHeader().getMemberId();
+    assertEquals(AlarmResponse.getDefaultInstance(), alarm(AlarmRequest.AlarmAction.GET, 0, AlarmType.NONE));
+    assertEquals(AlarmResponse.getDefaultInstance(), alarm(AlarmRequest.AlarmAction.GET, 0, AlarmType.NOSPACE));
+    assertEquals(
+        AlarmResponse.getDefaultInstance(), alarm(AlarmRequest.AlarmAction.DEACTIVATE, self, AlarmType.NOSPACE));
+    assertEquals(AlarmResponse.getDefaultInstance(), alarm(AlarmRequest.AlarmAction.DEACTIVATE, 0, AlarmType.NONE));
+    StatusRuntimeException raise =
+        assertThrows(
+            StatusRuntimeException.class, () -> alarm(AlarmRequest.AlarmAction.ACTIVATE, self, AlarmType.NOSPACE));
+    assertEquals(Status.Code.UNIMPLEMENTED, raise.getStatus().getCode(), "raising alarms is issue 13's");
+    assertEquals(List.of(), status().getErrorsList(), "no alarm was raised");
   }
 
   /** Golden numbers printed by etcd 3.4.23 after the same writes (see KvHashContractTest). */

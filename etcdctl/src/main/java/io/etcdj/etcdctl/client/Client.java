@@ -261,14 +261,28 @@ public final class Client implements AutoCloseable {
 
   /** clientv3's retry interceptor logs every failed unary attempt, as a zap JSON line on stderr. */
   public void warn(Status s) {
+    warn(goTarget(), goStatus(s));
+  }
+
+  /**
+   * The retry warning for a call on another connection than this client's balancer (a passthrough
+   * dial of one endpoint, or a client etcdctl builds per endpoint): its grpc-go target, and the
+   * status already told as grpc-go tells it.
+   */
+  public void warn(String target, Status goStatus) {
     err.println(
         "{\"level\":\"warn\",\"ts\":\""
             + ZonedDateTime.now(ZoneOffset.UTC).format(ZAP_TIME)
             + "\",\"caller\":\"clientv3/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\",\"target\":"
-            + GoQuote.quote(goTarget())
+            + GoQuote.quote(target)
             + ",\"attempt\":0,\"error\":"
-            + jsonString(GoErrors.rpcError(goStatus(s)))
+            + jsonString(GoErrors.rpcError(goStatus))
             + "}");
+  }
+
+  /** The connectivity state of one endpoint's channel (opened if it was not). */
+  public ConnectivityState state(String endpoint) {
+    return managed(endpoint).getState(false);
   }
 
   /** grpc-java's texts for a deadline or a refused connection, told as grpc-go tells them. */

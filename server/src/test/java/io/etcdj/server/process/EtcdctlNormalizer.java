@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * Rewrites etcdctl output so that two independent servers holding the same data print the same text.
  *
  * <p>Replaced: the server's ports, its cluster and member ids (decimal and hex, exact values only), raft term, raft
- * index, server version, db sizes, the {@code endpoint health} duration, and the timestamp and random client id of
- * clientv3's retry warning. Everything else, including revisions, versions of keys, error text and exit codes, is kept
+ * index, server version, db sizes, the {@code endpoint health} duration, the timestamp and random client id of
+ * clientv3's retry warning, and the frames of a Go panic. Everything else, including revisions, versions of keys, error text and exit codes, is kept
  * so the comparison stays strict.
  */
 final class EtcdctlNormalizer {
@@ -38,9 +38,18 @@ final class EtcdctlNormalizer {
           // endpoint health, simple and json
           rule("took = \\S+", "took = <DURATION>"),
           rule("\"took\":\"[^\"]*\"", "\"took\":\"<DURATION>\""),
+          rule("^\"Took\" : \\S+$", "\"Took\" : <DURATION>"),
           // clientv3 retry interceptor warnings on stderr
           rule("\"ts\":\"[^\"]*\"", "\"ts\":\"<TS>\""),
-          rule("endpoint://client-[0-9a-f-]+/", "endpoint://client-<UUID>/"));
+          rule("endpoint://client-[0-9a-f-]+/", "endpoint://client-<UUID>/"),
+          // a Go panic's program counter (see GO_STACK for its frames)
+          rule("pc=0x[0-9a-f]+\\]", "pc=<PC>]"));
+
+  /**
+   * The line after which a Go panic lists its goroutine's frames: argument words and offsets only one binary has, so the
+   * frames are replaced by one placeholder (the panic text and exit code above them are compared).
+   */
+  private static final Pattern GO_STACK = Pattern.compile("^goroutine \\d+ \\[running\\]:$");
 
   /** Table columns, by header text, whose values differ between two healthy servers. */
   private static final Map<String, String> VOLATILE_COLUMNS =
@@ -49,7 +58,8 @@ final class EtcdctlNormalizer {
           "DB SIZE", "<DB_SIZE>",
           "RAFT TERM", "<TERM>",
           "RAFT INDEX", "<INDEX>",
-          "RAFT APPLIED INDEX", "<INDEX>");
+          "RAFT APPLIED INDEX", "<INDEX>",
+          "TOOK", "<DURATION>");
 
   /** Columns of the simple {@code endpoint status} line: endpoint, id, version, db size, leader, learner, term, index, applied. */
   private static final Map<Integer, String> STATUS_SIMPLE_COLUMNS =
@@ -134,7 +144,7 @@ final class EtcdctlNormalizer {
           }
         }
         line = "| " + String.join(" | ", cells) + " |";
-      } else if (statusSimple && line.startsWith("127.0.0.1:")) {
+      } else if (statusSimple && (line.startsWith("127.0.0.1:") || line.startsWith("http://127.0.0.1:"))) {
         String[] cols = line.split(", ", -1);
         for (Map.Entry<Integer, String> e : STATUS_SIMPLE_COLUMNS.entrySet()) {
           if (e.getKey() < cols.length) {
@@ -144,6 +154,10 @@ final class EtcdctlNormalizer {
         line = String.join(", ", cols);
       }
       result.add(line);
+      if (GO_STACK.matcher(line).matches()) {
+        result.add("<GO STACK>");
+        return result;
+      }
     }
     if (!finalNewline) {
       result.add("\\ no newline at end of output");
