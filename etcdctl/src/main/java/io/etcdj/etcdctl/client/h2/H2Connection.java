@@ -415,10 +415,20 @@ final class H2Connection {
       throw new H2Exception(H2Exception.FRAME_SIZE_ERROR, "RST_STREAM of " + f.payload().length + " bytes");
     }
     StreamListener l = streams.get(f.streamId());
+    boolean draining = goingAway;
     forget(f.streamId());
-    if (l != null) {
-      l.reset(Frame.readInt(f.payload(), 0) & 0xffff_ffffL);
+    if (l == null) {
+      return;
     }
+    long code = Frame.readInt(f.payload(), 0) & 0xffff_ffffL;
+    if (draining && code == H2Exception.CANCEL) {
+      // A server shutting down (GOAWAY, then a reset of every open stream, as grpc-java's
+      // shutdownNow does) ends the call by going away, not by the call's own cancel:
+      // UNAVAILABLE, which clients retry on another connection.
+      l.closed(Status.UNAVAILABLE.withDescription("stream reset by a server going away (GOAWAY, then RST_STREAM CANCEL)"));
+      return;
+    }
+    l.reset(code);
   }
 
   private void onSettings(Frame f) throws IOException {
@@ -619,13 +629,14 @@ final class H2Connection {
     } finally {
       flowLock.unlock();
     }
+    // The channel drops this connection before the calls hear of it, so a retry picks a new one.
+    onClose.accept(this);
     for (Integer id : new ArrayList<>(streams.keySet())) {
       StreamListener l = streams.remove(id);
       if (l != null) {
         l.closed(status);
       }
     }
-    onClose.accept(this);
   }
 
   boolean closed() {
