@@ -19,12 +19,12 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
 import io.grpc.ForwardingClientCall;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
+import io.etcdj.etcdctl.client.h2.H2Channel;
+import io.etcdj.etcdctl.client.h2.H2Options;
 import java.io.PrintStream;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -40,17 +40,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * etcdctl's connection to the cluster: one plaintext gRPC channel per endpoint, opened lazily. A
+ * etcdctl's connection to the cluster: one plaintext gRPC channel per endpoint, opened lazily, on
+ * the lean HTTP/2 transport ({@link H2Channel}: no grpc-core, no netty, so a command starts in a
+ * fraction of the time). A
  * call goes to the first endpoint (in {@code --endpoints} order) that is connected, waiting for
  * one up to the call's deadline, so a dead endpoint in the list is passed over as clientv3's
  * balancer passes it over. Failed unary calls print clientv3's retry-interceptor warning line and
  * end the command with clientv3's error text ({@link GoErrors}).
  *
- * <p>Used by the command's thread; stream callbacks run on gRPC's threads.
+ * <p>Used by the command's thread; stream callbacks run on the channel's callback thread.
  */
 public final class Client implements AutoCloseable {
   /** clientv3's default receive limit is math.MaxInt32: range responses may be large. */
   static final int RESPONSE_BYTES_MAX = Integer.MAX_VALUE;
+  /** What clientv3 3.4's grpc-go says it is. */
+  static final String USER_AGENT = "grpc-go/1.26.0";
 
   private static final DateTimeFormatter ZAP_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX", Locale.ROOT);
@@ -58,7 +62,7 @@ public final class Client implements AutoCloseable {
   private final GlobalOptions opts;
   private final PrintStream err;
   private final List<Endpoints.Target> targets = new ArrayList<>();
-  private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+  private final Map<String, H2Channel> channels = new LinkedHashMap<>();
   private final String clientId = UUID.randomUUID().toString();
   private volatile String token;
 
@@ -135,20 +139,26 @@ public final class Client implements AutoCloseable {
     return withToken(managed(endpoint));
   }
 
-  private synchronized ManagedChannel managed(String endpoint) {
-    ManagedChannel ch = channels.get(endpoint);
+  private synchronized H2Channel managed(String endpoint) {
+    H2Channel ch = channels.get(endpoint);
     if (ch == null) {
       Endpoints.Target t = Endpoints.parse(endpoint);
-      NettyChannelBuilder b =
-          NettyChannelBuilder.forAddress(t.host(), t.port())
-              .maxInboundMessageSize(RESPONSE_BYTES_MAX)
-              .keepAliveTime(opts.keepAliveTimeNanos(), TimeUnit.NANOSECONDS)
-              .keepAliveTimeout(opts.keepAliveTimeoutNanos(), TimeUnit.NANOSECONDS);
-      Tls.configure(b, t, opts);
-      ch = b.build();
+      Tls.check(t, opts);
+      ch = H2Channel.open(t.host(), t.port(), h2Options());
       channels.put(endpoint, ch);
     }
     return ch;
+  }
+
+  /** grpc clients raise a keepalive time below 10 s to 10 s (servers refuse faster pings). */
+  private H2Options h2Options() {
+    long keepAlive = opts.keepAliveTimeNanos();
+    if (keepAlive > 0 && keepAlive != Long.MAX_VALUE) {
+      keepAlive = Math.max(keepAlive, H2Options.KEEPALIVE_TIME_MIN_NANOS);
+    }
+    return new H2Options(
+        Math.max(0, opts.dialTimeoutNanos()), keepAlive, Math.max(0, opts.keepAliveTimeoutNanos()), RESPONSE_BYTES_MAX,
+        USER_AGENT);
   }
 
   /**
@@ -160,13 +170,13 @@ public final class Client implements AutoCloseable {
     if (targets.size() == 1) {
       return channelFor(targets.get(0).text());
     }
-    List<ManagedChannel> all = new ArrayList<>();
+    List<H2Channel> all = new ArrayList<>();
     for (Endpoints.Target t : targets) {
       all.add(managed(t.text()));
     }
     while (true) {
       for (int i = 0; i < all.size(); i++) {
-        if (all.get(i).getState(true) == ConnectivityState.READY) {
+        if (all.get(i).state(true) == ConnectivityState.READY) {
           return withToken(all.get(i));
         }
       }
@@ -175,14 +185,14 @@ public final class Client implements AutoCloseable {
         return withToken(all.get(0));
       }
       CountDownLatch changed = new CountDownLatch(1);
-      for (ManagedChannel ch : all) {
-        ch.notifyWhenStateChanged(ch.getState(false), changed::countDown);
+      for (H2Channel ch : all) {
+        ch.notifyWhenStateChanged(ch.state(false), changed::countDown);
       }
       changed.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
     }
   }
 
-  private Channel withToken(ManagedChannel ch) {
+  private Channel withToken(H2Channel ch) {
     return ClientInterceptors.intercept(ch, new TokenInterceptor());
   }
 
@@ -289,8 +299,8 @@ public final class Client implements AutoCloseable {
   private Status goStatus(Status s) {
     if (s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
       boolean failing = false;
-      for (ManagedChannel ch : channels.values()) {
-        failing |= ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE;
+      for (H2Channel ch : channels.values()) {
+        failing |= ch.state(false) == ConnectivityState.TRANSIENT_FAILURE;
       }
       if (failing) {
         return Status.DEADLINE_EXCEEDED.withDescription("latest balancer error: all SubConns are in TransientFailure");
@@ -307,16 +317,8 @@ public final class Client implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    for (ManagedChannel ch : channels.values()) {
-      ch.shutdownNow();
-    }
-    for (ManagedChannel ch : channels.values()) {
-      try {
-        ch.awaitTermination(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    for (H2Channel ch : channels.values()) {
+      ch.close();
     }
   }
 }
