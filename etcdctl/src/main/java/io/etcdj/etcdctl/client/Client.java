@@ -292,7 +292,7 @@ public final class Client implements AutoCloseable {
 
   /** The connectivity state of one endpoint's channel (opened if it was not). */
   public ConnectivityState state(String endpoint) {
-    return managed(endpoint).getState(false);
+    return managed(endpoint).state(false);
   }
 
   /** grpc-java's texts for a deadline or a refused connection, told as grpc-go tells them. */
