@@ -1,7 +1,5 @@
 package io.etcdj.etcdctl.cli;
 
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,8 +32,6 @@ public record GlobalOptions(
     boolean hex,
     boolean debug) {
 
-  private static final DateTimeFormatter CAPNSLOG_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS", Locale.ROOT);
 
   /** Adds etcdctl's global flags to the root command. */
   public static void define(Command root) {
@@ -226,6 +222,6 @@ public record GlobalOptions(
 
   /** A line in capnslog's format, as pkg/flags logs: "2006-01-02 15:04:05.000000 W | text". */
   public static String capnslog(char level, String text) {
-    return LocalDateTime.now().format(CAPNSLOG_TIME) + " " + level + " | " + text;
+    return GoTime.capnslogNow() + " " + level + " | " + text;
   }
 }

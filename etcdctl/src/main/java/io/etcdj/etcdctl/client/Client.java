@@ -26,9 +26,6 @@ import io.grpc.StatusRuntimeException;
 import io.etcdj.etcdctl.client.h2.H2Channel;
 import io.etcdj.etcdctl.client.h2.H2Options;
 import java.io.PrintStream;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,8 +53,6 @@ public final class Client implements AutoCloseable {
   /** What clientv3 3.4's grpc-go says it is. */
   static final String USER_AGENT = "grpc-go/1.26.0";
 
-  private static final DateTimeFormatter ZAP_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX", Locale.ROOT);
 
   private final GlobalOptions opts;
   private final PrintStream err;
@@ -282,7 +277,7 @@ public final class Client implements AutoCloseable {
   public void warn(String target, Status goStatus) {
     err.println(
         "{\"level\":\"warn\",\"ts\":\""
-            + ZonedDateTime.now(ZoneOffset.UTC).format(ZAP_TIME)
+            + io.etcdj.etcdctl.cli.GoTime.zapNow()
             + "\",\"caller\":\"clientv3/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\",\"target\":"
             + GoQuote.quote(target)
             + ",\"attempt\":0,\"error\":"
