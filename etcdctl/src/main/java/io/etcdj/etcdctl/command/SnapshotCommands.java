@@ -70,7 +70,7 @@ final class SnapshotCommands {
     }
     try {
       Client c = inv.client();
-      new SnapshotSaver(inv.err()).save(endpoints.get(0), c.channelFor(endpoints.get(0)), deadline, path, inv.io().interrupt());
+      new SnapshotSaver(inv.err(), c::goStatus).save(endpoints.get(0), c.channelFor(endpoints.get(0)), deadline, path, inv.io().interrupt());
     } catch (SnapshotSaver.SaveException e) {
       throw new CtlException(ExitCode.INTERRUPTED, e.getMessage());
     }

@@ -223,13 +223,16 @@ public final class RestoreChecks {
     return null;
   }
 
-  /** A URL with its host name replaced by its first IPv4 address, as net.ResolveTCPAddr picks. */
+  /**
+   * A URL with its host name replaced by its first IPv4 address, as net.ResolveTCPAddr picks; IP
+   * literals and "localhost" stay as they are (netutil resolveURL).
+   */
   private static String resolve(String url) {
     GoUrl u = GoUrl.parse(url);
     int colon = u.host().lastIndexOf(':');
     String host = u.host().substring(0, colon);
     String port = u.host().substring(colon + 1);
-    if (host.startsWith("[") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c))) {
+    if (host.equals("localhost") || host.startsWith("[") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c))) {
       return url;
     }
     try {

@@ -25,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.UnaryOperator;
 
 /**
  * etcd's snapshot Save (v3_snapshot.go) over clientv3's Maintenance.Snapshot reader
@@ -62,10 +63,33 @@ public final class SnapshotSaver {
 
   private record Interrupted() implements Event {}
 
-  private final PrintStream err;
+  /**
+   * The stack clientv3's retry interceptor logs when the snapshot stream cannot be created: stock
+   * etcdctl 3.4.23's own, printed as it prints it so the line is the same.
+   */
+  private static final String STREAM_FAILED_STACK =
+      "go.etcd.io/etcd/clientv3.(*Client).streamClientInterceptor.func1\n\tgo.etcd.io/etcd/clientv3/retry_interceptor.go:129\n"
+          + "google.golang.org/grpc.(*ClientConn).NewStream\n\tgoogle.golang.org/grpc/stream.go:148\n"
+          + "google.golang.org/grpc.NewClientStream\n\tgoogle.golang.org/grpc/stream.go:155\n"
+          + "go.etcd.io/etcd/etcdserver/etcdserverpb.(*maintenanceClient).Snapshot\n\tgo.etcd.io/etcd/etcdserver/etcdserverpb/rpc.pb.go:4296\n"
+          + "go.etcd.io/etcd/clientv3.(*retryMaintenanceClient).Snapshot\n\tgo.etcd.io/etcd/clientv3/retry.go:214\n"
+          + "go.etcd.io/etcd/clientv3.(*maintenance).Snapshot\n\tgo.etcd.io/etcd/clientv3/maintenance.go:195\n"
+          + "go.etcd.io/etcd/clientv3/snapshot.(*v3Manager).Save\n\tgo.etcd.io/etcd/clientv3/snapshot/v3_snapshot.go:123\n"
+          + "go.etcd.io/etcd/etcdctl/ctlv3/command.snapshotSaveCommandFunc\n\tgo.etcd.io/etcd/etcdctl/ctlv3/command/snapshot_command.go:113\n"
+          + "github.com/spf13/cobra.(*Command).execute\n\tgithub.com/spf13/cobra/command.go:920\n"
+          + "github.com/spf13/cobra.(*Command).ExecuteC\n\tgithub.com/spf13/cobra/command.go:1044\n"
+          + "github.com/spf13/cobra.(*Command).Execute\n\tgithub.com/spf13/cobra/command.go:968\n"
+          + "go.etcd.io/etcd/etcdctl/ctlv3.Start\n\tgo.etcd.io/etcd/etcdctl/ctlv3/ctl_nocov.go:26\n"
+          + "main.main\n\tgo.etcd.io/etcd/etcdctl/main.go:35\n"
+          + "runtime.main\n\truntime/proc.go:250";
 
-  public SnapshotSaver(PrintStream err) {
+  private final PrintStream err;
+  private final UnaryOperator<Status> goStatus;
+
+  /** @param goStatus turns grpc-java's connection errors into grpc-go's texts ({@code Client#goStatus}) */
+  public SnapshotSaver(PrintStream err, UnaryOperator<Status> goStatus) {
     this.err = err;
+    this.goStatus = goStatus;
   }
 
   /**
@@ -170,7 +194,13 @@ public final class SnapshotSaver {
         // grpc-go creates the stream once connected; only a wait for that which ran out fails
         // Snapshot() itself, before anything was logged.
         if (e instanceof Closed && !streamEverOpened(((Closed) e).status())) {
-          throw new SaveException(GoErrors.clientError(((Closed) e).status().asRuntimeException()));
+          Status s = ((Closed) e).status();
+          err.println(
+              Zap.clientv3("error", "clientv3/retry_interceptor.go:129", "streamer failed to create ClientStream")
+                  .string("error", GoErrors.rpcError(goStatus.apply(s)))
+                  .string("stacktrace", STREAM_FAILED_STACK)
+                  .line());
+          throw new SaveException(GoErrors.clientError(s.asRuntimeException()));
         }
         opened = true;
         log(Zap.clientv3("info", CALLER_STREAM + "200", "opened snapshot stream; downloading"));
