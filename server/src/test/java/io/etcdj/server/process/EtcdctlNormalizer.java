@@ -40,6 +40,8 @@ final class EtcdctlNormalizer {
           rule("\"took\":\"[^\"]*\"", "\"took\":\"<DURATION>\""),
           // clientv3 retry interceptor warnings on stderr
           rule("\"ts\":\"[^\"]*\"", "\"ts\":\"<TS>\""),
+          // zap.NewProduction() lines (snapshot save/restore): epoch seconds as a float
+          rule("\"ts\":\\d+(\\.\\d+)?", "\"ts\":<TS>"),
           rule("endpoint://client-[0-9a-f-]+/", "endpoint://client-<UUID>/"));
 
   /** Table columns, by header text, whose values differ between two healthy servers. */
