@@ -291,7 +291,7 @@ public final class Client implements AutoCloseable {
   }
 
   /** grpc-java's texts for a deadline or a refused connection, told as grpc-go tells them. */
-  private Status goStatus(Status s) {
+  public Status goStatus(Status s) {
     if (s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
       boolean failing = false;
       for (H2Channel ch : channels.values()) {

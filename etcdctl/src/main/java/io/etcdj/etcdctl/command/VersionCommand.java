@@ -1,16 +1,16 @@
 package io.etcdj.etcdctl.command;
 
 import io.etcdj.etcdctl.cli.Command;
-import io.etcdj.etcdctl.cli.CtlException;
-import io.etcdj.etcdctl.cli.ExitCode;
+import io.etcdj.etcdctl.cli.Versions;
 
-/** PLACEHOLDER: being written (issue 12). */
+/** {@code version} (ctlv3 version_command.go): the etcdctl and API versions this CLI stands in for. */
 final class VersionCommand {
   private VersionCommand() {}
 
   static Command version() {
     return new Command("version", "Prints the version of etcdctl").runner(inv -> {
-      throw new CtlException(ExitCode.ERROR, "not implemented yet");
+      inv.println("etcdctl version: " + Versions.CLIENT);
+      inv.println("API version: " + Versions.API);
     });
   }
 }

@@ -1,6 +1,7 @@
 package io.etcdj.etcdctl.print;
 
-import java.util.Locale;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 
 /** go-humanize's {@code Bytes}: SI units, "20 kB", "1.5 MB", "9 B". */
 public final class Humanize {
@@ -10,14 +11,14 @@ public final class Humanize {
 
   public static String bytes(long s) {
     if (s < 10) {
-      return String.format(Locale.ROOT, "%d B", s);
+      return s + " B";
     }
     int e = (int) Math.floor(Math.log(s) / Math.log(1000));
     String suffix = SIZES[e];
     double val = Math.floor(s / Math.pow(1000, e) * 10 + 0.5) / 10;
-    // Go's %.1f / %.0f round the exact binary value half-to-even (20.5 prints as "20").
-    java.math.BigDecimal exact = new java.math.BigDecimal(val);
+    // Go's %.0f/%.1f round the exact binary value half to even (20480 B is "20 kB", not "21 kB");
+    // String.format rounds half up.
     int scale = val < 10 ? 1 : 0;
-    return exact.setScale(scale, java.math.RoundingMode.HALF_EVEN).toPlainString() + " " + suffix;
+    return new BigDecimal(val).setScale(scale, RoundingMode.HALF_EVEN).toPlainString() + " " + suffix;
   }
 }

@@ -41,6 +41,8 @@ final class EtcdctlNormalizer {
           rule("^\"Took\" : \\S+$", "\"Took\" : <DURATION>"),
           // clientv3 retry interceptor warnings on stderr
           rule("\"ts\":\"[^\"]*\"", "\"ts\":\"<TS>\""),
+          // zap.NewProduction() lines (snapshot save/restore): epoch seconds as a float
+          rule("\"ts\":\\d+(\\.\\d+)?", "\"ts\":<TS>"),
           rule("endpoint://client-[0-9a-f-]+/", "endpoint://client-<UUID>/"),
           // a Go panic's program counter (see GO_STACK for its frames)
           rule("pc=0x[0-9a-f]+\\]", "pc=<PC>]"));
