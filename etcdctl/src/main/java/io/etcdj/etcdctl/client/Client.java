@@ -9,8 +9,8 @@ import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
 import io.etcdj.etcdctl.cli.CtlException;
 import io.etcdj.etcdctl.cli.ExitCode;
 import io.etcdj.etcdctl.cli.GlobalOptions;
-import io.etcdj.etcdctl.cli.GoQuote;
 import io.etcdj.etcdctl.cli.Invocation;
+import io.etcdj.etcdctl.print.Zap;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -276,13 +276,11 @@ public final class Client implements AutoCloseable {
    */
   public void warn(String target, Status goStatus) {
     err.println(
-        "{\"level\":\"warn\",\"ts\":\""
-            + io.etcdj.etcdctl.cli.GoTime.zapNow()
-            + "\",\"caller\":\"clientv3/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\",\"target\":"
-            + GoQuote.quote(target)
-            + ",\"attempt\":0,\"error\":"
-            + jsonString(GoErrors.rpcError(goStatus))
-            + "}");
+        Zap.clientv3("warn", "clientv3/retry_interceptor.go:62", "retrying of unary invoker failed")
+            .string("target", target)
+            .number("attempt", 0)
+            .string("error", GoErrors.rpcError(goStatus))
+            .line());
   }
 
   /** The connectivity state of one endpoint's channel (opened if it was not). */
@@ -303,11 +301,6 @@ public final class Client implements AutoCloseable {
       return Status.DEADLINE_EXCEEDED.withDescription("context deadline exceeded");
     }
     return s;
-  }
-
-  /** A JSON string as Go's encoding/json writes it (HTML-safe escapes included). */
-  public static String jsonString(String s) {
-    return io.etcdj.etcdctl.print.GoJson.quote(s);
   }
 
   @Override

@@ -2,8 +2,6 @@ package io.etcdj.etcdctl.print;
 
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
@@ -14,8 +12,6 @@ import java.util.Locale;
  * escapes them (no HTML escaping, unlike encoding/json).
  */
 public final class Zap {
-  private static final DateTimeFormatter ISO_MILLIS =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private final StringBuilder sb = new StringBuilder();
 
@@ -32,11 +28,16 @@ public final class Zap {
 
   /** A line of clientv3's logger: ISO-8601 timestamp with milliseconds. */
   public static Zap clientv3(String level, String caller, String msg) {
-    return new Zap(level, quote(ISO_MILLIS.format(Instant.now())), caller, msg);
+    return new Zap(level, quote(io.etcdj.etcdctl.cli.GoTime.zapNow()), caller, msg);
   }
 
   public Zap string(String key, String value) {
     sb.append(',').append(quote(key)).append(':').append(quote(value));
+    return this;
+  }
+
+  public Zap number(String key, long value) {
+    sb.append(',').append(quote(key)).append(':').append(value);
     return this;
   }
 
