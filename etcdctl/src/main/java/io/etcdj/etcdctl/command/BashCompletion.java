@@ -26,10 +26,10 @@ final class BashCompletion {
     s.append("__etcdctl_global_flags() {\n");
     appendFlags(s, globals(root));
     s.append("}\n\n");
-    s.append("# Loads one command (its path below etcdctl): subcommands, and its own flags after the global ones.\n");
+    s.append("# Loads one command (its path below etcdctl): its subcommands, the global flags and its own.\n");
     s.append("__etcdctl_node() {\n");
     s.append("    sub_names=() sub_descs=() names=() shorts=() takes=() descs=()\n");
-    s.append("    [[ -n $1 ]] && __etcdctl_global_flags\n");
+    s.append("    __etcdctl_global_flags\n");
     s.append("    case \"$1\" in\n");
     for (Command c : all(root)) {
       s.append("    ").append(quote(key(c))).append(")\n");
@@ -197,7 +197,8 @@ final class BashCompletion {
                   fi
                   if [[ "--${names[j]}" == "$cur"* ]]; then
                       cands+=("--${names[j]}") cdescs+=("${descs[j]}")
-                  elif [[ -n ${shorts[j]} && "-${shorts[j]}" == "$cur"* ]]; then
+                  fi
+                  if [[ -n ${shorts[j]} && "-${shorts[j]}" == "$cur"* ]]; then
                       cands+=("-${shorts[j]}") cdescs+=("${descs[j]}")
                   fi
               done
