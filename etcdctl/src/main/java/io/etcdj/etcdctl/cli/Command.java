@@ -27,6 +27,7 @@ public final class Command {
   private final List<Command> subs = new ArrayList<>();
   private Runner runner;
   private Command parent;
+  private boolean flagsInUseLine = true;
 
   public Command(String use, String shortDesc) {
     this.use = use;
@@ -35,6 +36,12 @@ public final class Command {
 
   public Command longDesc(String text) {
     this.longDesc = text;
+    return this;
+  }
+
+  /** cobra's DisableFlagsInUseLine: the use line gets no " [flags]" (cobra's own completion bash has it). */
+  public Command disableFlagsInUseLine() {
+    this.flagsInUseLine = false;
     return this;
   }
 
@@ -185,7 +192,7 @@ public final class Command {
   /** cobra's UseLine: the parent's path, the use text, and " [flags]" when the command has flags. */
   public String useLine() {
     String line = parent == null ? use : parent.path() + " " + use;
-    if (!line.contains("[flags]")) {
+    if (flagsInUseLine && !line.contains("[flags]")) {
       line += " [flags]";
     }
     return line;

@@ -176,39 +176,8 @@ public record GlobalOptions(
     if (colon >= 0) {
       return new String[] {user.substring(0, colon), user.substring(colon + 1)};
     }
-    boolean terminal = System.console() != null && io.in() == System.in;
-    io.out().print("Password: ");
-    io.out().flush();
-    if (!terminal) {
-      io.err().println("stty: 'standard input': Inappropriate ioctl for device");
-    }
-    String pw;
-    try {
-      if (terminal) {
-        char[] c = System.console().readPassword();
-        pw = c == null ? "" : new String(c);
-      } else {
-        pw = readLine(io.in());
-      }
-    } catch (java.io.IOException e) {
-      throw new CtlException(ExitCode.ERROR, e.getMessage());
-    }
-    if (!terminal) {
-      io.err().println("stty: 'standard input': Inappropriate ioctl for device");
-    }
-    io.out().println();
+    String pw = Speakeasy.ask(io, "Password: ");
     return new String[] {user, pw};
-  }
-
-  /** One line of stdin without its newline, read byte by byte so nothing past it is consumed. */
-  private static String readLine(java.io.InputStream in) throws java.io.IOException {
-    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-    int c;
-    while ((c = in.read()) >= 0 && c != '\n') {
-      b.write(c);
-    }
-    String s = b.toString(java.nio.charset.StandardCharsets.UTF_8);
-    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
   }
 
   private static String tlsFile(FlagSet flags, String name) {

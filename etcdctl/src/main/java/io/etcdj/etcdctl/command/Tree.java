@@ -29,6 +29,11 @@ public final class Tree {
         LockCommand.lock(),
         ElectCommand.elect(),
         CheckCommands.check(),
+        MigrateCommand.migrate(),
+        AuthCommands.auth(),
+        UserCommands.user(),
+        RoleCommands.role(),
+        CompletionCommands.completion(),
         HelpCommand.help());
     return root;
   }

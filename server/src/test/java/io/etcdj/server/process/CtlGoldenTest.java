@@ -37,7 +37,8 @@ class CtlGoldenTest {
           "/process/ctl-sessions-txn-watch.txt",
           "/process/ctl-sessions-lease.txt",
           "/process/ctl-sessions-cluster.txt",
-          "/process/ctl-sessions-ops.txt");
+          "/process/ctl-sessions-ops.txt",
+          "/process/ctl-sessions-auth.txt");
 
   static Stream<Arguments> cases() {
     List<EtcdctlSession> sessions = new ArrayList<>(EtcdctlSession.load(EtcdctlDifferentialTest.SESSIONS));
