@@ -23,7 +23,7 @@ import java.util.Map;
  * with ETCD_WATCH_* in its environment (a failing command ends etcdctl with exit code 1).
  *
  * <p>Called from each watch's consumer thread; one response prints as a whole under the lock on
- * the output stream, so concurrent watches (-i) do not interleave within a response.
+ * the output stream, so concurrent watches (-i) do not interleave within a response's lines.
  */
 final class WatchPrinter {
   private final Invocation inv;
@@ -49,9 +49,11 @@ final class WatchPrinter {
       }
       display(r);
       out.flush();
-      for (Event ev : pb.getEventsList()) {
-        run(exec, pb.getHeader().getRevision(), ev);
-      }
+    }
+    // Outside the lock: other watches print while a command runs, as etcdctl's goroutines do.
+    WatchResponse pb = r.pb();
+    for (Event ev : pb.getEventsList()) {
+      run(exec, pb.getHeader().getRevision(), ev);
     }
   }
 
