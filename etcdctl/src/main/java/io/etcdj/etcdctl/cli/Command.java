@@ -217,6 +217,16 @@ public final class Command {
     return match;
   }
 
+  /** A fresh, unparsed set of this command's local flags with "help", as cobra parses them. */
+  public FlagSet newFlagSet() {
+    ensureHelpFlag();
+    FlagSet fs = new FlagSet();
+    for (Flag f : allLocalFlags().sorted()) {
+      fs.add(f.copy());
+    }
+    return fs;
+  }
+
   void ensureHelpFlag() {
     if (local.get("help") == null) {
       local.add(new Flag("help", "h", Flag.Type.BOOL, "false", "help for " + name(), false));

@@ -9,7 +9,7 @@ public class FlagException extends Exception {
   }
 
   /** {@code -h}/{@code --help} was given: print the command's usage and exit 0. */
-  static final class Help extends FlagException {
+  public static final class Help extends FlagException {
     private static final long serialVersionUID = 1L;
 
     Help() {

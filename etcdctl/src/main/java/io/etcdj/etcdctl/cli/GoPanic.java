@@ -36,4 +36,16 @@ public final class GoPanic {
     err.flush();
     return new CtlException.Silent(EXIT_CODE);
   }
+
+  /**
+   * Prints a panic with a message of its own (clientv3.Compare's "Unknown result op", a slice past a
+   * word's end in argify) and the goroutine line its stack starts with, and returns what ends the
+   * command.
+   */
+  public static CtlException.Silent panic(Io io, String message) {
+    io.out().flush();
+    io.err().print("panic: " + message + "\n\ngoroutine 1 [running]:\n");
+    io.err().flush();
+    return new CtlException.Silent(EXIT_CODE);
+  }
 }

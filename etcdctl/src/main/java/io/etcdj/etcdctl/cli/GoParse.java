@@ -44,6 +44,24 @@ public final class GoParse {
     return v.longValue();
   }
 
+  /** {@code strconv.ParseInt(s, 10, 64)}: an optional sign and decimal digits only. */
+  public static long parseDecimal(String s) {
+    int i = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-') ? 1 : 0;
+    if (i == s.length()) {
+      throw new IllegalArgumentException("strconv.ParseInt: parsing " + GoQuote.quote(s) + ": invalid syntax");
+    }
+    for (int j = i; j < s.length(); j++) {
+      if (s.charAt(j) < '0' || s.charAt(j) > '9') {
+        throw new IllegalArgumentException("strconv.ParseInt: parsing " + GoQuote.quote(s) + ": invalid syntax");
+      }
+    }
+    BigInteger v = new BigInteger(s.charAt(0) == '+' ? s.substring(1) : s);
+    if (v.bitLength() > 63) {
+      throw new IllegalArgumentException("strconv.ParseInt: parsing " + GoQuote.quote(s) + ": value out of range");
+    }
+    return v.longValue();
+  }
+
   /** {@code strconv.ParseUint(s, 0, 64)}; the result is the unsigned value's bits. */
   public static long parseUint(String s) {
     BigInteger v = parseBase0(s, "strconv.ParseUint", false);

@@ -1,6 +1,8 @@
 package io.etcdj.etcdctl.cli;
 
+import com.google.protobuf.ByteString;
 import java.io.PrintStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -15,6 +17,8 @@ public final class Invocation implements AutoCloseable {
   private final Command cmd;
   private final FlagSet flags;
   private final List<String> args;
+  private final List<String> rawArgs;
+  private final Charset argCharset;
   private final Io io;
   private final ClientFactory clients;
   private GlobalOptions global;
@@ -25,20 +29,42 @@ public final class Invocation implements AutoCloseable {
     AutoCloseable open(Invocation inv);
   }
 
-  Invocation(Command cmd, FlagSet flags, List<String> args, Io io, ClientFactory clients) {
+  Invocation(Command cmd, FlagSet flags, List<String> args, List<String> rawArgs, Charset argCharset, Io io, ClientFactory clients) {
     this.cmd = cmd;
     this.flags = flags;
     this.args = List.copyOf(args);
+    this.rawArgs = List.copyOf(rawArgs);
+    this.argCharset = argCharset;
     this.io = io;
     this.clients = clients;
   }
 
+  /**
+   * A run of {@code cmd} inside another command, over words that command read itself (txn's op
+   * lines are get/put/del command lines). Its words are byte strings, one char per byte, so bytes
+   * from escapes such as \xff reach the request unchanged. It has no client of its own.
+   */
+  public static Invocation nested(Command cmd, FlagSet flags, List<String> args, Io io) {
+    return new Invocation(cmd, flags, args, args, StandardCharsets.ISO_8859_1, io, inv -> {
+      throw new IllegalStateException(cmd.path() + " inside another command has no client");
+    });
+  }
   public Command command() {
     return cmd;
   }
 
   public List<String> args() {
     return args;
+  }
+
+  /** The whole command line as given, after the program name (Go's os.Args[1:]). */
+  public List<String> rawArgs() {
+    return rawArgs;
+  }
+
+  /** An argument's bytes: UTF-8 for a command line, one byte per char for a nested one. */
+  public ByteString argBytes(String arg) {
+    return ByteString.copyFrom(arg.getBytes(argCharset));
   }
 
   public Io io() {

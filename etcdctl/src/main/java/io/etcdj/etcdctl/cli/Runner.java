@@ -1,5 +1,6 @@
 package io.etcdj.etcdctl.cli;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,7 +62,7 @@ public final class Runner {
       io.out().print(Usage.of(cmd));
       return ExitCode.SUCCESS;
     }
-    try (Invocation inv = new Invocation(cmd, flags, positional, io, clients)) {
+    try (Invocation inv = new Invocation(cmd, flags, positional, args, StandardCharsets.UTF_8, io, clients)) {
       cmd.runnerFn().run(inv);
       return ExitCode.SUCCESS;
     } catch (CtlException e) {

@@ -109,6 +109,19 @@ public final class Client implements AutoCloseable {
     }
   }
 
+  /**
+   * A client of one other cluster with this run's dial and keep-alive options, plaintext and
+   * without credentials (make-mirror's destination).
+   */
+  public static Client to(GlobalOptions g, String endpoint, PrintStream err) {
+    GlobalOptions o =
+        new GlobalOptions(
+            List.of(endpoint), g.dialTimeoutNanos(), g.commandTimeoutNanos(), g.keepAliveTimeNanos(),
+            g.keepAliveTimeoutNanos(), true, false, "", "", "", "", "", "", "", g.insecureDiscovery(), g.format(), g.hex(),
+            g.debug());
+    return new Client(o, err);
+  }
+
   public GlobalOptions options() {
     return opts;
   }

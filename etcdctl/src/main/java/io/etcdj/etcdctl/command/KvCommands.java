@@ -36,8 +36,8 @@ public final class KvCommands {
         .boolFlag("from-key", false, "Get keys that are greater than or equal to the given key using byte compare")
         .int64Flag("rev", 0, "Specify the kv revision")
         .boolFlag("keys-only", false, "Get only the keys")
-        .boolFlag("count-only", false, "Get only the count")
         .boolFlag("print-value-only", false, "Only write values when using the \"simple\" output format")
+        .boolFlag("count-only", false, "Get only the count")
         .runner(KvCommands::runGet);
   }
 
@@ -79,12 +79,12 @@ public final class KvCommands {
       default:
         throw new CtlException(ExitCode.BAD_FEATURE, "unknown consistency flag " + GoQuote.quote(consistency));
     }
-    ByteString key = Keys.bytes(args.get(0));
+    ByteString key = inv.argBytes(args.get(0));
     if (args.size() > 1) {
       if (prefix || fromKey) {
         throw new CtlException(ExitCode.BAD_ARGS, "too many arguments, only accept one argument when `--prefix` or `--from-key` is set");
       }
-      b.setRangeEnd(Keys.bytes(args.get(1)));
+      b.setRangeEnd(inv.argBytes(args.get(1)));
     }
     b.setLimit(inv.int64("limit"));
     long rev = inv.int64("rev");
@@ -202,6 +202,15 @@ public final class KvCommands {
   }
 
   static void runPut(Invocation inv) throws InterruptedException, IOException {
+    PutRequest req = putRequest(inv);
+    Client c = inv.client();
+    Deadline d = c.commandDeadline();
+    PutResponse resp = c.unary(() -> c.kv(d).put(req));
+    printPut(inv, resp);
+  }
+
+  /** etcdctl's getPutOp: the request, or the command's argument error. */
+  static PutRequest putRequest(Invocation inv) throws IOException {
     var args = inv.args();
     String usage = "put command needs 1 argument and input from stdin or 2 arguments";
     if (args.isEmpty()) {
@@ -214,7 +223,7 @@ public final class KvCommands {
     ByteString value = ByteString.EMPTY;
     if (!ignoreValue) {
       if (args.size() > 1) {
-        value = Keys.bytes(args.get(1));
+        value = inv.argBytes(args.get(1));
       } else {
         byte[] in = inv.io().in().readAllBytes();
         if (in.length == 0) {
@@ -229,19 +238,14 @@ public final class KvCommands {
     } catch (IllegalArgumentException e) {
       throw new CtlException(ExitCode.BAD_ARGS, "bad lease ID (" + e.getMessage() + "), expecting ID in Hex");
     }
-    PutRequest req =
-        PutRequest.newBuilder()
-            .setKey(Keys.bytes(args.get(0)))
-            .setValue(value)
-            .setLease(lease)
-            .setPrevKv(inv.bool("prev-kv"))
-            .setIgnoreValue(ignoreValue)
-            .setIgnoreLease(inv.bool("ignore-lease"))
-            .build();
-    Client c = inv.client();
-    Deadline d = c.commandDeadline();
-    PutResponse resp = c.unary(() -> c.kv(d).put(req));
-    printPut(inv, resp);
+    return PutRequest.newBuilder()
+        .setKey(inv.argBytes(args.get(0)))
+        .setValue(value)
+        .setLease(lease)
+        .setPrevKv(inv.bool("prev-kv"))
+        .setIgnoreValue(ignoreValue)
+        .setIgnoreLease(inv.bool("ignore-lease"))
+        .build();
   }
 
   static void printPut(Invocation inv, PutResponse resp) {
@@ -278,6 +282,15 @@ public final class KvCommands {
   }
 
   static void runDel(Invocation inv) throws InterruptedException {
+    DeleteRangeRequest req = delRequest(inv);
+    Client c = inv.client();
+    Deadline d = c.commandDeadline();
+    DeleteRangeResponse resp = c.unary(() -> c.kv(d).deleteRange(req));
+    printDel(inv, resp);
+  }
+
+  /** etcdctl's getDelOp: the request, or the command's argument error. */
+  static DeleteRangeRequest delRequest(Invocation inv) {
     var args = inv.args();
     if (args.isEmpty() || args.size() > 2) {
       throw new CtlException(ExitCode.BAD_ARGS, "del command needs one argument as key and an optional argument as range_end");
@@ -288,12 +301,12 @@ public final class KvCommands {
       throw new CtlException(ExitCode.BAD_ARGS, "`--prefix` and `--from-key` cannot be set at the same time, choose one");
     }
     DeleteRangeRequest.Builder b = DeleteRangeRequest.newBuilder();
-    ByteString key = Keys.bytes(args.get(0));
+    ByteString key = inv.argBytes(args.get(0));
     if (args.size() > 1) {
       if (prefix || fromKey) {
         throw new CtlException(ExitCode.BAD_ARGS, "too many arguments, only accept one argument when `--prefix` or `--from-key` is set");
       }
-      b.setRangeEnd(Keys.bytes(args.get(1)));
+      b.setRangeEnd(inv.argBytes(args.get(1)));
     }
     if (prefix) {
       if (key.isEmpty()) {
@@ -310,11 +323,7 @@ public final class KvCommands {
       }
       b.setRangeEnd(Keys.NUL);
     }
-    DeleteRangeRequest req = b.setKey(key).build();
-    Client c = inv.client();
-    Deadline d = c.commandDeadline();
-    DeleteRangeResponse resp = c.unary(() -> c.kv(d).deleteRange(req));
-    printDel(inv, resp);
+    return b.setKey(key).build();
   }
 
   static void printDel(Invocation inv, DeleteRangeResponse resp) {

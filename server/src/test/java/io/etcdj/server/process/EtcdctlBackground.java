@@ -30,6 +30,12 @@ final class EtcdctlBackground {
 
   /** Starts etcdctl with {@code args}; {@code stdin} (or nothing) is written and left open. */
   static EtcdctlBackground start(String endpoint, String name, String stdin, String... args) {
+    return start(endpoint, name, stdin, java.util.Map.of(), args);
+  }
+
+  /** As above, with extra environment variables (e.g. {@code ETCDCTL_WATCH_KEY}). */
+  static EtcdctlBackground start(
+      String endpoint, String name, String stdin, java.util.Map<String, String> env, String... args) {
     List<String> cmd = new ArrayList<>(List.of(Etcdctl.BINARY, "--endpoints", endpoint));
     cmd.addAll(List.of(args));
     try {
@@ -38,6 +44,7 @@ final class EtcdctlBackground {
           new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
       pb.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL"));
       pb.environment().put("ETCDCTL_API", "3");
+      pb.environment().putAll(env);
       Process p = pb.start();
       OutputStream in = p.getOutputStream();
       if (stdin != null) {
