@@ -83,6 +83,26 @@ public final class GoParse {
     return v.longValue();
   }
 
+  /** {@code strconv.ParseInt(s, 10, 64)}: an optional sign and decimal digits only. */
+  public static long parseDecimal(String s) {
+    String fn = "strconv.ParseInt";
+    String body = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-') ? s.substring(1) : s;
+    if (body.isEmpty()) {
+      throw syntax(fn, s);
+    }
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c < '0' || c > '9') {
+        throw syntax(fn, s);
+      }
+    }
+    BigInteger v = new BigInteger(s.charAt(0) == '+' ? body : s);
+    if (v.bitLength() > 63) {
+      throw new IllegalArgumentException(fn + ": parsing " + GoQuote.quote(s) + ": value out of range");
+    }
+    return v.longValue();
+  }
+
   private static IllegalArgumentException syntax(String fn, String s) {
     return new IllegalArgumentException(fn + ": parsing " + GoQuote.quote(s) + ": invalid syntax");
   }
