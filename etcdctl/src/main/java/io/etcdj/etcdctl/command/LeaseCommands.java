@@ -20,7 +20,6 @@ import io.etcdj.etcdctl.client.Client;
 import io.etcdj.etcdctl.client.GoErrors;
 import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
-import java.util.Locale;
 
 /**
  * {@code lease grant|revoke|timetolive|list|keep-alive} (ctlv3 lease_command.go). Lease ids are
@@ -144,7 +143,7 @@ final class LeaseCommands {
       throw new CtlException.Silent(ExitCode.KILLED_BY_SIGINT);
     }
     if (inv.format() == OutputFormat.SIMPLE) {
-      inv.println(String.format(Locale.ROOT, "lease %016x expired or revoked.", id));
+      inv.println("lease " + LeasePrinter.hexId(id) + " expired or revoked.");
     }
   }
 

@@ -33,7 +33,7 @@ final class LeasePrinter {
   static void grant(Invocation inv, LeaseGrantResponse r) {
     switch (inv.format()) {
       case SIMPLE:
-        inv.println(String.format(Locale.ROOT, "lease %016x granted with TTL(%ds)", r.getID(), r.getTTL()));
+        inv.println("lease " + hexId(r.getID()) + " granted with TTL(" + r.getTTL() + "s)");
         break;
       case JSON:
         inv.println(
@@ -55,7 +55,7 @@ final class LeasePrinter {
   static void revoke(Invocation inv, long id, LeaseRevokeResponse r) {
     switch (inv.format()) {
       case SIMPLE:
-        inv.println(String.format(Locale.ROOT, "lease %016x revoked", id));
+        inv.println("lease " + hexId(id) + " revoked");
         break;
       case JSON:
         inv.println(GoJson.marshal(r));
@@ -76,7 +76,7 @@ final class LeasePrinter {
   static void keepAlive(Invocation inv, LeaseKeepAliveResponse r) {
     switch (inv.format()) {
       case SIMPLE:
-        inv.println(String.format(Locale.ROOT, "lease %016x keepalived with TTL(%d)", r.getID(), r.getTTL()));
+        inv.println("lease " + hexId(r.getID()) + " keepalived with TTL(" + r.getTTL() + ")");
         break;
       case JSON:
         inv.println(new GoJson.Obj().embed(header(r.hasHeader(), r.getHeader())).num("ID", r.getID()).num("TTL", r.getTTL()).toString());
@@ -128,13 +128,12 @@ final class LeasePrinter {
 
   private static void timeToLiveSimple(Invocation inv, LeaseTimeToLiveResponse r, boolean keys) {
     if (r.getGrantedTTL() == 0 && r.getTTL() == -1) {
-      inv.println(String.format(Locale.ROOT, "lease %016x already expired", r.getID()));
+      inv.println("lease " + hexId(r.getID()) + " already expired");
       return;
     }
     ByteArrayOutputStream line = new ByteArrayOutputStream();
-    line.writeBytes(
-        String.format(Locale.ROOT, "lease %016x granted with TTL(%ds), remaining(%ds)", r.getID(), r.getGrantedTTL(), r.getTTL())
-            .getBytes(StandardCharsets.UTF_8));
+    String head = "lease " + hexId(r.getID()) + " granted with TTL(" + r.getGrantedTTL() + "s), remaining(" + r.getTTL() + "s)";
+    line.writeBytes(head.getBytes(StandardCharsets.UTF_8));
     if (keys) {
       // Go's %v of a []string: the raw keys, space-separated, in brackets.
       line.writeBytes(", attached keys([".getBytes(StandardCharsets.UTF_8));
@@ -154,7 +153,7 @@ final class LeasePrinter {
       case SIMPLE:
         inv.println("found " + r.getLeasesCount() + " leases");
         for (LeaseStatus l : r.getLeasesList()) {
-          inv.println(String.format(Locale.ROOT, "%016x", l.getID()));
+          inv.println(hexId(l.getID()));
         }
         break;
       case JSON:
@@ -176,6 +175,18 @@ final class LeasePrinter {
       default:
         throw inv.format().unsupported();
     }
+  }
+
+  /**
+   * Go's {@code %016x} of a LeaseID (an int64): zero-padded hex, and for a negative id a minus sign and the
+   * magnitude padded to 15 digits.
+   */
+  static String hexId(long id) {
+    if (id >= 0) {
+      return String.format(Locale.ROOT, "%016x", id);
+    }
+    String magnitude = Long.toHexString(-id); // -Long.MIN_VALUE's bits read unsigned are its magnitude
+    return "-" + "0".repeat(Math.max(0, 15 - magnitude.length())) + magnitude;
   }
 
   /** The embedded header pointer: nil (nothing promoted) when the server sent none. */

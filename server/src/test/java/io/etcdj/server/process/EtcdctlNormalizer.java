@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
  * Rewrites etcdctl output so that two independent servers holding the same data print the same text.
  *
  * <p>Replaced: the server's ports, its cluster and member ids (decimal and hex, exact values only), raft term, raft
- * index, server version, db sizes, the {@code endpoint health} duration, and the timestamp and random client id of
- * clientv3's retry warning. Everything else, including revisions, versions of keys, error text and exit codes, is kept
- * so the comparison stays strict.
+ * index, server version, db sizes, the {@code endpoint health} duration, the seconds a lease has left in
+ * {@code lease timetolive}, and the timestamp and random client id of clientv3's retry warning. Everything else,
+ * including revisions, versions of keys, error text and exit codes, is kept so the comparison stays strict.
  */
 final class EtcdctlNormalizer {
 
@@ -100,9 +100,20 @@ final class EtcdctlNormalizer {
     return new Rule(Pattern.compile(Pattern.quote(text)), replacement);
   }
 
+  /**
+   * {@code lease timetolive}: the seconds left, which depend on when the command ran, in each format (granted TTLs and
+   * the -1 of an expired lease are kept).
+   */
+  private static final List<Rule> REMAINING_TTL =
+      List.of(
+          rule("remaining\\(\\d+s\\)", "remaining(<REMAINING>s)"),
+          rule("\"ttl\":\\d+", "\"ttl\":<REMAINING>"),
+          rule("^\"TTL\" : \\d+$", "\"TTL\" : <REMAINING>"));
+
   /** Normalizes one output stream of one command; {@code args} tell which output format it used. */
   List<String> normalize(List<String> args, String output) {
     boolean statusSimple = isEndpointStatus(args) && outputFormat(args).equals("simple");
+    boolean timeToLive = args.contains("timetolive");
     List<String> result = new ArrayList<>();
     List<String> tableHeader = null;
     if (output.isEmpty()) {
@@ -117,6 +128,11 @@ final class EtcdctlNormalizer {
       }
       for (Rule r : RULES) {
         line = r.pattern.matcher(line).replaceAll(Matcher.quoteReplacement(r.replacement));
+      }
+      if (timeToLive) {
+        for (Rule r : REMAINING_TTL) {
+          line = r.pattern.matcher(line).replaceAll(Matcher.quoteReplacement(r.replacement));
+        }
       }
       if (line.startsWith("+-") && line.endsWith("+")) {
         // Border widths follow cell widths, which follow the values normalized away.
