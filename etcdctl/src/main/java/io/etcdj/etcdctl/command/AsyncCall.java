@@ -1,31 +1,49 @@
 package io.etcdj.etcdctl.command;
 
 import io.etcdj.etcdctl.cli.Io;
-import io.grpc.Context;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Consumer;
 
 /**
- * A unary gRPC call that a Ctrl-C may cut short, for the calls etcdctl makes under a context its
- * signal handler cancels (lock, elect). The call runs in its own cancellable gRPC context, so
- * {@link #cancel()} cancels it on the server too, as cancelling a Go context does.
+ * A gRPC call that a Ctrl-C may cut short, for the calls etcdctl makes under a context its signal
+ * handler cancels (lock, elect). {@link #cancel()} cancels the call itself (not through gRPC's
+ * Context, which a channel may not watch), so the server sees it end, as it sees a Go context
+ * cancelled.
  *
- * <p>Started and awaited by the command's thread; the result is completed on a gRPC thread.
+ * <p>Started, awaited and cancelled by the command's thread; results arrive on a transport thread.
  */
 final class AsyncCall<T> {
   private final CompletableFuture<T> result = new CompletableFuture<>();
-  private final Context.CancellableContext context = Context.current().withCancellation();
+  private final ClientCall<?, T> call;
 
-  private AsyncCall() {}
+  private AsyncCall(ClientCall<?, T> call) {
+    this.call = call;
+  }
 
-  /** Starts a call; {@code start} hands the observer to an async stub's method. */
-  static <T> AsyncCall<T> start(Consumer<StreamObserver<T>> start) {
-    AsyncCall<T> call = new AsyncCall<>();
-    call.context.run(() -> start.accept(call.observer()));
-    return call;
+  /** Starts a unary call, waiting for a connection (etcd's clients set WaitForReady). */
+  static <Q, T> AsyncCall<T> unary(Channel ch, MethodDescriptor<Q, T> method, Q request) {
+    AsyncCall<T> c = new AsyncCall<>(ch.newCall(method, CallOptions.DEFAULT.withWaitForReady()));
+    ClientCalls.asyncUnaryCall(cast(c.call), request, c.observer());
+    return c;
+  }
+
+  /** Starts a server-streaming call whose messages go to {@code messages}. */
+  static <Q, T> AsyncCall<T> serverStreaming(Channel ch, MethodDescriptor<Q, T> method, Q request, StreamObserver<T> messages) {
+    AsyncCall<T> c = new AsyncCall<>(ch.newCall(method, CallOptions.DEFAULT.withWaitForReady()));
+    ClientCalls.asyncServerStreamingCall(cast(c.call), request, messages);
+    return c;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <Q, T> ClientCall<Q, T> cast(ClientCall<?, T> call) {
+    return (ClientCall<Q, T>) call;
   }
 
   private StreamObserver<T> observer() {
@@ -48,7 +66,7 @@ final class AsyncCall<T> {
   }
 
   /**
-   * The response, or null when the run is interrupted first (the call is then cancelled).
+   * The unary response, or null when the run is interrupted first (the call is then cancelled).
    *
    * @throws StatusRuntimeException when the call fails
    */
@@ -66,7 +84,7 @@ final class AsyncCall<T> {
   }
 
   void cancel() {
-    context.cancel(null);
+    call.cancel("interrupted", null);
   }
 
   /** A completed future's value; its gRPC failure rethrown as it is. */

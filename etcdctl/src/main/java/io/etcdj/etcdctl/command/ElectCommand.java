@@ -16,7 +16,6 @@ import io.etcdj.etcdctl.cli.ExitCode;
 import io.etcdj.etcdctl.cli.Invocation;
 import io.etcdj.etcdctl.client.Client;
 import io.grpc.Channel;
-import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -65,7 +64,7 @@ final class ElectCommand {
       Channel ch = c.channel(c.commandDeadline());
       CampaignRequest req =
           CampaignRequest.newBuilder().setName(Keys.bytes(election)).setLease(s.lease()).setValue(Keys.bytes(proposal)).build();
-      AsyncCall<CampaignResponse> call = AsyncCall.start(o -> ElectionGrpc.newStub(ch).withWaitForReady().campaign(req, o));
+      AsyncCall<CampaignResponse> call = AsyncCall.unary(ch, ElectionGrpc.getCampaignMethod(), req);
       CampaignResponse elected;
       try {
         elected = call.awaitOrInterrupt(inv.io());
@@ -101,7 +100,6 @@ final class ElectCommand {
     try (Session s = Session.open(c, Session.DEFAULT_TTL_SECONDS)) {
       Channel ch = c.channel(c.commandDeadline());
       LinkedBlockingQueue<Object> leaders = new LinkedBlockingQueue<>();
-      Context.CancellableContext ctx = Context.current().withCancellation();
       inv.io().interrupt().thenRun(() -> leaders.offer(END));
       StreamObserver<LeaderResponse> o =
           new StreamObserver<>() {
@@ -121,7 +119,7 @@ final class ElectCommand {
             }
           };
       LeaderRequest req = LeaderRequest.newBuilder().setName(Keys.bytes(election)).build();
-      ctx.run(() -> ElectionGrpc.newStub(ch).withWaitForReady().observe(req, o));
+      AsyncCall<LeaderResponse> observing = AsyncCall.serverStreaming(ch, ElectionGrpc.getObserveMethod(), req, o);
       try {
         for (Object next = leaders.take(); next != END; next = leaders.take()) {
           LeaderResponse r = (LeaderResponse) next;
@@ -129,7 +127,7 @@ final class ElectCommand {
           inv.out().flush();
         }
       } finally {
-        ctx.cancel(null);
+        observing.cancel();
       }
       if (!inv.io().interrupt().isDone()) {
         throw new CtlException(ExitCode.ERROR, "elect: observer lost");

@@ -47,8 +47,8 @@ final class LockCommand {
     Client c = inv.client();
     try (Session s = Session.open(c, inv.int64("ttl"))) {
       Channel ch = c.channel(c.commandDeadline());
-      LockRequest req = LockRequest.newBuilder().setName(bytes(args.get(0))).setLease(s.lease()).build();
-      AsyncCall<LockResponse> call = AsyncCall.start(o -> LockGrpc.newStub(ch).withWaitForReady().lock(req, o));
+      LockRequest req = LockRequest.newBuilder().setName(Keys.bytes(args.get(0))).setLease(s.lease()).build();
+      AsyncCall<LockResponse> call = AsyncCall.unary(ch, LockGrpc.getLockMethod(), req);
       LockResponse locked = await(c, call, inv);
       if (locked == null) {
         // Interrupted while waiting: the cancelled call gives the lock up on the server.
@@ -108,9 +108,5 @@ final class LockCommand {
     } catch (StatusRuntimeException e) {
       throw c.fail(e);
     }
-  }
-
-  static ByteString bytes(String s) {
-    return Keys.bytes(s);
   }
 }
