@@ -68,14 +68,12 @@ final class KeepAlive implements AutoCloseable {
    */
   static KeepAlive start(Channel channel, long id, long firstTimeoutNanos, boolean keepResponses) {
     KeepAlive k = new KeepAlive(channel, id, keepResponses);
-    k.post(
-        () -> {
-          long now = System.nanoTime();
-          k.deadlineNanos = now + firstTimeoutNanos;
-          k.nextSendNanos = now;
-          k.open();
-        });
-    k.loop.scheduleWithFixedDelay(k::tick, 0, RETRY_MS, TimeUnit.MILLISECONDS);
+    long now = System.nanoTime();
+    // Set before the loop runs anything (submitting to it publishes them to its thread).
+    k.deadlineNanos = now + firstTimeoutNanos;
+    k.nextSendNanos = now;
+    k.post(k::open);
+    k.loop.scheduleWithFixedDelay(k::tick, RETRY_MS, RETRY_MS, TimeUnit.MILLISECONDS);
     return k;
   }
 

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * The leases a golden session granted, so that a session can name them and transcripts can mask them: a lease id
  * holds the server's clock, so two fresh servers never grant the same one.
  *
- * <p>After each {@code lease grant} the granted id is read from its output (simple, json or fields); a token
+ * <p>After each {@code lease grant} the granted id is read from its output (simple, json or fields), and after a simple
+ * {@code lease list} the ids it shows for the first time (a grant whose printer failed); a token
  * {@code ${lease:N}} in a later command line or its stdin stands for the N-th granted id in hex, and every spelling of
  * a granted id in the output (16-digit and short hex, decimal) reads {@code <LEASE_N>}. Ids the session did not grant
  * (a made-up {@code 1234}) are kept as they are.
