@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
  * Rewrites etcdctl output so that two independent servers holding the same data print the same text.
  *
  * <p>Replaced: the server's ports, its cluster and member ids (decimal and hex, exact values only), raft term, raft
- * index, server version, db sizes, the {@code endpoint health} duration, the seconds a lease has left in
- * {@code lease timetolive}, and the timestamp and random client id of clientv3's retry warning. Everything else,
- * including revisions, versions of keys, error text and exit codes, is kept so the comparison stays strict.
+ * index, server version, db sizes, the {@code endpoint health} duration, and the timestamp and random client id of
+ * clientv3's retry warning. Everything else, including revisions, versions of keys, error text and exit codes, is kept
+ * so the comparison stays strict.
  */
 final class EtcdctlNormalizer {
 
