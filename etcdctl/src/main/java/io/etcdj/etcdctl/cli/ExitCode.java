@@ -14,4 +14,10 @@ public final class ExitCode {
   public static final int INTERRUPTED = 5;
   public static final int IO = 6;
   public static final int BAD_ARGS = 128;
+  /**
+   * Not etcdctl's: what a shell reports for a command that Ctrl-C killed (128 + SIGINT). Commands
+   * that stock etcdctl lets SIGINT kill (keep-alive, watch, ...) return it when the run's
+   * {@link Io#interrupt()} completes.
+   */
+  public static final int KILLED_BY_SIGINT = 130;
 }

@@ -44,24 +44,6 @@ public final class GoParse {
     return v.longValue();
   }
 
-  /** {@code strconv.ParseInt(s, 10, 64)}: an optional sign and decimal digits only. */
-  public static long parseDecimal(String s) {
-    int i = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-') ? 1 : 0;
-    if (i == s.length()) {
-      throw new IllegalArgumentException("strconv.ParseInt: parsing " + GoQuote.quote(s) + ": invalid syntax");
-    }
-    for (int j = i; j < s.length(); j++) {
-      if (s.charAt(j) < '0' || s.charAt(j) > '9') {
-        throw new IllegalArgumentException("strconv.ParseInt: parsing " + GoQuote.quote(s) + ": invalid syntax");
-      }
-    }
-    BigInteger v = new BigInteger(s.charAt(0) == '+' ? s.substring(1) : s);
-    if (v.bitLength() > 63) {
-      throw new IllegalArgumentException("strconv.ParseInt: parsing " + GoQuote.quote(s) + ": value out of range");
-    }
-    return v.longValue();
-  }
-
   /** {@code strconv.ParseUint(s, 0, 64)}; the result is the unsigned value's bits. */
   public static long parseUint(String s) {
     BigInteger v = parseBase0(s, "strconv.ParseUint", false);
@@ -96,6 +78,26 @@ public final class GoParse {
             ? v.bitLength() <= 63
             : v.bitLength() <= 64;
     if (!range) {
+      throw new IllegalArgumentException(fn + ": parsing " + GoQuote.quote(s) + ": value out of range");
+    }
+    return v.longValue();
+  }
+
+  /** {@code strconv.ParseInt(s, 10, 64)}: an optional sign and decimal digits only. */
+  public static long parseDecimal(String s) {
+    String fn = "strconv.ParseInt";
+    String body = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-') ? s.substring(1) : s;
+    if (body.isEmpty()) {
+      throw syntax(fn, s);
+    }
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c < '0' || c > '9') {
+        throw syntax(fn, s);
+      }
+    }
+    BigInteger v = new BigInteger(s.charAt(0) == '+' ? body : s);
+    if (v.bitLength() > 63) {
       throw new IllegalArgumentException(fn + ": parsing " + GoQuote.quote(s) + ": value out of range");
     }
     return v.longValue();

@@ -99,12 +99,15 @@ class CtlGoldenTest {
             session.serverFlags())) {
       server.start();
       EtcdctlNormalizer normalizer = new EtcdctlNormalizer(server);
+      SessionLeases leases = new SessionLeases();
       for (EtcdctlSession.Command c : session.commands()) {
-        Etcdctl.Result r = cli.apply(c).apply(server.endpoint());
+        EtcdctlSession.Command run = new EtcdctlSession.Command(c.line(), leases.expand(c.args()), leases.expand(c.stdin()));
+        Etcdctl.Result r = cli.apply(run).apply(server.endpoint());
+        leases.record(run.args(), r.stdout());
         transcript.add(c.display());
         transcript.add("[exit " + r.exitCode() + "]");
-        transcript.addAll(normalizer.normalize(c.args(), r.stdout()));
-        for (String line : normalizer.normalize(c.args(), r.stderr())) {
+        transcript.addAll(leases.mask(normalizer.normalize(c.args(), r.stdout())));
+        for (String line : leases.mask(normalizer.normalize(c.args(), r.stderr()))) {
           if (!line.isEmpty()) {
             transcript.add("stderr> " + line);
           }

@@ -80,6 +80,26 @@ final class EtcdctlBackground {
     return printed().contains(text);
   }
 
+  /** Its exit code once it has ended on its own, or -1 after {@code timeoutMs}. */
+  int awaitExit(long timeoutMs) {
+    try {
+      return process.waitFor(timeoutMs, TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Stops it with SIGTERM, which etcdctl treats as Ctrl-C (lock and elect catch both), and waits up to 10 s for it to
+   * end; returns its exit code ({@code 143} when the signal killed it). Unlike {@link #stop()}, what it prints while
+   * stopping is kept: read {@link #printed()} afterwards, then {@link #stop()} to clean up.
+   */
+  int interrupt() {
+    process.destroy();
+    return awaitExit(10_000);
+  }
+
   /**
    * What it printed, read before it is stopped (SIGTERM, then SIGKILL after 5 s): Process.destroy
    * closes its stdin right after the signal, and an interactive etcdctl may see that EOF first and

@@ -112,9 +112,20 @@ final class EtcdctlNormalizer {
     return new Rule(Pattern.compile(Pattern.quote(text)), replacement);
   }
 
+  /**
+   * {@code lease timetolive}: the seconds left, which depend on when the command ran, in each format (granted TTLs and
+   * the -1 of an expired lease are kept).
+   */
+  private static final List<Rule> REMAINING_TTL =
+      List.of(
+          rule("remaining\\(\\d+s\\)", "remaining(<REMAINING>s)"),
+          rule("\"ttl\":\\d+", "\"ttl\":<REMAINING>"),
+          rule("^\"TTL\" : \\d+$", "\"TTL\" : <REMAINING>"));
+
   /** Normalizes one output stream of one command; {@code args} tell which output format it used. */
   List<String> normalize(List<String> args, String output) {
     boolean statusSimple = isEndpointStatus(args) && outputFormat(args).equals("simple");
+    boolean timeToLive = args.contains("timetolive");
     List<String> result = new ArrayList<>();
     List<String> tableHeader = null;
     if (output.isEmpty()) {
@@ -129,6 +140,11 @@ final class EtcdctlNormalizer {
       }
       for (Rule r : RULES) {
         line = r.pattern.matcher(line).replaceAll(Matcher.quoteReplacement(r.replacement));
+      }
+      if (timeToLive) {
+        for (Rule r : REMAINING_TTL) {
+          line = r.pattern.matcher(line).replaceAll(Matcher.quoteReplacement(r.replacement));
+        }
       }
       if (line.startsWith("+-") && line.endsWith("+")) {
         // Border widths follow cell widths, which follow the values normalized away.

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +34,18 @@ final class OurEtcdctl {
 
   private OurEtcdctl() {}
 
+  /**
+   * The environment {@link Etcdctl} gives stock etcdctl: the test's own without {@code ETCDCTL_*}, then
+   * {@code ETCDCTL_API=3} and {@code extra}. Commands that start programs (lock, watch) hand it on, PATH included.
+   */
+  static Map<String, String> environment(Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.keySet().removeIf(k -> k.startsWith("ETCDCTL"));
+    env.put("ETCDCTL_API", "3");
+    env.putAll(extra);
+    return env;
+  }
+
   static Etcdctl.Result run(String endpoint, List<String> args) {
     return run(endpoint, args, null, Etcdctl.DEFAULT_TIMEOUT, Map.of());
   }
@@ -49,7 +62,7 @@ final class OurEtcdctl {
     byte[] in = stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8);
     PrintStream pout = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream perr = new PrintStream(err, true, StandardCharsets.UTF_8);
-    Io io = new Io(new ByteArrayInputStream(in), pout, perr, Map.copyOf(env));
+    Io io = new Io(new ByteArrayInputStream(in), pout, perr, environment(env));
     Future<Integer> f = RUNNER.submit(() -> Ctl.run(all.toArray(new String[0]), io));
     int exit;
     try {

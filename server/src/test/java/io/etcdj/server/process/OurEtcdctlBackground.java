@@ -12,20 +12,24 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * etcdj's etcdctl running in-process in the background, as {@link EtcdctlBackground} runs the stock one: stdout and
  * stderr into one buffer readable while it runs, stdin written and left open (an interactive command ends with its
- * input), and {@link #stop} plays Ctrl-C by completing the run's {@link Io#interrupt()}.
+ * input), the environment stock gets ({@link OurEtcdctl#environment}), and Ctrl-C played by completing the run's
+ * {@link Io#interrupt()} ({@link #stop} returns what was printed before it, {@link #interrupt} the exit code).
  */
 final class OurEtcdctlBackground {
   final String name;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream(); // locks its own reads and writes
   private final PipedOutputStream stdin;
   private final Io io;
+  private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private final Thread thread;
-  private volatile int exitCode = -1;
 
   private OurEtcdctlBackground(String name, String endpoint, String input, Map<String, String> env, String... args) {
     this.name = name;
@@ -38,20 +42,34 @@ final class OurEtcdctlBackground {
       } else {
         stdin.close();
       }
-      PrintStream ps = new PrintStream(new SyncOut(out), true, StandardCharsets.UTF_8);
-      io = new Io(in, ps, ps, Map.copyOf(env));
+      PrintStream merged = new PrintStream(out, true, StandardCharsets.UTF_8);
+      io = new Io(in, merged, merged, OurEtcdctl.environment(env));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     List<String> all = new ArrayList<>(List.of("--endpoints", endpoint));
     all.addAll(List.of(args));
-    thread = new Thread(() -> exitCode = Ctl.run(all.toArray(new String[0]), io), "our-etcdctl-bg-" + name);
+    thread =
+        new Thread(
+            () -> {
+              try {
+                exit.complete(Ctl.run(all.toArray(new String[0]), io));
+              } catch (Throwable e) {
+                exit.completeExceptionally(e);
+              }
+            },
+            "our-etcdctl-bg-" + name);
     thread.setDaemon(true);
     thread.start();
   }
 
   static OurEtcdctlBackground start(String endpoint, String name, String stdin, Map<String, String> env, String... args) {
     return new OurEtcdctlBackground(name, endpoint, stdin, env, args);
+  }
+
+  /** Starts {@code etcdctl --endpoints endpoint args...} with an empty stdin. */
+  static OurEtcdctlBackground start(String endpoint, String name, String... args) {
+    return new OurEtcdctlBackground(name, endpoint, null, Map.of(), args);
   }
 
   /** More input for an interactive command. */
@@ -77,9 +95,7 @@ final class OurEtcdctlBackground {
   }
 
   String printed() {
-    synchronized (out) {
-      return out.toString(StandardCharsets.UTF_8);
-    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /** What it printed, read before the interrupt (as {@link EtcdctlBackground#stop}); waits up to 5 s for it to end. */
@@ -100,30 +116,28 @@ final class OurEtcdctlBackground {
     return printed;
   }
 
+  /** Its exit code once it has ended, or -1 while it runs. */
   int exitCode() {
-    return exitCode;
+    return exit.getNow(-1);
   }
 
-  /** A byte sink that can be read while commands write to it from several threads. */
-  private static final class SyncOut extends java.io.OutputStream {
-    private final ByteArrayOutputStream buf;
-
-    SyncOut(ByteArrayOutputStream buf) {
-      this.buf = buf;
+  /** Its exit code once it has ended on its own, or -1 after {@code timeoutMs}. */
+  int awaitExit(long timeoutMs) {
+    try {
+      return exit.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("etcdj etcdctl crashed", e.getCause());
     }
+  }
 
-    @Override
-    public void write(int b) {
-      synchronized (buf) {
-        buf.write(b);
-      }
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      synchronized (buf) {
-        buf.write(b, off, len);
-      }
-    }
+  /** Ctrl-C: completes the interrupt and waits (up to 10 s) for the command to end; returns its exit code. */
+  int interrupt() {
+    io.interrupt().complete(null);
+    return awaitExit(10_000);
   }
 }
