@@ -18,7 +18,8 @@ import java.util.List;
  * ETCDCTL_WATCH_KEY / ETCDCTL_WATCH_RANGE_END. Its checks, messages and quirks are etcdctl's: the
  * exec command is cut off the positional arguments at the last word equal to its first word.
  */
-record WatchArgs(List<String> watchArgs, List<String> execArgs, boolean prefix, long rev, boolean prevKv, boolean fromInput) {
+record WatchArgs(
+    List<String> watchArgs, List<String> execArgs, boolean prefix, long rev, boolean prevKv, boolean progressNotify, boolean fromInput) {
 
   static final String BAD_ARGS_NUM = "bad number of arguments";
   static final String CONFLICT_ENV = "bad number of arguments (found conflicting environment key)";
@@ -59,7 +60,7 @@ record WatchArgs(List<String> watchArgs, List<String> execArgs, boolean prefix, 
     if (execExist) {
       watchArgs = cutExec(watchArgs, exec.get(0));
     }
-    return new WatchArgs(watchArgs, exec, inv.bool("prefix"), inv.int64("rev"), inv.bool("prev-kv"), false);
+    return new WatchArgs(watchArgs, exec, inv.bool("prefix"), inv.int64("rev"), inv.bool("prev-kv"), inv.bool("progress-notify"), false);
   }
 
   /** A "watch ..." line of -i mode ({@code words} starts with "watch"); its flags are its own. */
@@ -83,7 +84,7 @@ record WatchArgs(List<String> watchArgs, List<String> execArgs, boolean prefix, 
     if (execExist) {
       args = cutExec(args, exec.get(0));
     }
-    return new WatchArgs(args, exec, line.bool("prefix"), line.int64("rev"), line.bool("prev-kv"), true);
+    return new WatchArgs(args, exec, line.bool("prefix"), line.int64("rev"), line.bool("prev-kv"), line.bool("progress-notify"), true);
   }
 
   /** The watch command's own flags (no -h: a "help" there is pflag's "help requested" error). */

@@ -77,9 +77,13 @@ class CtlGoldenTest {
         run(kind, session, ports, "stock", (c) -> (ep) -> Etcdctl.run(ep, c.args(), c.stdin(), COMMAND_TIMEOUT, env));
     List<String> ours =
         run(kind, session, ports, "ours", (c) -> (ep) -> OurEtcdctl.run(ep, c.args(), c.stdin(), COMMAND_TIMEOUT, env));
-    // Our one addition to 3.4's flags (issue 12 asks for etcd 3.5's get --count-only): its help line.
-    // (and its line in the cobra usage a bad txn get line prints).
-    ours.removeIf(line -> line.startsWith("      --count-only[=false]\t") || line.startsWith("stderr>       --count-only   "));
+    // Our two additions to 3.4's flags (issue 12 asks for etcd 3.5's get --count-only and watch
+    // --progress-notify): their help lines (and the line in the cobra usage a bad txn get prints).
+    ours.removeIf(
+        line ->
+            line.startsWith("      --count-only[=false]\t")
+                || line.startsWith("stderr>       --count-only   ")
+                || line.startsWith("      --progress-notify[=false]\t"));
     String diff = LineDiff.diff(stock, ours, "stock etcdctl", "etcdj etcdctl");
     if (!diff.isEmpty()) {
       fail("session '" + session.name() + "' on " + kind + ": etcdj's etcdctl differs from stock etcdctl\n" + diff);
