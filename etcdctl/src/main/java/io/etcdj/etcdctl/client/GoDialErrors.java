@@ -1,9 +1,8 @@
 package io.etcdj.etcdctl.client;
 
+import io.etcdj.etcdctl.client.h2.Tls;
 import io.etcdj.etcdctl.client.tls.GoTlsException;
-import java.io.EOFException;
 import java.net.ConnectException;
-import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Why a connect failed, told as grpc-go 1.26 tells its balancer's latest error (what a passthrough
@@ -20,18 +19,38 @@ public final class GoDialErrors {
     if (t instanceof ConnectException) {
       return "connection error: desc = \"transport: Error while dialing dial tcp " + hostPort + ": connect: connection refused\"";
     }
-    GoTlsException go = find(t, GoTlsException.class);
-    if (go != null) {
-      return handshakeFailed(go.getMessage());
-    }
-    if (t instanceof SSLHandshakeException || t instanceof EOFException && t.getMessage() == null) {
-      // The peer closed during the handshake: a cleartext server reading a ClientHello.
-      return handshakeFailed("EOF");
+    if (t instanceof Tls.HandshakeException) {
+      GoTlsException go = find(t, GoTlsException.class);
+      return handshakeFailed(go != null ? go.getMessage() : handshakeCause(t.getCause()));
     }
     // Anything else closed the connection before the server's SETTINGS: an alert after our side of
     // the handshake was done (TLS 1.3 servers refuse a missing client certificate only then), or a
     // TLS server dropping a cleartext preface.
     return "connection closed";
+  }
+
+  /**
+   * crypto/tls's text for a handshake the server broke off: a hang-up is "EOF", an alert is
+   * "remote error: tls: <alert>" (Go's alert names are the TLS names with spaces).
+   */
+  private static String handshakeCause(Throwable t) {
+    String m = t == null || t.getMessage() == null ? "" : t.getMessage();
+    String alert = "Received fatal alert: ";
+    int i = m.indexOf(alert);
+    if (i >= 0) {
+      String name = m.substring(i + alert.length()).strip();
+      switch (name) {
+        case "protocol_version":
+          return "remote error: tls: protocol version not supported";
+        case "unknown_ca":
+          return "remote error: tls: unknown certificate authority";
+        case "certificate_required":
+          return "remote error: tls: certificate required";
+        default:
+          return "remote error: tls: " + name.replace('_', ' ');
+      }
+    }
+    return "EOF";
   }
 
   private static String handshakeFailed(String text) {

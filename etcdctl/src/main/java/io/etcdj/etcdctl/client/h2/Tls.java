@@ -14,8 +14,20 @@ import javax.net.ssl.SSLSocket;
  * done before the HTTP/2 preface. Certificate and host checks belong to the context's trust
  * manager, which learns the host from the handshake session.
  */
-final class Tls {
+public final class Tls {
   private Tls() {}
+
+  /**
+   * The TLS handshake failed (the cause says how), as opposed to a failure after it: callers tell
+   * the two apart as grpc-go does ("authentication handshake failed" or "connection closed").
+   */
+  public static final class HandshakeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    HandshakeException(IOException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
 
   static SSLSocket handshake(Socket tcp, String host, int port, SSLContext context, int timeoutMs) throws IOException {
     SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(tcp, host, port, true);
@@ -28,7 +40,10 @@ final class Tls {
       s.startHandshake();
       s.setSoTimeout(0);
       return s;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      s.close();
+      throw new HandshakeException(e);
+    } catch (RuntimeException e) {
       s.close();
       throw e;
     }
