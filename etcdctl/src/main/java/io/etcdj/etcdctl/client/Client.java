@@ -25,6 +25,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.etcdj.etcdctl.client.h2.H2Channel;
 import io.etcdj.etcdctl.client.h2.H2Options;
+import io.etcdj.etcdctl.client.tls.ClientTls;
+import io.etcdj.etcdctl.client.tls.GoTlsException;
+import javax.net.ssl.SSLContext;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +40,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * etcdctl's connection to the cluster: one plaintext gRPC channel per endpoint, opened lazily, on
+ * etcdctl's connection to the cluster: one gRPC channel per endpoint (cleartext or TLS as
+ * {@link ClientTls} decides), opened lazily, on
  * the lean HTTP/2 transport ({@link H2Channel}: no grpc-core, no netty, so a command starts in a
  * fraction of the time). A
  * call goes to the first endpoint (in {@code --endpoints} order) that is connected, waiting for
@@ -57,13 +61,18 @@ public final class Client implements AutoCloseable {
   private final GlobalOptions opts;
   private final PrintStream err;
   private final List<Endpoints.Target> targets = new ArrayList<>();
-  private final Map<String, H2Channel> channels = new LinkedHashMap<>();
+  private final ClientTls tls;
+  private final Map<ChannelKey, H2Channel> channels = new LinkedHashMap<>();
   private final String clientId = UUID.randomUUID().toString();
   private volatile String token;
 
-  private Client(GlobalOptions opts, PrintStream err) {
+  /** Channels are per endpoint and per TLS setting: a direct dial may differ from the balancer's. */
+  private record ChannelKey(String endpoint, SSLContext tls) {}
+
+  private Client(GlobalOptions opts, PrintStream err, ClientTls tls) {
     this.opts = opts;
     this.err = err;
+    this.tls = tls;
     for (String ep : opts.endpoints()) {
       targets.add(Endpoints.parse(ep));
     }
@@ -72,10 +81,16 @@ public final class Client implements AutoCloseable {
   /** The factory {@link Invocation#client()} uses. */
   public static Client open(Invocation inv) {
     GlobalOptions g = inv.global();
+    ClientTls tls;
+    try {
+      tls = ClientTls.of(g.cert(), g.key(), g.cacert(), g.insecureTransport(), g.insecureSkipVerify());
+    } catch (GoTlsException e) {
+      throw new CtlException(ExitCode.BAD_ARGS, e.getMessage());
+    }
     if (g.endpoints().isEmpty()) {
       throw new CtlException(ExitCode.BAD_CONNECTION, "at least one Endpoint must is required in client config");
     }
-    Client c = new Client(g, inv.err());
+    Client c = new Client(g, inv.err(), tls);
     try {
       c.authenticate();
     } catch (InterruptedException e) {
@@ -142,18 +157,21 @@ public final class Client implements AutoCloseable {
 
   // ---- channels ----
 
-  /** The channel of one endpoint (endpoint commands, defrag and per-member calls). */
+  /**
+   * The channel of one endpoint (endpoint commands, defrag and per-member calls), secured as its
+   * own scheme says (clientv3's Dial and a client of its own both go by the endpoint's scheme).
+   */
   public synchronized Channel channelFor(String endpoint) {
-    return withToken(managed(endpoint));
+    return withToken(managed(endpoint, tls.forScheme(Endpoints.parse(endpoint).scheme())));
   }
 
-  private synchronized H2Channel managed(String endpoint) {
-    H2Channel ch = channels.get(endpoint);
+  private synchronized H2Channel managed(String endpoint, SSLContext security) {
+    ChannelKey key = new ChannelKey(endpoint, security);
+    H2Channel ch = channels.get(key);
     if (ch == null) {
       Endpoints.Target t = Endpoints.parse(endpoint);
-      Tls.check(t, opts);
-      ch = H2Channel.open(t.host(), t.port(), h2Options());
-      channels.put(endpoint, ch);
+      ch = H2Channel.open(t.host(), t.port(), h2Options(), security);
+      channels.put(key, ch);
     }
     return ch;
   }
@@ -178,9 +196,11 @@ public final class Client implements AutoCloseable {
     if (targets.size() == 1) {
       return channelFor(targets.get(0).text());
     }
+    // clientv3's balancer secures every endpoint as the first endpoint's scheme says.
+    SSLContext security = tls.forScheme(targets.get(0).scheme());
     List<H2Channel> all = new ArrayList<>();
     for (Endpoints.Target t : targets) {
-      all.add(managed(t.text()));
+      all.add(managed(t.text(), security));
     }
     while (true) {
       for (int i = 0; i < all.size(); i++) {
@@ -296,9 +316,14 @@ public final class Client implements AutoCloseable {
             .line());
   }
 
-  /** The connectivity state of one endpoint's channel (opened if it was not). */
+  /** The connectivity state of one endpoint's own channel (opened if it was not). */
   public ConnectivityState state(String endpoint) {
-    return managed(endpoint).state(false);
+    return managed(endpoint, tls.forScheme(Endpoints.parse(endpoint).scheme())).state(false);
+  }
+
+  /** Why the last connect to one endpoint's own channel failed; null if none did. */
+  public Throwable lastConnectFailure(String endpoint) {
+    return managed(endpoint, tls.forScheme(Endpoints.parse(endpoint).scheme())).lastConnectFailure();
   }
 
   /** grpc-java's texts for a deadline or a refused connection, told as grpc-go tells them. */

@@ -2,12 +2,15 @@ package io.etcdj.etcdctl.client;
 
 import java.net.InetSocketAddress;
 
-/** Parses etcdctl endpoints: {@code host:port}, {@code http://host:port}, {@code https://host:port}. */
+/**
+ * Parses etcdctl endpoints: {@code host:port}, {@code http://host:port}, {@code https://host:port}.
+ * As clientv3's endpoint.ParseEndpoint, only text with {@code ://} has a scheme (lower-cased).
+ */
 public final class Endpoints {
   private Endpoints() {}
 
-  /** An endpoint as dialled: where, and whether TLS was asked for by its scheme. */
-  public record Target(String text, String host, int port, boolean https) {
+  /** An endpoint as dialled: where, and its scheme ("" when none), which picks its TLS. */
+  public record Target(String text, String host, int port, String scheme) {
     public InetSocketAddress address() {
       return InetSocketAddress.createUnresolved(host, port);
     }
@@ -20,13 +23,13 @@ public final class Endpoints {
 
   public static Target parse(String ep) {
     String s = ep;
-    boolean https = false;
-    if (s.startsWith("https://")) {
-      https = true;
-      s = s.substring("https://".length());
-    } else if (s.startsWith("http://")) {
-      s = s.substring("http://".length());
+    String scheme = "";
+    int sep = s.indexOf("://");
+    if (sep > 0) {
+      scheme = s.substring(0, sep).toLowerCase(java.util.Locale.ROOT);
+      s = s.substring(sep + 3);
     }
+    boolean https = scheme.equals("https");
     int slash = s.indexOf('/');
     if (slash >= 0) {
       s = s.substring(0, slash);
@@ -48,6 +51,6 @@ public final class Endpoints {
     } catch (NumberFormatException e) {
       p = -1;
     }
-    return new Target(ep, host.isEmpty() ? "localhost" : host, p, https);
+    return new Target(ep, host.isEmpty() ? "localhost" : host, p, scheme);
   }
 }

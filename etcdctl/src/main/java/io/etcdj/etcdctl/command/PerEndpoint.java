@@ -2,6 +2,7 @@ package io.etcdj.etcdctl.command;
 
 import io.etcdj.etcdctl.client.Client;
 import io.etcdj.etcdctl.client.Endpoints;
+import io.etcdj.etcdctl.client.GoDialErrors;
 import io.grpc.ConnectivityState;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -47,7 +48,7 @@ final class PerEndpoint {
     return "endpoint://client-" + UUID.randomUUID() + "/" + Endpoints.parse(endpoint).hostPort();
   }
 
-  /** A deadline on an endpoint that refuses connections reads as grpc-go's balancer reports it. */
+  /** A deadline on an endpoint that cannot be connected reads as grpc-go's balancer reports it. */
   private static Status goStatus(Client c, String endpoint, Dial dial, Status s) {
     if (s.getCode() != Status.Code.DEADLINE_EXCEEDED) {
       return s;
@@ -59,8 +60,6 @@ final class PerEndpoint {
       return Status.DEADLINE_EXCEEDED.withDescription("latest balancer error: all SubConns are in TransientFailure");
     }
     return Status.DEADLINE_EXCEEDED.withDescription(
-        "latest balancer error: connection error: desc = \"transport: Error while dialing dial tcp "
-            + Endpoints.parse(endpoint).hostPort()
-            + ": connect: connection refused\"");
+        "latest balancer error: " + GoDialErrors.describe(Endpoints.parse(endpoint).hostPort(), c.lastConnectFailure(endpoint)));
   }
 }

@@ -100,6 +100,12 @@ final class EtcdProcess implements AutoCloseable {
   private final java.util.Map<String, String> environment = new java.util.HashMap<>();
   /** {@code --initial-cluster-state}: "existing" for a member joining a running cluster. */
   private String initialClusterState = "new";
+  /** "https" for a member serving clients over TLS ({@link #tls}). */
+  private String clientScheme = "http";
+  /** A second, cleartext client port of a TLS member (0: none). */
+  private int plainClientPort;
+  /** etcdctl flags the readiness checks need (the TLS files of a TLS member). */
+  private List<String> ctlFlags = List.of();
   private Process process;
   private boolean paused;
   private int starts;
@@ -191,6 +197,21 @@ final class EtcdProcess implements AutoCloseable {
     return p;
   }
 
+  /**
+   * A single member serving clients over TLS on its client port and in cleartext on
+   * {@code plainClientPort}, created but not started. {@code serverFlags} name its TLS files
+   * ({@code --cert-file} and so on); {@code ctlFlags} are what etcdctl needs to reach it.
+   */
+  static EtcdProcess tls(
+      Kind kind, String name, int clientPort, int peerPort, int plainClientPort, List<String> serverFlags, List<String> ctlFlags) {
+    EtcdProcess p =
+        new EtcdProcess(kind, name, "n1", new int[] {clientPort, peerPort}, null, DEFAULT_TOKEN, serverFlags);
+    p.clientScheme = "https";
+    p.plainClientPort = plainClientPort;
+    p.ctlFlags = List.copyOf(ctlFlags);
+    return p;
+  }
+
   /** Creates and starts a server, waiting until it is ready. */
   static EtcdProcess start(Kind kind, String name, List<String> extraFlags) {
     EtcdProcess p = new EtcdProcess(kind, name, extraFlags);
@@ -272,7 +293,11 @@ final class EtcdProcess implements AutoCloseable {
   }
 
   String clientUrl() {
-    return "http://127.0.0.1:" + clientPort;
+    return clientScheme + "://127.0.0.1:" + clientPort;
+  }
+
+  private String listenClientUrls() {
+    return plainClientPort == 0 ? clientUrl() : clientUrl() + ",http://127.0.0.1:" + plainClientPort;
   }
 
   String peerUrl() {
@@ -351,7 +376,7 @@ final class EtcdProcess implements AutoCloseable {
         List.of(
             "--name", memberName,
             "--data-dir", dataDir.toString(),
-            "--listen-client-urls", clientUrl(),
+            "--listen-client-urls", listenClientUrls(),
             "--advertise-client-urls", clientUrl(),
             "--listen-peer-urls", peerUrl(),
             "--initial-advertise-peer-urls", peerUrl(),
@@ -383,7 +408,8 @@ final class EtcdProcess implements AutoCloseable {
   private void awaitCommand(Duration timeout, String command, String state) {
     long deadlineNs = System.nanoTime() + timeout.toNanos();
     String lastProblem = "client port never accepted a connection";
-    List<String> args = new java.util.ArrayList<>(List.of("--dial-timeout", "1s", "--command-timeout", "2s"));
+    List<String> args = new java.util.ArrayList<>(ctlFlags);
+    args.addAll(List.of("--dial-timeout", "1s", "--command-timeout", "2s"));
     args.addAll(List.of(command.split(" ")));
     while (System.nanoTime() < deadlineNs) {
       if (!process.isAlive()) {
@@ -407,7 +433,9 @@ final class EtcdProcess implements AutoCloseable {
   }
 
   private void readIds() {
-    Etcdctl.Result status = Etcdctl.run(endpoint(), List.of("endpoint", "status", "-w", "json"));
+    List<String> args = new java.util.ArrayList<>(ctlFlags);
+    args.addAll(List.of("endpoint", "status", "-w", "json"));
+    Etcdctl.Result status = Etcdctl.run(endpoint(), args);
     Matcher c = CLUSTER_ID.matcher(status.stdout());
     Matcher m = MEMBER_ID.matcher(status.stdout());
     // Leaving the ids at 0 only weakens normalization; the comparison will then show the raw ids.

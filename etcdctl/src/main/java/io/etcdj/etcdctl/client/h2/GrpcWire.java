@@ -198,10 +198,10 @@ final class GrpcWire {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
-  static List<Header> requestHeaders(String authority, String path, long timeoutNanos, String userAgent, Metadata md) {
+  static List<Header> requestHeaders(String scheme, String authority, String path, long timeoutNanos, String userAgent, Metadata md) {
     List<Header> h = new ArrayList<>(12);
     h.add(new Header(":method", "POST"));
-    h.add(new Header(":scheme", "http"));
+    h.add(new Header(":scheme", scheme));
     h.add(new Header(":path", path));
     h.add(new Header(":authority", authority));
     h.add(new Header("content-type", "application/grpc"));

@@ -218,7 +218,7 @@ final class H2Call<Q, R> extends ClientCall<Q, R> implements H2Connection.Stream
       long timeout = deadline == null ? -1 : Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS));
       String path = "/" + method.getFullMethodName();
       List<Header> fields =
-          GrpcWire.requestHeaders(channel.authority(), path, timeout, channel.options().userAgent(), requestHeaders);
+          GrpcWire.requestHeaders(channel.scheme(), channel.authority(), path, timeout, channel.options().userAgent(), requestHeaders);
       try {
         c.newStream(this, fields, false);
       } catch (IOException e) {

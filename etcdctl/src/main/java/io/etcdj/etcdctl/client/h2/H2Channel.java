@@ -4,6 +4,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
+import javax.net.ssl.SSLContext;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.io.IOException;
@@ -47,6 +48,8 @@ public final class H2Channel extends Channel implements AutoCloseable {
   private final int port;
   private final String authority;
   private final H2Options options;
+  /** TLS for every connection (SNI and host checks for {@code host}); null = h2c. */
+  private final SSLContext tls;
 
   // Guarded by this.
   private ConnectivityState state = ConnectivityState.IDLE;
@@ -59,19 +62,35 @@ public final class H2Channel extends Channel implements AutoCloseable {
   private final List<Runnable> stateWatchers = new ArrayList<>();
   private ExecutorService callbackExecutor;
 
-  private H2Channel(String host, int port, H2Options options) {
+  private H2Channel(String host, int port, H2Options options, SSLContext tls) {
     this.host = host;
     this.port = port;
     this.authority = GrpcWire.authority(host, port);
     this.options = options;
+    this.tls = tls;
   }
 
-  /** A channel to {@code host:port}; nothing connects before the first call or state probe. */
+  /** A cleartext (h2c) channel to {@code host:port}; nothing connects before the first call or state probe. */
   public static H2Channel open(String host, int port, H2Options options) {
+    return open(host, port, options, null);
+  }
+
+  /** A channel to {@code host:port} over TLS made by {@code tls} (null: cleartext). */
+  public static H2Channel open(String host, int port, H2Options options, SSLContext tls) {
     if (port <= 0 || port > 65_535) {
       throw new IllegalArgumentException("port " + port);
     }
-    return new H2Channel(host, port, options);
+    return new H2Channel(host, port, options, tls);
+  }
+
+  /** The {@code :scheme} of this channel's requests. */
+  String scheme() {
+    return tls == null ? "http" : "https";
+  }
+
+  /** Why the last connect failed (null if none did), for callers that tell it as grpc-go does. */
+  public synchronized Throwable lastConnectFailure() {
+    return lastFailure == null ? null : lastFailure.getCause();
   }
 
   @Override
@@ -181,7 +200,7 @@ public final class H2Channel extends Channel implements AutoCloseable {
   private void connect() {
     H2Connection c;
     try {
-      c = H2Connection.connect(host, port, options, this::connectionClosed);
+      c = H2Connection.connect(host, port, options, tls, this::connectionClosed);
     } catch (IOException e) {
       connectFailed(e);
       return;

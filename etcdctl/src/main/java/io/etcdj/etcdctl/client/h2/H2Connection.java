@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /**
- * One HTTP/2 cleartext connection with prior knowledge (RFC 7540 section 3.4) on a plain socket:
+ * One HTTP/2 connection with prior knowledge (RFC 7540 section 3.4), cleartext or over TLS:
  * the client side of the frame layer, flow control both ways, SETTINGS, PING, GOAWAY, and an
  * optional keepalive. Streams are handed to a {@link StreamListener} (the gRPC call).
  *
@@ -106,23 +107,36 @@ final class H2Connection {
   }
 
   /**
-   * Connects, sends the preface with our SETTINGS and window, and waits for the server's SETTINGS
-   * (the first frame a server sends), so a connection that returns is speaking HTTP/2.
+   * Connects (over TLS when {@code tls} is given), sends the preface with our SETTINGS and window,
+   * and waits for the server's SETTINGS (the first frame a server sends), so a connection that
+   * returns is speaking HTTP/2. The connect timeout bounds all three steps together.
    */
-  static H2Connection connect(String host, int port, H2Options options, Consumer<H2Connection> onClose)
+  static H2Connection connect(String host, int port, H2Options options, SSLContext tls, Consumer<H2Connection> onClose)
       throws IOException {
+    long deadlineNs = System.nanoTime() + options.connectTimeoutNanos();
     Socket s = new Socket();
     try {
       s.setTcpNoDelay(true);
-      int timeoutMs = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(options.connectTimeoutNanos()));
-      s.connect(new InetSocketAddress(host, port), timeoutMs);
+      s.connect(new InetSocketAddress(host, port), timeoutMs(options, deadlineNs));
+      if (tls != null) {
+        s = Tls.handshake(s, host, port, tls, timeoutMs(options, deadlineNs));
+      }
       H2Connection c = new H2Connection(s, GrpcWire.authority(host, port), options, onClose);
-      c.handshake(timeoutMs);
+      c.handshake(timeoutMs(options, deadlineNs));
       return c;
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
     }
+  }
+
+  /** What is left of the connect timeout, in a socket's terms (0 = none, so at least 1 ms). */
+  private static int timeoutMs(H2Options options, long deadlineNs) {
+    if (options.connectTimeoutNanos() == 0) {
+      return 0;
+    }
+    long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, leftMs));
   }
 
   private void handshake(int timeoutMs) throws IOException {

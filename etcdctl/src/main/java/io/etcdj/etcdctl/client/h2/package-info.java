@@ -12,6 +12,6 @@
  *
  * <p>Threads per channel: a reader thread per connection, a callback thread (only for calls
  * without an executor; blocking stubs bring their own), a short-lived connect thread; one timer
- * thread for the process. All are daemons. TLS is not supported (etcdctl refuses it earlier).
+ * thread for the process. All are daemons. TLS (when the channel has an SSLContext) wraps the socket before the preface ({@code Tls}).
  */
 package io.etcdj.etcdctl.client.h2;

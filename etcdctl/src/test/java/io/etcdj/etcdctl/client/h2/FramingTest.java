@@ -146,7 +146,7 @@ class FramingTest {
     Metadata md = new Metadata();
     md.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), "abc");
     md.put(Metadata.Key.of("x-bin", Metadata.BINARY_BYTE_MARSHALLER), new byte[] {1, 2, (byte) 0xff});
-    List<Header> h = GrpcWire.requestHeaders("h:1", "/a.B/C", 1_000_000, "ua", md);
+    List<Header> h = GrpcWire.requestHeaders("http", "h:1", "/a.B/C", 1_000_000, "ua", md);
     assertEquals(new Header(":method", "POST"), h.get(0));
     assertEquals("1000000n", GrpcWire.value(h, "grpc-timeout"));
     assertEquals("AQL/", GrpcWire.value(h, "x-bin"));
