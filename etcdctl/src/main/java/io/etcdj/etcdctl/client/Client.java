@@ -125,16 +125,16 @@ public final class Client implements AutoCloseable {
   }
 
   /**
-   * A client of one other cluster with this run's dial and keep-alive options, plaintext and
-   * without credentials (make-mirror's destination).
+   * A client of one other cluster with this run's dial and keep-alive options, the given TLS and
+   * no credentials (make-mirror's destination).
    */
-  public static Client to(GlobalOptions g, String endpoint, PrintStream err) {
+  public static Client to(GlobalOptions g, String endpoint, PrintStream err, ClientTls tls) {
     GlobalOptions o =
         new GlobalOptions(
             List.of(endpoint), g.dialTimeoutNanos(), g.commandTimeoutNanos(), g.keepAliveTimeNanos(),
             g.keepAliveTimeoutNanos(), true, false, "", "", "", "", "", "", "", g.insecureDiscovery(), g.format(), g.hex(),
             g.debug());
-    return new Client(o, err);
+    return new Client(o, err, tls);
   }
 
   public GlobalOptions options() {

@@ -15,6 +15,8 @@ import io.etcdj.etcdctl.cli.CtlException;
 import io.etcdj.etcdctl.cli.ExitCode;
 import io.etcdj.etcdctl.cli.Invocation;
 import io.etcdj.etcdctl.client.Client;
+import io.etcdj.etcdctl.client.tls.ClientTls;
+import io.etcdj.etcdctl.client.tls.GoTlsException;
 import io.etcdj.etcdctl.client.Watches;
 import io.grpc.Deadline;
 import java.util.ArrayList;
@@ -33,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * it prints how many keys it has mirrored. It runs until interrupted or until a call fails or the
  * watch is compacted ("Error: ..." with exit code 1).
  *
- * <p>The destination is plaintext: the TLS flags are refused, as this etcdctl has no TLS yet.
+ * <p>The destination gets its own TLS from the --dest-* flags, as etcdctl's secureCfg for it.
  */
 final class MakeMirrorCommand {
   private MakeMirrorCommand() {}
@@ -59,11 +61,23 @@ final class MakeMirrorCommand {
     if (inv.args().size() != 1) {
       throw new CtlException(ExitCode.BAD_ARGS, "make-mirror takes one destination argument");
     }
-    if (!inv.string("dest-cert").isEmpty() || !inv.string("dest-key").isEmpty() || !inv.string("dest-cacert").isEmpty()
-        || !inv.bool("dest-insecure-transport")) {
-      throw new CtlException(ExitCode.BAD_CONNECTION, "TLS is not supported by this etcdctl yet");
+    // etcdctl builds the destination's client (with its own TLS flags) before the source's.
+    ClientTls destTls;
+    try {
+      destTls =
+          ClientTls.of(
+              inv.string("dest-cert"), inv.string("dest-key"), inv.string("dest-cacert"), inv.bool("dest-insecure-transport"), false);
+    } catch (GoTlsException e) {
+      throw new CtlException(ExitCode.BAD_ARGS, e.getMessage());
     }
-    Client src = inv.client();
+    Client dest0 = Client.to(inv.global(), inv.args().get(0), inv.err(), destTls);
+    Client src;
+    try {
+      src = inv.client();
+    } catch (RuntimeException e) {
+      dest0.close();
+      throw e;
+    }
     AtomicLong total = new AtomicLong();
     ScheduledExecutorService reporter =
         Executors.newSingleThreadScheduledExecutor(
@@ -82,7 +96,7 @@ final class MakeMirrorCommand {
         REPORT_SECONDS,
         REPORT_SECONDS,
         TimeUnit.SECONDS);
-    try (Client dest = Client.to(inv.global(), inv.args().get(0), inv.err());
+    try (Client dest = dest0;
         Watches watches = new Watches(src, false)) {
       mirror(inv, src, dest, watches, total);
     } finally {
