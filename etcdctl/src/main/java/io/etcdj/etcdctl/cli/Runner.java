@@ -89,8 +89,11 @@ public final class Runner {
     List<String> words = stripFlags(args, root);
     for (String w : words) {
       Command next = cmd.findSub(w);
+      if (next == null && cmd != root) {
+        break; // cobra's Find stops at the deepest command; the rest are its arguments
+      }
       if (next == null) {
-        io.out().println("Unknown help topic " + goSlice(words) + "");
+        io.err().println("Unknown help topic " + goSliceBackquoted(words));
         io.out().print(Usage.of(root));
         return ExitCode.SUCCESS;
       }
@@ -101,8 +104,16 @@ public final class Runner {
     return ExitCode.SUCCESS;
   }
 
-  private static String goSlice(List<String> words) {
-    return "[" + String.join(" ", words) + "]";
+  /** Go's %#q of a []string: each word backquoted when it can be, else double-quoted. */
+  private static String goSliceBackquoted(List<String> words) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < words.size(); i++) {
+      String w = words.get(i);
+      sb.append(i > 0 ? " " : "");
+      boolean plain = w.chars().allMatch(c -> c >= 0x20 && c != 0x7f && c != '`') ;
+      sb.append(plain ? "`" + w + "`" : GoQuote.quote(w));
+    }
+    return sb.append(']').toString();
   }
 
   /** cobra's stripFlags: the words that are not flags or flag values. */

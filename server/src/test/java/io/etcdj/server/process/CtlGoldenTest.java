@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,6 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * usual normalization (durations, timestamps, client uuids). Run against etcdj and against real etcd.
  */
 @Tag("process")
+// Two sessions at a time (junit-platform.properties): each has its own servers and ports, and a
+// session mostly waits on a server starting or a command running; one at a time took ~7 minutes.
+@Execution(ExecutionMode.CONCURRENT)
 class CtlGoldenTest {
 
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(15);

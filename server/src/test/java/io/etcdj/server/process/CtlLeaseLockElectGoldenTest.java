@@ -18,6 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,6 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (143 for a stock etcdctl killed by SIGTERM, 130 for ours).
  */
 @Tag("process")
+// The server kinds run side by side (junit-platform.properties: two at a time); each has its own servers.
+@Execution(ExecutionMode.CONCURRENT)
 class CtlLeaseLockElectGoldenTest {
   private static final long WAIT_MS = 15_000;
   /** How long a waiter is watched to show it does not get what is held. */

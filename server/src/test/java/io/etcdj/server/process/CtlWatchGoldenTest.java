@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,6 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every watcher's output (stdout and stderr together, ids normalized) must be the same. Run against etcdj and etcd.
  */
 @Tag("process")
+// The server kinds run side by side (junit-platform.properties: two at a time); each has its own servers.
+@Execution(ExecutionMode.CONCURRENT)
 class CtlWatchGoldenTest {
 
   /**
