@@ -92,7 +92,6 @@ public final class Client implements AutoCloseable {
     }
     Client c = new Client(g, inv.err(), tls);
     try {
-      c.preconnect();
       c.authenticate();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -102,22 +101,6 @@ public final class Client implements AutoCloseable {
       throw e;
     }
     return c;
-  }
-
-  /**
-   * Starts connecting to every endpoint now, as clientv3.New dials them, so the TCP and HTTP/2
-   * handshakes overlap the command's own start-up (building its request, loading the stubs)
-   * instead of following it: a short command's connection is ready when its first call is made.
-   */
-  private void preconnect() {
-    if (targets.size() == 1) {
-      managed(targets.get(0).text(), tls.forScheme(targets.get(0).scheme())).state(true);
-      return;
-    }
-    SSLContext security = tls.forScheme(targets.get(0).scheme());
-    for (Endpoints.Target t : targets) {
-      managed(t.text(), security).state(true);
-    }
   }
 
   /**
