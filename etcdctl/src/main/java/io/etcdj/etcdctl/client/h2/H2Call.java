@@ -39,6 +39,9 @@ final class H2Call<Q, R> extends ClientCall<Q, R> implements H2Connection.Stream
   private final CallOptions options;
   private final SerialExecutor callbacks;
   private final Deadline deadline;
+  /** The caller's gRPC context: cancelling it cancels the call, as grpc-java's ClientCallImpl does. */
+  private final Context context;
+  private final Context.CancellationListener onContextCancel = ctx -> closeNow(cancelledStatus(ctx), true);
   /** Held while writing our side of the stream, so messages go out in order. */
   private final ReentrantLock sendLock = new ReentrantLock();
 
@@ -74,7 +77,8 @@ final class H2Call<Q, R> extends ClientCall<Q, R> implements H2Connection.Stream
     this.method = method;
     this.options = options;
     this.callbacks = new SerialExecutor(options.getExecutor() != null ? options.getExecutor() : channel.callbackExecutor());
-    this.deadline = min(options.getDeadline(), Context.current().getDeadline());
+    this.context = Context.current();
+    this.deadline = min(options.getDeadline(), context.getDeadline());
     this.deframer = new Deframer(options.getMaxInboundMessageSize() != null
         ? Math.min(options.getMaxInboundMessageSize(), channel.options().messageBytesMax())
         : channel.options().messageBytesMax());
@@ -105,7 +109,25 @@ final class H2Call<Q, R> extends ClientCall<Q, R> implements H2Connection.Stream
       }
       deadlineTask = Timers.schedule(this::expire, left);
     }
+    if (context.isCancelled()) {
+      closeNow(cancelledStatus(context), false);
+      return;
+    }
+    context.addListener(onContextCancel, Runnable::run);
     channel.acquire(this);
+  }
+
+  /** grpc-java's statusFromCancelled: a context deadline reads DEADLINE_EXCEEDED, else CANCELLED. */
+  private static Status cancelledStatus(Context ctx) {
+    Throwable cause = ctx.cancellationCause();
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return Status.DEADLINE_EXCEEDED.withDescription(cause.getMessage()).withCause(cause);
+    }
+    if (cause == null) {
+      return Status.CANCELLED.withDescription("io.grpc.Context was cancelled without error");
+    }
+    Status s = Status.fromThrowable(cause);
+    return s.getCode() == Status.Code.UNKNOWN ? Status.CANCELLED.withDescription("Context cancelled").withCause(cause) : s;
   }
 
   @Override
@@ -458,6 +480,7 @@ final class H2Call<Q, R> extends ClientCall<Q, R> implements H2Connection.Stream
     if (deadlineTask != null) {
       deadlineTask.cancel(false);
     }
+    context.removeListener(onContextCancel);
     channel.release(this);
     if (c != null) {
       if (reset) {
