@@ -46,7 +46,7 @@ public final class GoUnquote {
         throw new SyntaxException();
       }
       if (c >= 0x80) {
-        int len = utf8Length(b, i);
+        int len = GoQuote.utf8Length(b, i);
         if (len == 0) {
           out.writeBytes(new byte[] {(byte) 0xef, (byte) 0xbf, (byte) 0xbd});
           i++;
@@ -153,39 +153,5 @@ public final class GoUnquote {
       default:
         throw new SyntaxException();
     }
-  }
-
-  /** The length of the valid UTF-8 sequence at i, or 0 when the bytes there are not one. */
-  static int utf8Length(byte[] b, int i) {
-    int c = b[i] & 0xff;
-    int n;
-    int min;
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 2;
-      min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 3;
-      min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 4;
-      min = 0x10000;
-    } else {
-      return 0;
-    }
-    if (i + n > b.length) {
-      return 0;
-    }
-    int cp = c & (0xff >> (n + 1));
-    for (int j = 1; j < n; j++) {
-      int cc = b[i + j] & 0xff;
-      if ((cc & 0xc0) != 0x80) {
-        return 0;
-      }
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return 0;
-    }
-    return n;
   }
 }

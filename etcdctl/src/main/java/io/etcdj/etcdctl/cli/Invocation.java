@@ -129,7 +129,7 @@ public final class Invocation implements AutoCloseable {
    */
   public GlobalOptions global() {
     if (global == null) {
-      global = GlobalOptions.resolve(this, cmd.inheritedFlags().isEmpty() ? flags : flags);
+      global = GlobalOptions.resolve(this, flags);
     }
     return global;
   }
