@@ -124,19 +124,29 @@ class WatchHistoryTest {
       }
       CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
       pool.shutdown();
-      // Compact once more, past the compactions made during the run.
-      long midRev = compacted.get() + 5;
-      await(kv.compact(midRev));
-      long lastRev = await(kv.put(bs("/other"), bs("end"))).getHeader().getRevision();
-
       List<Ev> events = new ArrayList<>(history);
       Collections.sort(events, (a, b) -> a.rev() != b.rev() ? Long.compare(a.rev(), b.rev()) : Integer.compare(a.sub(), b.sub()));
+      // Compact once more, past the compactions made during the run, at a delete's revision: what
+      // happens to a tombstone at exactly the compacted revision is where etcd versions differ.
+      long midRev = events.stream()
+          .filter(e -> e.delete() && e.rev() >= compacted.get() + 5)
+          .mapToLong(Ev::rev)
+          .findFirst()
+          .orElse(compacted.get() + 5);
+      // Physical: etcd answers once its background compaction has finished, so the tombstone is gone.
+      await(kv.compact(midRev, io.etcd.jetcd.options.CompactOption.newBuilder().withCompactPhysical(true).build()));
+      long lastRev = await(kv.put(bs("/other"), bs("end"))).getHeader().getRevision();
+
       assertNoGaps(events, startRev, lastRev - 1);
 
-      // A late watcher from just after the compaction replays history from the store.
+      // A late watcher from the compacted revision replays history from the store. etcd 3.4.23's
+      // compaction drops a tombstone at exactly the compacted revision, so its watcher misses a
+      // delete made at midRev (etcd issue #18089); etcdj keeps it, as etcd does since 3.5.15.
+      boolean seesDeleteAtCompactRev = kind != EtcdProcess.Kind.ETCD;
       addWatcher("late prefix from compactRev", watch, bs(P),
           WatchOption.builder().isPrefix(true).withRevision(midRev),
-          e -> e.rev() >= midRev, false, recorders, wants, prevKv, watchers);
+          e -> e.rev() > midRev || (e.rev() == midRev && (seesDeleteAtCompactRev || !e.delete())),
+          false, recorders, wants, prevKv, watchers);
       // One from below the compaction is cancelled with the compacted revision.
       Recorder tooOld = new Recorder();
       watchers.add(watch.watch(bs(P), WatchOption.builder().isPrefix(true).withRevision(startRev).build(), tooOld));
