@@ -379,6 +379,11 @@ public final class EtcdServer implements AutoCloseable {
     return membership.list();
   }
 
+  /** The members and removed ids as a snapshot carries them (any thread). */
+  public io.etcdj.api.internal.MembershipState membershipState() {
+    return membership.state();
+  }
+
   /** True while the member list says this member is a learner (etcd's IsLearner). */
   public boolean isLearner() {
     Member self = membership.get(cluster.memberId());

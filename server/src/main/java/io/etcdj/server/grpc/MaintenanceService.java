@@ -7,27 +7,39 @@ import io.etcdj.api.etcdserverpb.HashKVResponse;
 import io.etcdj.api.etcdserverpb.HashRequest;
 import io.etcdj.api.etcdserverpb.HashResponse;
 import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
+import io.etcdj.api.etcdserverpb.SnapshotRequest;
+import io.etcdj.api.etcdserverpb.SnapshotResponse;
 import io.etcdj.api.etcdserverpb.StatusRequest;
 import io.etcdj.api.etcdserverpb.StatusResponse;
 import io.etcdj.server.EtcdServer;
 import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.server.errors.EtcdError;
+import io.etcdj.server.snapshot.EtcdBackendFile;
+import io.etcdj.server.snapshot.SnapshotStream;
 import io.etcdj.storage.mvcc.HashResult;
+import io.etcdj.storage.mvcc.StoreSnapshot;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
  * {@code etcdserverpb.Maintenance} (etcd's {@code v3rpc/maintenance.go}): Status, Hash, HashKV,
- * MoveLeader and the reading half of Alarm. Raising alarms (quota, corruption), defragment,
- * snapshot and downgrade come with later issues and answer UNIMPLEMENTED until then.
+ * MoveLeader, Snapshot and the reading half of Alarm. Raising alarms (quota, corruption),
+ * defragment and downgrade come with later issues and answer UNIMPLEMENTED until then.
  *
  * <p>Hash and HashKV scan the whole backend or key bucket, so they run on the read pool, never on
  * the calling event loop. Like etcd, they answer from this member's store without going through
  * Raft: comparing the answers of several members is how corruption is found.
  */
 public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MaintenanceService.class);
   private final EtcdServer server;
   private final Executor readExecutor;
 
@@ -143,6 +155,47 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
               out.onNext(AlarmResponse.getDefaultInstance());
               out.onCompleted();
             });
+  }
+
+  /**
+   * etcd's Snapshot: this member's store as an etcd 3.4 backend file (see {@code EtcdBackendFile}),
+   * streamed with its sha256 (see {@code SnapshotStream}). Like etcd it reads this member's store
+   * without going through Raft. The file is built on the read pool from one read txn into a
+   * temporary file in the snap dir, unlinked as soon as it is open for sending (a crash in between
+   * leaves a {@code .tmp} that the next start deletes).
+   */
+  @Override
+  public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
+    SnapshotStream stream = new SnapshotStream((ServerCallStreamObserver<SnapshotResponse>) out, readExecutor);
+    offload(() -> writeSnapshot(stream), out);
+  }
+
+  private void writeSnapshot(SnapshotStream stream) {
+    Path tmp = null;
+    try {
+      Path dir = server.config().memberDir().resolve("snap");
+      Files.createDirectories(dir);
+      tmp = Files.createTempFile(dir, "client-snapshot-", ".tmp");
+      long size;
+      try (StoreSnapshot store = server.kv().snapshot()) {
+        size = EtcdBackendFile.write(tmp, store, server.membershipState());
+      }
+      FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ);
+      Files.delete(tmp);
+      tmp = null;
+      stream.start(ch, size);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("writing a snapshot for a client failed", e);
+      stream.fail(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())));
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          LOG.warn("cannot delete {}", tmp, e);
+        }
+      }
+    }
   }
 
   private void offload(Runnable work, StreamObserver<?> out) {
