@@ -19,8 +19,8 @@ import java.util.List;
 
 /**
  * {@code snapshot save|status|restore} (ctlv3 snapshot_command.go over clientv3/snapshot). Restore
- * runs every check etcd runs and then refuses: writing an etcd 3.4 member directory (bbolt db, WAL,
- * snap file) is not implemented here.
+ * runs every check etcd runs and then writes an etcdj member directory (LMDB store, WAL, member
+ * list, ids), not an etcd one: stock etcdctl makes etcd's.
  */
 final class SnapshotCommands {
   /** Exit code of a status on a file bbolt would crash on (a Go fatal error exits with 2). */
@@ -128,16 +128,11 @@ final class SnapshotCommands {
     RestoreChecks.Config cfg =
         new RestoreChecks.Config(
             inv.args().get(0), name, dataDir, walDir, walFlag, Arrays.asList(inv.string("initial-advertise-peer-urls").split(",", -1)),
-            inv.string("initial-cluster"), inv.bool("skip-hash-check"));
+            inv.string("initial-cluster"), inv.string("initial-cluster-token"), inv.bool("skip-hash-check"));
     try {
-      RestoreChecks.run(cfg, inv.err());
+      RestoreChecks.restore(cfg, inv.err());
     } catch (RestoreChecks.RestoreException e) {
       throw new CtlException(ExitCode.ERROR, e.getMessage());
     }
-    throw new CtlException(
-        ExitCode.ERROR,
-        "snapshot restore is not supported by this etcdctl yet: it checked the snapshot and the flags but cannot write an etcd member"
-            + " directory (bbolt db, WAL, snap); nothing was written. Use etcd's own etcdctl 3.4: ETCDCTL_API=3 etcdctl snapshot restore "
-            + String.join(" ", inv.args()));
   }
 }

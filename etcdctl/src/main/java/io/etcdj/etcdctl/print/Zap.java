@@ -36,6 +36,16 @@ public final class Zap {
     return this;
   }
 
+  /** A []string field, as zap.Strings writes it. */
+  public Zap strings(String key, java.util.List<String> values) {
+    sb.append(',').append(quote(key)).append(":[");
+    for (int i = 0; i < values.size(); i++) {
+      sb.append(i == 0 ? "" : ",").append(quote(values.get(i)));
+    }
+    sb.append(']');
+    return this;
+  }
+
   public Zap number(String key, long value) {
     sb.append(',').append(quote(key)).append(':').append(value);
     return this;

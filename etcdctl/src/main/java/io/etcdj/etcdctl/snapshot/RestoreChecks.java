@@ -25,8 +25,8 @@ import java.util.TreeSet;
  * in its order and with its texts: the peer URLs and initial cluster (pkg/types {@code NewURLs},
  * {@code NewURLsMap}), {@code ServerConfig.VerifyBootstrap} (local name present, advertised URLs
  * equal the cluster's after resolving, no duplicate URL), existing data and WAL dirs, then the
- * snapshot file and its trailing sha256. etcd creates the snap dir before the hash checks; this
- * writes nothing at all.
+ * snapshot file and its trailing sha256. etcd creates the snap dir before the hash checks; these
+ * checks write nothing at all.
  */
 public final class RestoreChecks {
 
@@ -40,12 +40,38 @@ public final class RestoreChecks {
   }
 
   /** The flags of {@code snapshot restore}, resolved (data and WAL dir defaults applied). */
-  public record Config(String snapshotPath, String name, String dataDir, String walDir, String walDirFlag, List<String> peerUrls, String initialCluster, boolean skipHashCheck) {}
+  public record Config(String snapshotPath, String name, String dataDir, String walDir, String walDirFlag, List<String> peerUrls, String initialCluster, String initialClusterToken, boolean skipHashCheck) {}
 
   private RestoreChecks() {}
 
-  /** Runs every check; returns normally when etcd would go on to write the member directory. */
-  public static void run(Config cfg, PrintStream err) throws RestoreException {
+  /**
+   * etcd's Restore into an etcdj member directory: every check below, then the directory ({@link
+   * EtcdjMemberDir}), then etcd's closing line. etcdj keeps its WAL in {@code
+   * <data-dir>/member/wal} and has no {@code --wal-dir}, so a restore that asks for one is refused
+   * before anything is written rather than leaving a WAL where etcdj would not look.
+   */
+  public static void restore(Config cfg, PrintStream err) throws RestoreException {
+    Map<String, List<GoUrl>> cluster = run(cfg, err);
+    if (!cfg.walDirFlag().isEmpty()) {
+      throw new RestoreException(
+          "--wal-dir is not supported: etcdj keeps its WAL in <data-dir>/member/wal (it has no --wal-dir flag); nothing was written");
+    }
+    EtcdjMemberDir.write(
+        cfg.snapshotPath(), Path.of(cfg.dataDir()), EtcdjMemberDir.cluster(cluster, cfg.initialClusterToken(), cfg.name()), err);
+    err.println(
+        Zap.production("info", "snapshot/v3_snapshot.go:309", "restored snapshot")
+            .string("path", cfg.snapshotPath())
+            .string("wal-dir", cfg.walDir())
+            .string("data-dir", cfg.dataDir())
+            .string("snap-dir", goJoin(cfg.dataDir(), "member", "snap"))
+            .line());
+  }
+
+  /**
+   * Runs every check; returns the initial cluster when etcd would go on to write the member
+   * directory.
+   */
+  public static Map<String, List<GoUrl>> run(Config cfg, PrintStream err) throws RestoreException {
     List<GoUrl> peers = newUrls(cfg.peerUrls());
     Map<String, List<GoUrl>> cluster = newUrlsMap(cfg.initialCluster());
     verifyBootstrap(cfg.name(), peers, cluster);
@@ -64,6 +90,7 @@ public final class RestoreChecks {
             .string("snap-dir", snapDir)
             .line());
     checkSnapshotFile(cfg.snapshotPath(), cfg.skipHashCheck());
+    return cluster;
   }
 
   /** filepath.Join: the parts joined with '/' and cleaned. */
