@@ -283,6 +283,11 @@ final class EtcdProcess implements AutoCloseable {
     return clientPort;
   }
 
+  /** The {@code --data-dir}; absent until the first start, so a test may prepare it (snapshot restore). */
+  Path dataDir() {
+    return dataDir;
+  }
+
   int peerPort() {
     return peerPort;
   }
