@@ -42,6 +42,14 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MaintenanceService.class);
   private final EtcdServer server;
   private final Executor readExecutor;
+  /**
+   * Snapshots being written or sent: each holds a copy of the store on disk until its client has
+   * read it, so a bound keeps many slow clients from filling the disk (etcd has none; beyond it
+   * etcdj answers "too many requests").
+   */
+  private final java.util.concurrent.Semaphore snapshots = new java.util.concurrent.Semaphore(SNAPSHOTS_MAX);
+
+  static final int SNAPSHOTS_MAX = 4;
 
   /**
    * @param readExecutor runs the hashes, off the calling (event loop) thread
@@ -166,8 +174,16 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
    */
   @Override
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
-    SnapshotStream stream = new SnapshotStream((ServerCallStreamObserver<SnapshotResponse>) out, readExecutor);
-    offload(() -> writeSnapshot(stream), out);
+    if (!snapshots.tryAcquire()) {
+      out.onError(ErrorMapping.toStatus(EtcdError.TOO_MANY_REQUESTS.exception()));
+      return;
+    }
+    SnapshotStream stream = new SnapshotStream((ServerCallStreamObserver<SnapshotResponse>) out, readExecutor, snapshots::release);
+    try {
+      readExecutor.execute(() -> writeSnapshot(stream));
+    } catch (RejectedExecutionException e) {
+      stream.fail(ErrorMapping.toStatus(EtcdError.TOO_MANY_REQUESTS.exception()).getStatus());
+    }
   }
 
   private void writeSnapshot(SnapshotStream stream) {

@@ -31,6 +31,7 @@ public final class SnapshotStream {
 
   private final ServerCallStreamObserver<SnapshotResponse> out;
   private final Executor executor;
+  private final Runnable onEnd;
   private final Object lock = new Object();
   private FileChannel file; // guarded by lock; null until ready and after the end
   private long total;
@@ -38,12 +39,18 @@ public final class SnapshotStream {
   private MessageDigest sha;
   private boolean scheduled;
   private boolean finished;
+  private boolean ended;
   private long startNanos;
 
-  /** Takes over {@code out}'s ready and cancel handlers; call from the gRPC method itself. */
-  public SnapshotStream(ServerCallStreamObserver<SnapshotResponse> out, Executor executor) {
+  /**
+   * Takes over {@code out}'s ready and cancel handlers; call from the gRPC method itself.
+   *
+   * @param onEnd run once when the call ends, however it ends (completed, failed, cancelled)
+   */
+  public SnapshotStream(ServerCallStreamObserver<SnapshotResponse> out, Executor executor, Runnable onEnd) {
     this.out = out;
     this.executor = executor;
+    this.onEnd = onEnd;
     out.setOnReadyHandler(this::schedule);
     out.setOnCancelHandler(this::cancelled);
   }
@@ -53,6 +60,7 @@ public final class SnapshotStream {
     synchronized (lock) {
       if (finished) {
         closeQuietly(ch); // cancelled while the file was being written
+        endOnce();
         return;
       }
       file = ch;
@@ -68,9 +76,11 @@ public final class SnapshotStream {
   public void fail(Status status) {
     synchronized (lock) {
       if (finished) {
+        endOnce(); // cancelled while the file was being written
         return;
       }
       finished = true;
+      endOnce();
     }
     out.onError(status.asRuntimeException());
   }
@@ -103,6 +113,7 @@ public final class SnapshotStream {
             finished = true;
             closeQuietly(file);
             file = null;
+            endOnce();
             out.onCompleted();
             LOG.info("successfully sent database snapshot to client: total-bytes {}, took {} ms", total, (System.nanoTime() - startNanos) / 1_000_000);
             return;
@@ -113,6 +124,7 @@ public final class SnapshotStream {
         finished = true;
         closeQuietly(file);
         file = null;
+        endOnce();
         out.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
         return;
       }
@@ -146,15 +158,29 @@ public final class SnapshotStream {
       finished = true;
       closeQuietly(file);
       file = null;
+      endOnce();
     }
     out.onError(status.asRuntimeException());
   }
 
   private void cancelled() {
     synchronized (lock) {
+      boolean building = !finished && file == null;
       finished = true;
       closeQuietly(file);
       file = null;
+      if (!building) {
+        // While the file is being written, start() or fail() ends it once the writer is done.
+        endOnce();
+      }
+    }
+  }
+
+  /** Runs onEnd the first time; guarded by lock. */
+  private void endOnce() {
+    if (!ended) {
+      ended = true;
+      onEnd.run();
     }
   }
 
