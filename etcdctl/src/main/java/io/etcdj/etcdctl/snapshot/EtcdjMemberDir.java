@@ -130,6 +130,11 @@ public final class EtcdjMemberDir {
         deleteTree(dataDir);
       }
       throw new RestoreChecks.RestoreException(e.getMessage());
+    } catch (Error e) {
+      if (created) {
+        deleteTree(dataDir); // a half-written directory must not be mistaken for a member's
+      }
+      throw e;
     }
   }
 
