@@ -69,6 +69,22 @@ public final class Flags {
   @Option(names = {"--log-level", "-log-level"}, defaultValue = "info")
   String logLevel;
 
+  /** etcd 3.4's logger: "capnslog" (the default, deprecated) or "zap". */
+  @Option(names = {"--logger", "-logger"}, defaultValue = "capnslog")
+  String logger;
+
+  /** Comma-separated: default, stderr, stdout or file paths (see {@link LogSettings}). */
+  @Option(names = {"--log-outputs", "-log-outputs"}, defaultValue = LogSettings.DEFAULT_OUTPUT)
+  String logOutputs;
+
+  /** The deprecated single-output spelling of {@link #logOutputs}. */
+  @Option(names = {"--log-output", "-log-output"}, defaultValue = "")
+  String deprecatedLogOutput;
+
+  /** A Go bool flag, like {@link #strictReconfigCheck}: the deprecated spelling of debug level. */
+  @Option(names = {"--debug", "-debug"}, defaultValue = "false")
+  String debug;
+
   @Option(names = {"--snapshot-count", "-snapshot-count"}, defaultValue = "100000")
   long snapshotCount;
 
@@ -121,7 +137,8 @@ public final class Flags {
       List.of(
           "strict-reconfig-check",
           "initial-election-tick-advance",
-          "experimental-enable-lease-checkpoint");
+          "experimental-enable-lease-checkpoint",
+          "debug");
 
   private Flags() {}
 
@@ -300,10 +317,8 @@ public final class Flags {
     if (quotaBackendBytes < 0) {
       throw new FlagException("--quota-backend-bytes must not be negative", 1);
     }
-    String level = logLevel.toLowerCase(Locale.ROOT);
-    if (!List.of("debug", "info", "warn", "error", "panic", "fatal").contains(level)) {
-      throw new FlagException("unknown log level \"" + logLevel + "\"", 1);
-    }
+    LogSettings logging = logSettings(result);
+    String level = logging.effectiveLevel();
     boolean strict =
         goBool(
             "strict-reconfig-check",
@@ -346,7 +361,23 @@ public final class Flags {
         watchProgressNotifyIntervalNanos <= 0
             ? ServerConfig.WATCH_PROGRESS_DEFAULT_NANOS
             : Math.max(watchProgressNotifyIntervalNanos, ServerConfig.WATCH_PROGRESS_MIN_NANOS),
-        leaseCheckpoint);
+        leaseCheckpoint,
+        logging);
+  }
+
+  /** etcd's logging flags, with the deprecated {@code --log-output} folded in as etcd does. */
+  private LogSettings logSettings(CommandLine.ParseResult result) {
+    String outputs = logOutputs;
+    if (!deprecatedLogOutput.isEmpty()) {
+      if (result.hasMatchedOption("--log-outputs")) {
+        throw new FlagException(
+            "both '--log-output' and '--log-outputs' are set; only set '--log-outputs'", 1);
+      }
+      System.err.println("'--log-output' flag has been deprecated! Please use '--log-outputs'!");
+      outputs = deprecatedLogOutput;
+    }
+    boolean debugFlag = goBool("debug", debug, result.hasMatchedOption("--debug"));
+    return LogSettings.of(logger, outputs, logLevel, debugFlag);
   }
 
   private static Map<String, List<URI>> parseCluster(String spec) {

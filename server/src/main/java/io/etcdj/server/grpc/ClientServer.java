@@ -44,6 +44,7 @@ public final class ClientServer implements AutoCloseable {
   static final int READ_QUEUE_MAX = 10_000;
 
   private final List<Server> servers = new ArrayList<>();
+  private final List<URI> listenUrls;
   private final ExecutorService executor;
   /**
    * Drains watch streams opened off an event loop (a fallback: streams normally drain on their
@@ -73,6 +74,7 @@ public final class ClientServer implements AutoCloseable {
   static final int V3CLIENT_THREADS = 2;
 
   public ClientServer(EtcdServer etcd) {
+    this.listenUrls = etcd.config().listenClientUrls();
     this.guard =
         new MemberGuard(
             new MemberGuard.MemberState() {
@@ -191,6 +193,9 @@ public final class ClientServer implements AutoCloseable {
         close();
         throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
       }
+    }
+    for (URI url : listenUrls) {
+      io.etcdj.server.logging.EtcdEvents.servingClientsInsecurely(url.getHost() + ":" + url.getPort());
     }
   }
 
