@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * The life-cycle lines etcd 3.4 logs and operators' scripts wait for, in etcd's words for both of
  * its loggers: zap's message and fields, and capnslog's text. Each is logged once, at the moment
  * etcd logs it. The loggers are named after etcd's packages so capnslog prints etcd's package
- * names; this package is a logback "framework package", so zap's caller is the code that called.
+ * names; this class is one of logback's "framework packages", so zap's caller is the code that called.
  */
 public final class EtcdEvents {
   private static final Logger ETCDMAIN = LoggerFactory.getLogger("io.etcdj.server.EtcdMain");

@@ -52,8 +52,9 @@ public final class EtcdLogging {
   private static void install(LoggerContext context, LogSettings settings, List<OutputStream> streams) {
     context.reset();
     // zap's caller is the code that logged, not the helper that worded an etcd line.
-    if (!context.getFrameworkPackages().contains(EtcdLogging.class.getPackageName())) {
-      context.getFrameworkPackages().add(EtcdLogging.class.getPackageName());
+    // (Matched as a name prefix; only EtcdEvents, as the encoders below it are on the stack too.)
+    if (!context.getFrameworkPackages().contains(EtcdEvents.class.getName())) {
+      context.getFrameworkPackages().add(EtcdEvents.class.getName());
     }
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(level(settings.effectiveLevel()));
