@@ -19,17 +19,34 @@ public final class EtcdMain {
   private EtcdMain() {}
 
   public static void main(String[] args) {
+    if (java.util.Arrays.asList(args).contains("--version") || java.util.Arrays.asList(args).contains("-version")) {
+      // etcd's --version lines; the Go ones name the Java runtime instead.
+      System.out.println("etcd Version: " + EtcdServer.VERSION);
+      System.out.println("Git SHA: Not provided (etcdj)");
+      System.out.println("Go Version: java" + System.getProperty("java.version"));
+      System.out.println("Go OS/Arch: " + System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT) + "/"
+          + System.getProperty("os.arch").replace("x86_64", "amd64"));
+      System.exit(0);
+      return;
+    }
     ServerConfig config;
     try {
       config = Flags.parse(args, System.getenv());
       config.logging().deprecationWarnings().forEach(System.err::println);
       EtcdLogging.configure(config.logging());
     } catch (FlagException e) {
+      String file = Flags.configFileArgument(args, System.getenv());
+      if (file != null && e.exitCode() == 1) {
+        System.err.println(capnslogPrefix("I | etcdmain: ") + EtcdEvents.loadingConfigFileText(file));
+      }
       System.err.println(flagError(e));
       System.exit(e.exitCode());
       return;
     }
     Logger log = LoggerFactory.getLogger(EtcdMain.class);
+    if (config.configFile() != null) {
+      EtcdEvents.loadedConfigFile(config.configFile().toString());
+    }
     for (String warning : Flags.unrecognizedEnvironment(System.getenv())) {
       log.warn(warning);
     }
@@ -113,10 +130,14 @@ public final class EtcdMain {
     if (e.exitCode() != 1) {
       return e.getMessage();
     }
-    String ts = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS"));
     if (e.getMessage().startsWith("conflicting environment variable")) {
-      return ts + " C | pkg/flags: " + e.getMessage();
+      return capnslogPrefix("C | pkg/flags: ") + e.getMessage();
     }
-    return ts + " E | etcdmain: error verifying flags, " + e.getMessage() + ". See 'etcd --help'.";
+    return capnslogPrefix("E | etcdmain: ") + "error verifying flags, " + e.getMessage() + ". See 'etcd --help'.";
+  }
+
+  /** A capnslog line's start, for what etcd prints before its logger is set up. */
+  private static String capnslogPrefix(String levelAndPackage) {
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS")) + " " + levelAndPackage;
   }
 }

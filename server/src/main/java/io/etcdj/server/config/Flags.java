@@ -69,6 +69,28 @@ public final class Flags {
   @Option(names = {"--log-level", "-log-level"}, defaultValue = "info")
   String logLevel;
 
+  /** A uint32 in etcd: checked in {@link #validate}. */
+  @Option(names = {"--max-concurrent-streams", "-max-concurrent-streams"}, defaultValue = "4294967295")
+  long maxConcurrentStreams;
+
+  @Option(
+      names = {"--grpc-keepalive-min-time", "-grpc-keepalive-min-time"},
+      defaultValue = "5s",
+      converter = GoDuration.class)
+  long grpcKeepaliveMinTimeNanos;
+
+  @Option(
+      names = {"--grpc-keepalive-interval", "-grpc-keepalive-interval"},
+      defaultValue = "2h",
+      converter = GoDuration.class)
+  long grpcKeepaliveIntervalNanos;
+
+  @Option(
+      names = {"--grpc-keepalive-timeout", "-grpc-keepalive-timeout"},
+      defaultValue = "20s",
+      converter = GoDuration.class)
+  long grpcKeepaliveTimeoutNanos;
+
   /** etcd 3.4's logger: "capnslog" (the default, deprecated) or "zap". */
   @Option(names = {"--logger", "-logger"}, defaultValue = "capnslog")
   String logger;
@@ -142,8 +164,19 @@ public final class Flags {
 
   private Flags() {}
 
+  /**
+   * etcd's --config-file (or ETCD_CONFIG_FILE): when set, the file's settings replace every other flag and variable
+   * (see {@link ConfigFile}); the command line is still parsed, so a malformed one fails as without the file.
+   */
+  @Option(names = {"--config-file", "-config-file"}, defaultValue = "")
+  String configFile;
+
   /** Parses args and environment into a validated config. */
   public static ServerConfig parse(String[] args, Map<String, String> env) {
+    return parse(args, env, null);
+  }
+
+  private static ServerConfig parse(String[] args, Map<String, String> env, Path fromFile) {
     Flags flags = new Flags();
     CommandLine cl = new CommandLine(flags);
     cl.setDefaultValueProvider(
@@ -158,7 +191,7 @@ public final class Flags {
         });
     CommandLine.ParseResult result;
     try {
-      result = cl.parseArgs(goBoolArgs(args));
+      result = cl.parseArgs(goBoolArgs(UnsupportedFlags.check(args, configFileArgument(args, env) == null ? env : Map.of())));
     } catch (CommandLine.UnmatchedArgumentException e) {
       String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
       String bare = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
@@ -176,6 +209,10 @@ public final class Flags {
       throw new FlagException(
           "invalid value \"" + e.getValue() + "\" for flag " + goName(e) + ": parse error", 2);
     }
+    if (fromFile == null && !flags.configFile.isEmpty()) {
+      Path file = Path.of(flags.configFile);
+      return parse(ConfigFile.arguments(file).toArray(new String[0]), Map.of(), file);
+    }
     for (OptionSpec opt : result.matchedOptions()) {
       String envName = envName(opt.longestName());
       if (env.containsKey(envName)) {
@@ -187,7 +224,22 @@ public final class Flags {
             1);
       }
     }
-    return flags.validate(result);
+    return flags.validate(result, fromFile);
+  }
+
+  /** The --config-file given on the command line or in ETCD_CONFIG_FILE, or null: read without parsing the rest. */
+  public static String configFileArgument(String[] args, Map<String, String> env) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--config-file") || a.equals("-config-file")) {
+        return i + 1 < args.length ? args[i + 1] : null;
+      }
+      if (a.startsWith("--config-file=") || a.startsWith("-config-file=")) {
+        return a.substring(a.indexOf('=') + 1);
+      }
+    }
+    String fromEnv = env.get("ETCD_CONFIG_FILE");
+    return fromEnv == null || fromEnv.isEmpty() ? null : fromEnv;
   }
 
   /**
@@ -198,6 +250,9 @@ public final class Flags {
     java.util.Set<String> known = new java.util.HashSet<>();
     for (OptionSpec opt : new CommandLine(new Flags()).getCommandSpec().options()) {
       known.add(envName(opt.longestName()));
+    }
+    for (String refused : UnsupportedFlags.FLAGS.keySet()) {
+      known.add(envName(refused));
     }
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
@@ -258,7 +313,7 @@ public final class Flags {
     return "ETCD_" + longName.replaceFirst("^--?", "").replace('-', '_').toUpperCase(Locale.ROOT);
   }
 
-  private ServerConfig validate(CommandLine.ParseResult result) {
+  private ServerConfig validate(CommandLine.ParseResult result, Path fromFile) {
     if (name.isEmpty()) {
       name = DEFAULT_NAME;
     }
@@ -317,6 +372,13 @@ public final class Flags {
     if (quotaBackendBytes < 0) {
       throw new FlagException("--quota-backend-bytes must not be negative", 1);
     }
+    if (maxConcurrentStreams < 0 || maxConcurrentStreams > GrpcSettings.MAX_UINT32) {
+      throw new FlagException(
+          "invalid value \"" + maxConcurrentStreams + "\" for flag -max-concurrent-streams: value out of range", 2);
+    }
+    GrpcSettings grpc =
+        new GrpcSettings(
+            maxConcurrentStreams, grpcKeepaliveMinTimeNanos, grpcKeepaliveIntervalNanos, grpcKeepaliveTimeoutNanos);
     LogSettings logging = logSettings(result);
     String level = logging.effectiveLevel();
     boolean strict =
@@ -362,7 +424,9 @@ public final class Flags {
             ? ServerConfig.WATCH_PROGRESS_DEFAULT_NANOS
             : Math.max(watchProgressNotifyIntervalNanos, ServerConfig.WATCH_PROGRESS_MIN_NANOS),
         leaseCheckpoint,
-        logging);
+        logging,
+        fromFile,
+        grpc);
   }
 
   /** etcd's logging flags, with the deprecated {@code --log-output} folded in as etcd does. */
@@ -414,11 +478,15 @@ public final class Flags {
     } catch (URISyntaxException e) {
       throw new FlagException("invalid value \"" + s + "\" for flag -" + flag + ": " + e.getMessage(), 2);
     }
+    if ("unix".equals(u.getScheme()) || "unixs".equals(u.getScheme())) {
+      throw new FlagException(
+          "--" + flag + "=" + s + " is not supported by etcdj: unix socket URLs are not served yet; use http://", 2);
+    }
     if (u.getScheme() == null || u.getHost() == null || u.getPort() < 0) {
       throw new FlagException(
           "invalid value \"" + s + "\" for flag -" + flag + ": URL must be scheme://host:port", 2);
     }
-    if (u.getScheme().equals("https") || u.getScheme().equals("unixs")) {
+    if (u.getScheme().equals("https")) {
       throw new FlagException("TLS (" + s + ") is not supported yet", 1);
     }
     if (!u.getScheme().equals("http")) {

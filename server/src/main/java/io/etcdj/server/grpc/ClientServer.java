@@ -1,6 +1,7 @@
 package io.etcdj.server.grpc;
 
 import io.etcdj.server.EtcdServer;
+import io.etcdj.server.config.GrpcSettings;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -146,14 +147,21 @@ public final class ClientServer implements AutoCloseable {
     ElectionService election = new ElectionService(v3clientChannel);
     MaintenanceService maintenance = new MaintenanceService(etcd, executor);
     ClusterService cluster = new ClusterService(etcd);
+    GrpcSettings grpcSettings = etcd.config().grpc();
     for (URI url : etcd.config().listenClientUrls()) {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
               .directExecutor()
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
-              .permitKeepAliveTime(5, TimeUnit.SECONDS)
+              .permitKeepAliveTime(grpcSettings.keepaliveMinTimeNanos(), TimeUnit.NANOSECONDS)
               .permitKeepAliveWithoutCalls(true)
+              .maxConcurrentCallsPerConnection(grpcSettings.maxConcurrentCallsPerConnection())
               .intercept(guard);
+      if (grpcSettings.serverPings()) {
+        builder
+            .keepAliveTime(grpcSettings.keepaliveIntervalNanos(), TimeUnit.NANOSECONDS)
+            .keepAliveTimeout(grpcSettings.keepaliveTimeoutNanos(), TimeUnit.NANOSECONDS);
+      }
       for (BindableService service : backing) {
         builder.addService(service);
       }

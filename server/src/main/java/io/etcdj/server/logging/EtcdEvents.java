@@ -25,6 +25,24 @@ public final class EtcdEvents {
 
   private EtcdEvents() {}
 
+  /** etcdmain read --config-file and ignores the other flags and variables. */
+  public static void loadedConfigFile(String path) {
+    ETCDMAIN
+        .atInfo()
+        .setMessage(
+            "loaded server configuration, other configuration command line flags and environment variables will be"
+                + " ignored if provided")
+        .addKeyValue("path", path)
+        .addKeyValue(Capnslog.TEXT, loadingConfigFileText(path))
+        .log();
+  }
+
+  /** capnslog's wording of {@link #loadedConfigFile}, also printed before a config file's error. */
+  public static String loadingConfigFileText(String path) {
+    return "Loading server configuration from \"" + path + "\". Other configuration command line flags and"
+        + " environment variables will be ignored if provided.";
+  }
+
   /** embed's "starting an etcd server", with the configuration in force. */
   public static void startingEtcd(ServerConfig c, String version, boolean memberInitialized) {
     ETCDMAIN
