@@ -106,6 +106,9 @@ final class RaftLoop implements Consensus, Runnable {
   /** Whether this member led at the last soft state (raft loop thread only). */
   private boolean leading;
 
+  /** The role last logged as etcd's raft does ("became candidate at term 3"); raft loop thread only. */
+  private StateRole loggedRole = StateRole.FOLLOWER;
+
   private volatile Runnable onSteppedDown = () -> {};
   private volatile long committedIndex;
   /** Epoch millis when this member last became leader (etcd's leadElectedTime), 0 if never. */
@@ -644,8 +647,17 @@ final class RaftLoop implements Consensus, Runnable {
   private void logRaftState(Ready rd, long lead) {
     long atTerm = rd.hardState() != null ? rd.hardState().getTerm() : term;
     String self = Long.toHexString(memberId);
-    if (rd.softState().role() == StateRole.LEADER && !leading) {
-      RAFT_LOG.info("{} became leader at term {}", self, atTerm);
+    StateRole now = rd.softState().role();
+    if (now != loggedRole) {
+      String name =
+          switch (now) {
+            case FOLLOWER -> "follower";
+            case PRE_CANDIDATE -> "pre-candidate";
+            case CANDIDATE -> "candidate";
+            case LEADER -> "leader";
+          };
+      RAFT_LOG.info("{} became {} at term {}", self, name, atTerm);
+      loggedRole = now;
     }
     if (lead != leader && lead != 0) {
       RAFT_LOG.info("raft.node: {} elected leader {} at term {}", self, Long.toHexString(lead), atTerm);
