@@ -179,6 +179,7 @@ public final class Flags {
   private static ServerConfig parse(String[] args, Map<String, String> env, Path fromFile) {
     Flags flags = new Flags();
     CommandLine cl = new CommandLine(flags);
+    cl.setOverwrittenOptionsAllowed(true); // Go's flag package: the last of a repeated flag wins
     cl.setDefaultValueProvider(
         spec -> {
           if (spec instanceof OptionSpec opt) {
@@ -478,13 +479,20 @@ public final class Flags {
     } catch (URISyntaxException e) {
       throw new FlagException("invalid value \"" + s + "\" for flag -" + flag + ": " + e.getMessage(), 2);
     }
-    if ("unix".equals(u.getScheme()) || "unixs".equals(u.getScheme())) {
-      throw new FlagException(
-          "--" + flag + "=" + s + " is not supported by etcdj: unix socket URLs are not served yet; use http://", 2);
-    }
     if (u.getScheme() == null || u.getHost() == null || u.getPort() < 0) {
       throw new FlagException(
           "invalid value \"" + s + "\" for flag -" + flag + ": URL must be scheme://host:port", 2);
+    }
+    if ("unixs".equals(u.getScheme())) {
+      throw new FlagException("TLS (" + s + ") is not supported yet", 1);
+    }
+    if ("unix".equals(u.getScheme())) {
+      // As etcd, a client may listen on and advertise a unix socket; peers talk over TCP only here.
+      if (!flag.equals("listen-client-urls") && !flag.equals("advertise-client-urls")) {
+        throw new FlagException(
+            "--" + flag + "=" + s + " is not supported by etcdj: unix sockets serve clients only", 2);
+      }
+      return u;
     }
     if (u.getScheme().equals("https")) {
       throw new FlagException("TLS (" + s + ") is not supported yet", 1);

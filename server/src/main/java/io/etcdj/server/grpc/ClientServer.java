@@ -46,6 +46,7 @@ public final class ClientServer implements AutoCloseable {
 
   private final List<Server> servers = new ArrayList<>();
   private final List<URI> listenUrls;
+  private final UnixSockets unixSockets = new UnixSockets();
   private final ExecutorService executor;
   /**
    * Drains watch streams opened off an event loop (a fallback: streams normally drain on their
@@ -150,7 +151,9 @@ public final class ClientServer implements AutoCloseable {
     GrpcSettings grpcSettings = etcd.config().grpc();
     for (URI url : etcd.config().listenClientUrls()) {
       NettyServerBuilder builder =
-          NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+          (UnixSockets.isUnix(url)
+                  ? unixSockets.builder(url)
+                  : NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort())))
               .directExecutor()
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
               .permitKeepAliveTime(grpcSettings.keepaliveMinTimeNanos(), TimeUnit.NANOSECONDS)
@@ -223,6 +226,7 @@ public final class ClientServer implements AutoCloseable {
         s.shutdownNow();
       }
     }
+    unixSockets.close();
     // After the client port: the calls it still served may need the in-process services to clean up.
     v3clientChannel.shutdown();
     v3clientServer.shutdown();

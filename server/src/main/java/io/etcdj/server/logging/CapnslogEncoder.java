@@ -54,7 +54,7 @@ final class CapnslogEncoder extends EncoderBase<ILoggingEvent> {
         text = text + " (" + fields + ")";
       }
     }
-    Instant at = Instant.ofEpochMilli(event.getTimeStamp()).plusNanos(event.getNanoseconds() % 1_000_000);
+    Instant at = event.getInstant() != null ? event.getInstant() : Instant.ofEpochMilli(event.getTimeStamp());
     StringBuilder b = new StringBuilder(160);
     if (event.getLoggerName().equals(Capnslog.RAFT_LOGGER)) {
       b.append("raft").append(RAFT_TS.format(at)).append(' ').append(raftLevel(event.getLevel())).append(": ");

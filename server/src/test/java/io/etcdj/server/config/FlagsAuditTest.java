@@ -143,10 +143,17 @@ class FlagsAuditTest {
   }
 
   @Test
-  void unixSocketUrlsAreRefused() {
-    FlagException e = refused("--listen-client-urls=unix://localhost:2379");
-    assertEquals(2, e.exitCode());
-    assertTrue(e.getMessage().contains("not supported by etcdj"), e.getMessage());
+  void unixSocketsServeClientsOnly() {
+    assertEquals("unix", parse("--listen-client-urls=unix://localhost:2379").listenClientUrls().get(0).getScheme());
+    FlagException peer = refused("--listen-peer-urls=unix://localhost:2380");
+    assertEquals(2, peer.exitCode());
+    assertTrue(peer.getMessage().contains("not supported by etcdj"), peer.getMessage());
+    assertEquals("TLS (unixs://localhost:2379) is not supported yet", refused("--listen-client-urls=unixs://localhost:2379").getMessage());
+  }
+
+  @Test
+  void theLastOfARepeatedFlagWinsAsInGo() {
+    assertEquals("b", parse("--name", "a", "--name=b").name());
   }
 
   @Test
