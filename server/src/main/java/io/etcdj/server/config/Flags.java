@@ -192,7 +192,9 @@ public final class Flags {
         });
     CommandLine.ParseResult result;
     try {
-      result = cl.parseArgs(goBoolArgs(UnsupportedFlags.check(args, configFileArgument(args, env) == null ? env : Map.of())));
+      // With a config file etcd ignores the ETCD_* variables, refused ones included.
+      Map<String, String> checkedEnv = configFileArgument(args, env) == null ? env : Map.of();
+      result = cl.parseArgs(goBoolArgs(UnsupportedFlags.check(args, checkedEnv)));
     } catch (CommandLine.UnmatchedArgumentException e) {
       String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
       String bare = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
