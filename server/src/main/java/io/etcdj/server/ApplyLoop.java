@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import io.etcdj.server.logging.EtcdEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +81,7 @@ final class ApplyLoop implements Runnable {
   private volatile Applied applied;
   private boolean compactionPending;
   private long selfId;
+  private volatile long clusterId;
   private Runnable onSelfRemoved = () -> {};
   private boolean selfRemoved;
 
@@ -140,6 +142,11 @@ final class ApplyLoop implements Runnable {
   void onSelfRemoved(long selfId, Runnable action) {
     this.selfId = selfId;
     this.onSelfRemoved = action;
+  }
+
+  /** The cluster this member belongs to, for the membership lines etcd logs. */
+  void clusterId(long clusterId) {
+    this.clusterId = clusterId;
   }
 
   /** Completes once every entry up to {@code index} is applied (for linearizable reads). */
@@ -456,7 +463,8 @@ final class ApplyLoop implements Runnable {
           return null;
         }
         case CLUSTER_VERSION_SET -> {
-          return null; // one version so far; recorded in the log only
+          EtcdEvents.clusterVersionSet(clusterId, selfId); // one version so far
+          return null;
         }
         default -> throw new IllegalStateException("unknown request in log: " + req.getRequestCase());
       }
@@ -485,10 +493,12 @@ final class ApplyLoop implements Runnable {
           membership.promote(cc.getNodeId()); // adding a known learner as a voter promotes it
         } else {
           membership.add(m.toBuilder().setID(cc.getNodeId()).setIsLearner(learner).build());
+          EtcdEvents.memberAdded(clusterId, selfId, cc.getNodeId(), m.getPeerURLsList());
         }
       }
       case CONF_CHANGE_REMOVE_NODE -> {
         membership.remove(cc.getNodeId());
+        EtcdEvents.memberRemoved(clusterId, selfId, cc.getNodeId());
         if (cc.getNodeId() == selfId) {
           selfRemoved = true;
         }

@@ -4,28 +4,53 @@ import io.etcdj.server.config.FlagException;
 import io.etcdj.server.config.Flags;
 import io.etcdj.server.config.ServerConfig;
 import io.etcdj.server.grpc.ClientServer;
+import io.etcdj.server.logging.EtcdEvents;
+import io.etcdj.server.logging.EtcdLogging;
+import java.nio.file.Files;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /** The {@code etcd} command: parses etcd's flags, starts one member, stops it on SIGTERM/SIGINT. */
 public final class EtcdMain {
   private EtcdMain() {}
 
   public static void main(String[] args) {
+    if (java.util.Arrays.asList(args).contains("--version") || java.util.Arrays.asList(args).contains("-version")) {
+      // etcd's --version lines; the Go ones name the Java runtime instead.
+      System.out.println("etcd Version: " + EtcdServer.VERSION);
+      System.out.println("Git SHA: Not provided (etcdj)");
+      System.out.println("Go Version: java" + System.getProperty("java.version"));
+      System.out.println("Go OS/Arch: " + System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT) + "/"
+          + System.getProperty("os.arch").replace("x86_64", "amd64"));
+      System.exit(0);
+      return;
+    }
     ServerConfig config;
     try {
       config = Flags.parse(args, System.getenv());
+      config.logging().deprecationWarnings().forEach(System.err::println);
+      EtcdLogging.configure(config.logging());
     } catch (FlagException e) {
-      System.err.println(e.getMessage());
+      String file = Flags.configFileArgument(args, System.getenv());
+      if (file != null && e.exitCode() == 1) {
+        System.err.println(capnslogPrefix("I | etcdmain: ") + EtcdEvents.loadingConfigFileText(file));
+      }
+      System.err.println(flagError(e));
       System.exit(e.exitCode());
       return;
     }
-    configureLogging(config.logLevel());
     Logger log = LoggerFactory.getLogger(EtcdMain.class);
+    if (config.configFile() != null) {
+      EtcdEvents.loadedConfigFile(config.configFile().toString());
+    }
     for (String warning : Flags.unrecognizedEnvironment(System.getenv())) {
       log.warn(warning);
     }
+    EtcdEvents.startingEtcd(config, EtcdServer.VERSION, Files.isDirectory(config.walDir()));
     EtcdServer server;
     ClientServer grpc;
     try {
@@ -57,13 +82,16 @@ public final class EtcdMain {
     CountDownLatch stopped = new CountDownLatch(1);
     // A member removed from the cluster stops itself, as etcd's does.
     server.removed().thenRun(() -> System.exit(0));
+    logSignal("TERM", "terminated");
+    logSignal("INT", "interrupt");
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  log.info("received shutdown signal; stopping");
+                  EtcdEvents.closing(config, false);
                   grpc.close();
                   server.close();
+                  EtcdEvents.closing(config, true);
                   stopped.countDown();
                 },
                 "etcdj-shutdown"));
@@ -74,27 +102,42 @@ public final class EtcdMain {
     }
   }
 
-  /** slf4j-simple reads its level once, so set it before the first logger is created. */
-  private static void configureLogging(String etcdLevel) {
-    String level =
-        switch (etcdLevel) {
-          case "debug" -> "debug";
-          case "warn" -> "warn";
-          case "error", "panic", "fatal" -> "error";
-          default -> "info";
-        };
-    setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
-    setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd HH:mm:ss.SSS");
-    setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
-    setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
-    setIfAbsent("org.slf4j.simpleLogger.log.io.grpc", "warn");
-    setIfAbsent("org.slf4j.simpleLogger.log.io.netty", "warn");
+  /**
+   * Logs etcd's "received signal; shutting down" with Go's name of the signal, then lets the JVM's
+   * own handler run the shutdown hooks (exit status 128 + signal, as etcd's re-raised signal).
+   */
+  private static void logSignal(String name, String goName) {
+    try {
+      Signal signal = new Signal(name);
+      sun.misc.SignalHandler[] previous = new sun.misc.SignalHandler[1];
+      previous[0] =
+          Signal.handle(
+              signal,
+              s -> {
+                EtcdEvents.receivedSignal(goName);
+                previous[0].handle(s);
+              });
+    } catch (IllegalArgumentException e) {
+      // The JVM reserves the signal (-Xrs): the shutdown hook still stops the server.
+    }
   }
 
-  private static void setIfAbsent(String key, String value) {
-    if (System.getProperty(key) == null) {
-      System.setProperty(key, value);
+  /**
+   * What etcd prints for a bad flag: Go's flag-package errors as they are (exit 2), etcd's
+   * verification errors as its capnslog line (exit 1).
+   */
+  static String flagError(FlagException e) {
+    if (e.exitCode() != 1) {
+      return e.getMessage();
     }
+    if (e.getMessage().startsWith("conflicting environment variable")) {
+      return capnslogPrefix("C | pkg/flags: ") + e.getMessage();
+    }
+    return capnslogPrefix("E | etcdmain: ") + "error verifying flags, " + e.getMessage() + ". See 'etcd --help'.";
+  }
+
+  /** A capnslog line's start, for what etcd prints before its logger is set up. */
+  private static String capnslogPrefix(String levelAndPackage) {
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS")) + " " + levelAndPackage;
   }
 }

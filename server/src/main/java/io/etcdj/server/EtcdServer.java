@@ -47,6 +47,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import io.etcdj.watch.WatchableStore;
+import io.etcdj.server.logging.EtcdEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,6 +175,7 @@ public final class EtcdServer implements AutoCloseable {
     this.leaseFront = new LeaseFront(lessor, new LeaseHost());
     log.onSteppedDown(leaseFront::steppedDown);
     applyLoop.onSelfRemoved(cluster.memberId(), this::stopRemoved);
+    applyLoop.clusterId(cluster.clusterId());
     // Unique per member across restarts: the high bits come from the start time.
     this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
   }
@@ -255,6 +257,10 @@ public final class EtcdServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + config.listenPeerUrls(), e);
     }
+    for (java.net.URI u : config.listenPeerUrls()) {
+      EtcdEvents.servingPeers(u.getHost() + ":" + u.getPort());
+    }
+    EtcdEvents.startingServer(cluster.memberId(), VERSION);
     transport.start();
     watchable.start();
     applyLoop.start();
@@ -272,7 +278,10 @@ public final class EtcdServer implements AutoCloseable {
     // As etcd, keep trying until the cluster has a leader and the entry is applied; clients are
     // served only afterwards.
     publishUntilApplied(publish);
+    EtcdEvents.published(
+        cluster.memberId(), config.name(), config.advertiseClientUrls(), cluster.clusterId());
     if (log.bootstrapped() && log.leaderId() == cluster.memberId()) {
+      EtcdEvents.settingUpClusterVersion();
       publishUntilApplied(
           InternalRaftRequest.newBuilder()
               .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0")));

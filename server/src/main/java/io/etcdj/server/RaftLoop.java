@@ -56,6 +56,9 @@ import org.slf4j.LoggerFactory;
  */
 final class RaftLoop implements Consensus, Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
+
+  /** etcd's raft library lines ("became leader at term N"), which scripts wait for. */
+  private static final Logger RAFT_LOG = LoggerFactory.getLogger(io.etcdj.server.logging.Capnslog.RAFT_LOGGER);
   private static final int INBOX_DRAIN_MAX = 4_096;
 
   /**
@@ -102,6 +105,9 @@ final class RaftLoop implements Consensus, Runnable {
   private volatile long leader;
   /** Whether this member led at the last soft state (raft loop thread only). */
   private boolean leading;
+
+  /** The role last logged as etcd's raft does ("became candidate at term 3"); raft loop thread only. */
+  private StateRole loggedRole = StateRole.FOLLOWER;
 
   private volatile Runnable onSteppedDown = () -> {};
   private volatile long committedIndex;
@@ -637,9 +643,33 @@ final class RaftLoop implements Consensus, Runnable {
     return true;
   }
 
+  /** The lines etcd's raft library logs when this member's role or leader changes, in its words. */
+  private void logRaftState(Ready rd, long lead) {
+    long atTerm = rd.hardState() != null ? rd.hardState().getTerm() : term;
+    String self = Long.toHexString(memberId);
+    StateRole now = rd.softState().role();
+    if (now != loggedRole) {
+      String name =
+          switch (now) {
+            case FOLLOWER -> "follower";
+            case PRE_CANDIDATE -> "pre-candidate";
+            case CANDIDATE -> "candidate";
+            case LEADER -> "leader";
+          };
+      RAFT_LOG.info("{} became {} at term {}", self, name, atTerm);
+      loggedRole = now;
+    }
+    if (lead != leader && lead != 0) {
+      RAFT_LOG.info("raft.node: {} elected leader {} at term {}", self, Long.toHexString(lead), atTerm);
+    } else if (lead != leader) {
+      RAFT_LOG.info("raft.node: {} lost leader {} at term {}", self, Long.toHexString(leader), atTerm);
+    }
+  }
+
   private void handleReady(Ready rd) {
     if (rd.softState() != null) {
       long lead = rd.softState().lead();
+      logRaftState(rd, lead);
       if (lead != leader) {
         LOG.info("leader is now {} (this member {} is {})", Long.toHexString(lead),
             Long.toHexString(memberId), rd.softState().role());

@@ -69,6 +69,44 @@ public final class Flags {
   @Option(names = {"--log-level", "-log-level"}, defaultValue = "info")
   String logLevel;
 
+  /** A uint32 in etcd: checked in {@link #validate}. */
+  @Option(names = {"--max-concurrent-streams", "-max-concurrent-streams"}, defaultValue = "4294967295")
+  long maxConcurrentStreams;
+
+  @Option(
+      names = {"--grpc-keepalive-min-time", "-grpc-keepalive-min-time"},
+      defaultValue = "5s",
+      converter = GoDuration.class)
+  long grpcKeepaliveMinTimeNanos;
+
+  @Option(
+      names = {"--grpc-keepalive-interval", "-grpc-keepalive-interval"},
+      defaultValue = "2h",
+      converter = GoDuration.class)
+  long grpcKeepaliveIntervalNanos;
+
+  @Option(
+      names = {"--grpc-keepalive-timeout", "-grpc-keepalive-timeout"},
+      defaultValue = "20s",
+      converter = GoDuration.class)
+  long grpcKeepaliveTimeoutNanos;
+
+  /** etcd 3.4's logger: "capnslog" (the default, deprecated) or "zap". */
+  @Option(names = {"--logger", "-logger"}, defaultValue = "capnslog")
+  String logger;
+
+  /** Comma-separated: default, stderr, stdout or file paths (see {@link LogSettings}). */
+  @Option(names = {"--log-outputs", "-log-outputs"}, defaultValue = LogSettings.DEFAULT_OUTPUT)
+  String logOutputs;
+
+  /** The deprecated single-output spelling of {@link #logOutputs}. */
+  @Option(names = {"--log-output", "-log-output"}, defaultValue = "")
+  String deprecatedLogOutput;
+
+  /** A Go bool flag, like {@link #strictReconfigCheck}: the deprecated spelling of debug level. */
+  @Option(names = {"--debug", "-debug"}, defaultValue = "false")
+  String debug;
+
   @Option(names = {"--snapshot-count", "-snapshot-count"}, defaultValue = "100000")
   long snapshotCount;
 
@@ -121,14 +159,27 @@ public final class Flags {
       List.of(
           "strict-reconfig-check",
           "initial-election-tick-advance",
-          "experimental-enable-lease-checkpoint");
+          "experimental-enable-lease-checkpoint",
+          "debug");
 
   private Flags() {}
 
+  /**
+   * etcd's --config-file (or ETCD_CONFIG_FILE): when set, the file's settings replace every other flag and variable
+   * (see {@link ConfigFile}); the command line is still parsed, so a malformed one fails as without the file.
+   */
+  @Option(names = {"--config-file", "-config-file"}, defaultValue = "")
+  String configFile;
+
   /** Parses args and environment into a validated config. */
   public static ServerConfig parse(String[] args, Map<String, String> env) {
+    return parse(args, env, null);
+  }
+
+  private static ServerConfig parse(String[] args, Map<String, String> env, Path fromFile) {
     Flags flags = new Flags();
     CommandLine cl = new CommandLine(flags);
+    cl.setOverwrittenOptionsAllowed(true); // Go's flag package: the last of a repeated flag wins
     cl.setDefaultValueProvider(
         spec -> {
           if (spec instanceof OptionSpec opt) {
@@ -141,7 +192,9 @@ public final class Flags {
         });
     CommandLine.ParseResult result;
     try {
-      result = cl.parseArgs(goBoolArgs(args));
+      // With a config file etcd ignores the ETCD_* variables, refused ones included.
+      Map<String, String> checkedEnv = configFileArgument(args, env) == null ? env : Map.of();
+      result = cl.parseArgs(goBoolArgs(UnsupportedFlags.check(args, checkedEnv)));
     } catch (CommandLine.UnmatchedArgumentException e) {
       String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
       String bare = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
@@ -159,6 +212,10 @@ public final class Flags {
       throw new FlagException(
           "invalid value \"" + e.getValue() + "\" for flag " + goName(e) + ": parse error", 2);
     }
+    if (fromFile == null && !flags.configFile.isEmpty()) {
+      Path file = Path.of(flags.configFile);
+      return parse(ConfigFile.arguments(file).toArray(new String[0]), Map.of(), file);
+    }
     for (OptionSpec opt : result.matchedOptions()) {
       String envName = envName(opt.longestName());
       if (env.containsKey(envName)) {
@@ -170,7 +227,22 @@ public final class Flags {
             1);
       }
     }
-    return flags.validate(result);
+    return flags.validate(result, fromFile);
+  }
+
+  /** The --config-file given on the command line or in ETCD_CONFIG_FILE, or null: read without parsing the rest. */
+  public static String configFileArgument(String[] args, Map<String, String> env) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--config-file") || a.equals("-config-file")) {
+        return i + 1 < args.length ? args[i + 1] : null;
+      }
+      if (a.startsWith("--config-file=") || a.startsWith("-config-file=")) {
+        return a.substring(a.indexOf('=') + 1);
+      }
+    }
+    String fromEnv = env.get("ETCD_CONFIG_FILE");
+    return fromEnv == null || fromEnv.isEmpty() ? null : fromEnv;
   }
 
   /**
@@ -181,6 +253,9 @@ public final class Flags {
     java.util.Set<String> known = new java.util.HashSet<>();
     for (OptionSpec opt : new CommandLine(new Flags()).getCommandSpec().options()) {
       known.add(envName(opt.longestName()));
+    }
+    for (String refused : UnsupportedFlags.FLAGS.keySet()) {
+      known.add(envName(refused));
     }
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
@@ -241,7 +316,7 @@ public final class Flags {
     return "ETCD_" + longName.replaceFirst("^--?", "").replace('-', '_').toUpperCase(Locale.ROOT);
   }
 
-  private ServerConfig validate(CommandLine.ParseResult result) {
+  private ServerConfig validate(CommandLine.ParseResult result, Path fromFile) {
     if (name.isEmpty()) {
       name = DEFAULT_NAME;
     }
@@ -300,10 +375,15 @@ public final class Flags {
     if (quotaBackendBytes < 0) {
       throw new FlagException("--quota-backend-bytes must not be negative", 1);
     }
-    String level = logLevel.toLowerCase(Locale.ROOT);
-    if (!List.of("debug", "info", "warn", "error", "panic", "fatal").contains(level)) {
-      throw new FlagException("unknown log level \"" + logLevel + "\"", 1);
+    if (maxConcurrentStreams < 0 || maxConcurrentStreams > GrpcSettings.MAX_UINT32) {
+      throw new FlagException(
+          "invalid value \"" + maxConcurrentStreams + "\" for flag -max-concurrent-streams: value out of range", 2);
     }
+    GrpcSettings grpc =
+        new GrpcSettings(
+            maxConcurrentStreams, grpcKeepaliveMinTimeNanos, grpcKeepaliveIntervalNanos, grpcKeepaliveTimeoutNanos);
+    LogSettings logging = logSettings(result);
+    String level = logging.effectiveLevel();
     boolean strict =
         goBool(
             "strict-reconfig-check",
@@ -346,7 +426,25 @@ public final class Flags {
         watchProgressNotifyIntervalNanos <= 0
             ? ServerConfig.WATCH_PROGRESS_DEFAULT_NANOS
             : Math.max(watchProgressNotifyIntervalNanos, ServerConfig.WATCH_PROGRESS_MIN_NANOS),
-        leaseCheckpoint);
+        leaseCheckpoint,
+        logging,
+        fromFile,
+        grpc);
+  }
+
+  /** etcd's logging flags, with the deprecated {@code --log-output} folded in as etcd does. */
+  private LogSettings logSettings(CommandLine.ParseResult result) {
+    String outputs = logOutputs;
+    if (!deprecatedLogOutput.isEmpty()) {
+      if (result.hasMatchedOption("--log-outputs")) {
+        throw new FlagException(
+            "both '--log-output' and '--log-outputs' are set; only set '--log-outputs'", 1);
+      }
+      System.err.println("'--log-output' flag has been deprecated! Please use '--log-outputs'!");
+      outputs = deprecatedLogOutput;
+    }
+    boolean debugFlag = goBool("debug", debug, result.hasMatchedOption("--debug"));
+    return LogSettings.of(logger, outputs, logLevel, debugFlag);
   }
 
   private static Map<String, List<URI>> parseCluster(String spec) {
@@ -387,7 +485,18 @@ public final class Flags {
       throw new FlagException(
           "invalid value \"" + s + "\" for flag -" + flag + ": URL must be scheme://host:port", 2);
     }
-    if (u.getScheme().equals("https") || u.getScheme().equals("unixs")) {
+    if ("unixs".equals(u.getScheme())) {
+      throw new FlagException("TLS (" + s + ") is not supported yet", 1);
+    }
+    if ("unix".equals(u.getScheme())) {
+      // As etcd, a client may listen on and advertise a unix socket; peers talk over TCP only here.
+      if (!flag.equals("listen-client-urls") && !flag.equals("advertise-client-urls")) {
+        throw new FlagException(
+            "--" + flag + "=" + s + " is not supported by etcdj: unix sockets serve clients only", 2);
+      }
+      return u;
+    }
+    if (u.getScheme().equals("https")) {
       throw new FlagException("TLS (" + s + ") is not supported yet", 1);
     }
     if (!u.getScheme().equals("http")) {

@@ -22,6 +22,10 @@ import java.util.Map;
  *     notifications get one
  * @param leaseCheckpoint etcd's {@code --experimental-enable-lease-checkpoint} (on by default in
  *     etcdj): the leader replicates remaining lease TTLs so a leader change does not reset them
+ * @param logging etcd's --logger, --log-outputs, --log-level and --debug
+ * @param configFile the --config-file this configuration was read from, or null when it came from
+ *     the command line and environment
+ * @param grpc etcd's gRPC connection limits and keepalive settings for the client port
  */
 public record ServerConfig(
     String name,
@@ -47,7 +51,10 @@ public record ServerConfig(
     boolean initialElectionTickAdvance,
     String initialClusterError,
     long watchProgressNotifyIntervalNanos,
-    boolean leaseCheckpoint) {
+    boolean leaseCheckpoint,
+    LogSettings logging,
+    Path configFile,
+    GrpcSettings grpc) {
 
   /** etcd's default watch progress notification period (10 min). */
   public static final long WATCH_PROGRESS_DEFAULT_NANOS = 600_000_000_000L;

@@ -1,6 +1,7 @@
 package io.etcdj.server.grpc;
 
 import io.etcdj.server.EtcdServer;
+import io.etcdj.server.config.GrpcSettings;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -44,6 +45,8 @@ public final class ClientServer implements AutoCloseable {
   static final int READ_QUEUE_MAX = 10_000;
 
   private final List<Server> servers = new ArrayList<>();
+  private final List<URI> listenUrls;
+  private final UnixSockets unixSockets = new UnixSockets();
   private final ExecutorService executor;
   /**
    * Drains watch streams opened off an event loop (a fallback: streams normally drain on their
@@ -73,6 +76,7 @@ public final class ClientServer implements AutoCloseable {
   static final int V3CLIENT_THREADS = 2;
 
   public ClientServer(EtcdServer etcd) {
+    this.listenUrls = etcd.config().listenClientUrls();
     this.guard =
         new MemberGuard(
             new MemberGuard.MemberState() {
@@ -144,14 +148,23 @@ public final class ClientServer implements AutoCloseable {
     ElectionService election = new ElectionService(v3clientChannel);
     MaintenanceService maintenance = new MaintenanceService(etcd, executor);
     ClusterService cluster = new ClusterService(etcd);
+    GrpcSettings grpcSettings = etcd.config().grpc();
     for (URI url : etcd.config().listenClientUrls()) {
       NettyServerBuilder builder =
-          NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+          (UnixSockets.isUnix(url)
+                  ? unixSockets.builder(url)
+                  : NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort())))
               .directExecutor()
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
-              .permitKeepAliveTime(5, TimeUnit.SECONDS)
+              .permitKeepAliveTime(grpcSettings.keepaliveMinTimeNanos(), TimeUnit.NANOSECONDS)
               .permitKeepAliveWithoutCalls(true)
+              .maxConcurrentCallsPerConnection(grpcSettings.maxConcurrentCallsPerConnection())
               .intercept(guard);
+      if (grpcSettings.serverPings()) {
+        builder
+            .keepAliveTime(grpcSettings.keepaliveIntervalNanos(), TimeUnit.NANOSECONDS)
+            .keepAliveTimeout(grpcSettings.keepaliveTimeoutNanos(), TimeUnit.NANOSECONDS);
+      }
       for (BindableService service : backing) {
         builder.addService(service);
       }
@@ -192,6 +205,9 @@ public final class ClientServer implements AutoCloseable {
         throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
       }
     }
+    for (URI url : listenUrls) {
+      io.etcdj.server.logging.EtcdEvents.servingClientsInsecurely(url.getHost() + ":" + url.getPort());
+    }
   }
 
   @Override
@@ -210,6 +226,7 @@ public final class ClientServer implements AutoCloseable {
         s.shutdownNow();
       }
     }
+    unixSockets.close();
     // After the client port: the calls it still served may need the in-process services to clean up.
     v3clientChannel.shutdown();
     v3clientServer.shutdown();

@@ -1,0 +1,231 @@
+package io.etcdj.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The logging, gRPC and config-file flags, and the etcd flags etcdj refuses (checked against etcd 3.4.23 live). */
+class FlagsAuditTest {
+
+  private static ServerConfig parse(String... args) {
+    return Flags.parse(args, Map.of());
+  }
+
+  private static FlagException refused(String... args) {
+    return assertThrows(FlagException.class, () -> parse(args));
+  }
+
+  @Test
+  void loggingDefaultsAreEtcd34s() {
+    LogSettings l = parse().logging();
+    assertEquals("capnslog", l.logger());
+    assertEquals(List.of("default"), l.outputs());
+    assertEquals("info", l.level());
+    assertEquals(
+        List.of("[WARNING] Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead"),
+        l.deprecationWarnings());
+  }
+
+  @Test
+  void zapTakesSeveralOutputsSortedAndDistinct() {
+    LogSettings l = parse("--logger=zap", "--log-outputs=stdout,/tmp/a.log,stdout").logging();
+    assertEquals(List.of("/tmp/a.log", "stdout"), l.outputs());
+    assertTrue(l.zap());
+    assertEquals(List.of(), l.deprecationWarnings());
+  }
+
+  @Test
+  void debugIsDeprecatedDebugLevel() {
+    LogSettings l = parse("--debug").logging();
+    assertEquals("debug", l.effectiveLevel());
+    assertTrue(l.deprecationWarnings().contains(
+        "[WARNING] Deprecated '--debug' flag is set to true with inconsistent '--log-level=info' flag"));
+    assertEquals("debug", parse("--debug").logLevel());
+  }
+
+  @Test
+  void deprecatedLogOutputIsUsedWhenAlone() {
+    assertEquals(List.of("stdout"), parse("--log-output=stdout").logging().outputs());
+    assertEquals(
+        "both '--log-output' and '--log-outputs' are set; only set '--log-outputs'",
+        refused("--log-output=stdout", "--log-outputs=stderr").getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--logger=foo|1|unknown logger option \"foo\"",
+        "--log-outputs=/tmp/x.log|1|unknown log-output \"/tmp/x.log\" (only supports \"default\", \"stderr\", \"stdout\")",
+        "--log-outputs=stdout,stderr|1|--logger=capnslog supports only 1 value in '--log-outputs', got [\"stderr\" \"stdout\"]",
+        "--log-level=loud|2|panic: unknown level \"loud\"",
+      })
+  void badLoggingFlagsAreEtcdsErrors(String arg, int code, String message) {
+    FlagException e = refused(arg);
+    assertEquals(code, e.exitCode());
+    assertEquals(message, e.getMessage());
+  }
+
+  @Test
+  void zapRefusesDefaultAmongOthers() {
+    assertEquals(
+        "multi logoutput for \"default\" is not supported yet",
+        refused("--logger=zap", "--log-outputs=default,stderr").getMessage());
+  }
+
+  @Test
+  void grpcDefaultsAreEtcds() {
+    GrpcSettings g = parse().grpc();
+    assertEquals(4_294_967_295L, g.maxConcurrentStreams());
+    assertEquals(Integer.MAX_VALUE, g.maxConcurrentCallsPerConnection());
+    assertEquals(5_000_000_000L, g.keepaliveMinTimeNanos());
+    assertEquals(7_200_000_000_000L, g.keepaliveIntervalNanos());
+    assertEquals(20_000_000_000L, g.keepaliveTimeoutNanos());
+    assertTrue(g.serverPings());
+  }
+
+  @Test
+  void grpcFlagsAreRead() {
+    GrpcSettings g =
+        parse(
+                "--max-concurrent-streams=100",
+                "--grpc-keepalive-min-time=1s",
+                "--grpc-keepalive-interval=30s",
+                "--grpc-keepalive-timeout=0")
+            .grpc();
+    assertEquals(100, g.maxConcurrentCallsPerConnection());
+    assertEquals(1_000_000_000L, g.keepaliveMinTimeNanos());
+    assertEquals(30_000_000_000L, g.keepaliveIntervalNanos());
+    assertEquals(false, g.serverPings(), "no server pings without a timeout, as etcd");
+    assertEquals(2, refused("--max-concurrent-streams=4294967296").exitCode());
+    assertEquals(2, refused("--grpc-keepalive-interval=soon").exitCode());
+  }
+
+  static List<String> everyRefusedFlag() {
+    return List.copyOf(UnsupportedFlags.FLAGS.keySet());
+  }
+
+  /** Each refused flag: refused with a value etcdj cannot honour, named in the message; its accepted value passes. */
+  @ParameterizedTest
+  @MethodSource("everyRefusedFlag")
+  void unsupportedFlagsAreRefusedByName(String flag) {
+    UnsupportedFlags.Refusal r = UnsupportedFlags.FLAGS.get(flag);
+    String bad = r.bool() ? (r.accepted().contains("true") ? "false" : "true") : "etcdj-cannot-do-this";
+    FlagException e = refused("--" + flag + "=" + bad);
+    assertEquals(2, e.exitCode());
+    assertTrue(e.getMessage().startsWith("--" + flag + "=" + bad + " is not supported by etcdj: "), e.getMessage());
+    for (String ok : r.accepted()) {
+      parse("--" + flag + "=" + ok); // what etcdj does anyway
+    }
+    FlagException fromEnv =
+        assertThrows(FlagException.class, () -> Flags.parse(new String[0], Map.of(Flags.envName(flag), bad)));
+    assertEquals(1, fromEnv.exitCode());
+    assertTrue(fromEnv.getMessage().contains(Flags.envName(flag)), fromEnv.getMessage());
+  }
+
+  @Test
+  void unsupportedSeparateValueAndBareBoolForms() {
+    assertTrue(refused("--cert-file", "/etc/ssl/x.pem").getMessage().contains("issue 16"));
+    assertTrue(refused("--client-cert-auth").getMessage().startsWith("--client-cert-auth=true is not supported"));
+    assertEquals("n", parse("--auth-token", "simple", "--name", "n").name());
+    assertEquals(List.of(), Flags.unrecognizedEnvironment(Map.of("ETCD_CORS", "*")));
+  }
+
+  @Test
+  void unixSocketsServeClientsOnly() {
+    assertEquals("unix", parse("--listen-client-urls=unix://localhost:2379").listenClientUrls().get(0).getScheme());
+    FlagException peer = refused("--listen-peer-urls=unix://localhost:2380");
+    assertEquals(2, peer.exitCode());
+    assertTrue(peer.getMessage().contains("not supported by etcdj"), peer.getMessage());
+    assertEquals("TLS (unixs://localhost:2379) is not supported yet", refused("--listen-client-urls=unixs://localhost:2379").getMessage());
+  }
+
+  @Test
+  void theLastOfARepeatedFlagWinsAsInGo() {
+    assertEquals("b", parse("--name", "a", "--name=b").name());
+  }
+
+  @Test
+  void configFileReplacesFlagsAndEnvironment(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("etcd.yml");
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "name: from-file",
+            "data-dir: " + dir.resolve("data"),
+            "listen-client-urls: http://127.0.0.1:1,http://127.0.0.1:2",
+            "advertise-client-urls: http://127.0.0.1:1",
+            "listen-peer-urls: http://127.0.0.1:3",
+            "initial-advertise-peer-urls: http://127.0.0.1:3",
+            "initial-cluster: from-file=http://127.0.0.1:3",
+            "snapshot-count: 1000",
+            "heartbeat-interval: 50",
+            "election-timeout: 500",
+            "strict-reconfig-check: false",
+            "grpc-keepalive-min-time: 1000000000",
+            "logger: zap",
+            "log-outputs: [stdout]",
+            "unknown-key: ignored as etcd does",
+            ""));
+    ServerConfig c =
+        Flags.parse(
+            new String[] {"--config-file", file.toString(), "--name", "ignored"}, Map.of("ETCD_SNAPSHOT_COUNT", "7"));
+    assertEquals("from-file", c.name());
+    assertEquals(dir.resolve("data"), c.dataDir());
+    assertEquals(2, c.listenClientUrls().size());
+    assertEquals(1000, c.snapshotCount());
+    assertEquals(50, c.heartbeatIntervalMs());
+    assertEquals(false, c.strictReconfigCheck());
+    assertEquals(1_000_000_000L, c.grpc().keepaliveMinTimeNanos());
+    assertEquals(List.of("stdout"), c.logging().outputs());
+    assertEquals(file, c.configFile());
+    assertNull(parse().configFile());
+    assertEquals("from-file", Flags.parse(new String[0], Map.of("ETCD_CONFIG_FILE", file.toString())).name());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "snapshot-count: abc|error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field configYAML.snapshot-count of type uint64",
+        "name: 123|error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number into Go struct field configYAML.name of type string",
+        "grpc-keepalive-min-time: 5s|error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field configYAML.grpc-keepalive-min-time of type time.Duration",
+        "log-outputs: stderr|error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field configYAML.log-outputs of type []string",
+        "snapshot-count: -5|error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number -5 into Go struct field configYAML.snapshot-count of type uint64",
+      })
+  void configFileTypeErrorsAreGos(String yaml, String message, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("bad.yml");
+    Files.writeString(file, yaml + "\n");
+    FlagException e = assertThrows(FlagException.class, () -> parse("--config-file=" + file));
+    assertEquals(1, e.exitCode());
+    assertEquals(message, e.getMessage());
+  }
+
+  @Test
+  void configFileProblems(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("none.yml");
+    assertEquals("open " + missing + ": no such file or directory", refused("--config-file=" + missing).getMessage());
+    Path broken = dir.resolve("broken.yml");
+    Files.writeString(broken, "name: [x\n");
+    assertTrue(
+        refused("--config-file=" + broken).getMessage().startsWith("error converting YAML to JSON: yaml: line "));
+    Path tls = dir.resolve("tls.yml");
+    Files.writeString(tls, "client-transport-security:\n  cert-file: /etc/x.pem\n  client-cert-auth: false\n");
+    assertTrue(refused("--config-file=" + tls).getMessage().startsWith("--cert-file=/etc/x.pem is not supported"));
+    Path empty = dir.resolve("empty.yml");
+    Files.writeString(empty, "");
+    assertEquals("default", parse("--config-file=" + empty, "--name=ignored").name());
+  }
+}
