@@ -1,6 +1,10 @@
 package io.etcdj.server.grpc;
 
 import io.etcdj.server.EtcdServer;
+import io.etcdj.server.http.ClientPortNegotiator;
+import io.etcdj.server.http.HttpPipeline;
+import io.etcdj.server.http.HttpRoutes;
+import io.etcdj.server.http.VersionRoute;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -22,8 +26,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gRPC listeners on {@code --listen-client-urls}, serving KV, Watch, Maintenance, Cluster,
- * Lock and Election with etcd's message limits: receive up to max-request-bytes + 512 KiB, send
+ * The listeners on {@code --listen-client-urls}, serving gRPC (KV, Watch, Maintenance, Cluster,
+ * Lock and Election) and, on the same port as etcd's cmux does, HTTP/1.x ({@link #httpRoutes}):
+ * a {@link io.etcdj.server.http.ProtocolSniffer} tells them apart by the first bytes. gRPC has
+ * etcd's message limits: receive up to max-request-bytes + 512 KiB, send
  * without limit. Every call first passes the {@link MemberGuard} (learner and "require leader"
  * checks), as every call to etcd passes its server-wide interceptors.
  *
@@ -44,6 +50,9 @@ public final class ClientServer implements AutoCloseable {
   static final int READ_QUEUE_MAX = 10_000;
 
   private final List<Server> servers = new ArrayList<>();
+  /** The HTTP/1.x paths served beside gRPC on every client listener. */
+  private final HttpRoutes httpRoutes = new HttpRoutes();
+  private final ClientPortNegotiator negotiator;
   private final ExecutorService executor;
   /**
    * Drains watch streams opened off an event loop (a fallback: streams normally drain on their
@@ -144,9 +153,17 @@ public final class ClientServer implements AutoCloseable {
     ElectionService election = new ElectionService(v3clientChannel);
     MaintenanceService maintenance = new MaintenanceService(etcd, executor);
     ClusterService cluster = new ClusterService(etcd);
+    httpRoutes.add(new VersionRoute(EtcdServer.VERSION, () -> EtcdServer.CLUSTER_VERSION));
+    this.negotiator =
+        new ClientPortNegotiator(
+            new HttpPipeline(httpRoutes, (int) Math.min(Integer.MAX_VALUE, etcd.config().maxRequestBytes()), true));
     for (URI url : etcd.config().listenClientUrls()) {
       NettyServerBuilder builder =
-          NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(url.getHost(), url.getPort()), negotiator.credentials())
+              // HTTP/1.x connections never finish gRPC's handshake: the protocol sniffer bounds
+              // the silent ones instead, and HTTP keep-alive and streams may outlive any timeout.
+              .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
               .directExecutor()
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
@@ -163,6 +180,14 @@ public final class ClientServer implements AutoCloseable {
               .addService(election)
               .build());
     }
+  }
+
+  /**
+   * The HTTP/1.x routes of the client port ({@code /version}, {@code /health}, {@code /metrics},
+   * the JSON gateway): parts that serve HTTP add theirs here, before or after {@link #start}.
+   */
+  public HttpRoutes httpRoutes() {
+    return httpRoutes;
   }
 
   public void start() {
@@ -225,6 +250,7 @@ public final class ClientServer implements AutoCloseable {
       v3clientChannel.shutdownNow();
       v3clientServer.shutdownNow();
     }
+    negotiator.close();
     v3clientExecutor.shutdownNow();
     executor.shutdownNow();
     watchSender.shutdownNow();
