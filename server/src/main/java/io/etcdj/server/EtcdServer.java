@@ -94,6 +94,7 @@ public final class EtcdServer implements AutoCloseable {
 
   private EtcdServer(ServerConfig config, ClusterInfo.Start start, KV kv, Wal wal) {
     this.metrics = new Metrics(config.metricsExtensive());
+    wal.observeFsync(metrics::walFsyncNanos);
     this.config = config;
     this.cluster = start.info();
     this.kv = kv;

@@ -2,6 +2,7 @@ package io.etcdj.server.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -62,6 +63,12 @@ public final class Metrics {
 
   private final GrpcServerMetrics grpc;
 
+  /** etcd_disk_wal_fsync_duration_seconds, with etcd's buckets (1 ms to 8 s, doubling). */
+  private final Histogram walFsync;
+
+  /** etcd's disk histogram buckets: {@code ExponentialBuckets(0.001, 2, 14)}. */
+  static final double[] DISK_BUCKETS = exponential(0.001, 2, 14);
+
   /**
    * @param extensive etcd's {@code --metrics extensive}: adds the gRPC handling-time histograms
    */
@@ -76,8 +83,31 @@ public final class Metrics {
     leaderChanges =
         counter("etcd_server_leader_changes_seen_total", "The number of leader changes seen.");
     grpc = new GrpcServerMetrics(registry, extensive);
+    walFsync =
+        Histogram.builder()
+            .name("etcd_disk_wal_fsync_duration_seconds")
+            .help("The latency distributions of fsync called by WAL.")
+            .classicUpperBounds(DISK_BUCKETS)
+            .classicOnly()
+            .withoutExemplars()
+            .register(registry);
     // jvm_* (etcd's go_* counterpart) and process_*, which etcd exposes under the same names.
     JvmMetrics.builder().register(registry);
+  }
+
+  /** Records one WAL fdatasync (called by the WAL on the raft loop thread). */
+  public void walFsyncNanos(long nanos) {
+    walFsync.observe(nanos / 1e9);
+  }
+
+  static double[] exponential(double start, double factor, int count) {
+    double[] out = new double[count];
+    double v = start;
+    for (int i = 0; i < count; i++) {
+      out[i] = v;
+      v *= factor;
+    }
+    return out;
   }
 
   /** The gRPC server metrics and their interceptor. */

@@ -49,6 +49,7 @@ class HttpEndpointsProcessTest {
           "etcd_server_quota_backend_bytes",
           "etcd_server_health_success",
           "etcd_server_health_failures",
+          "etcd_disk_wal_fsync_duration_seconds",
           "etcd_mvcc_db_total_size_in_bytes",
           "etcd_mvcc_db_total_size_in_use_in_bytes",
           "etcd_debugging_mvcc_keys_total",
