@@ -35,6 +35,7 @@ import io.etcdj.server.transport.PeerClusterClient;
 import io.etcdj.server.transport.PeerClusterService;
 import io.etcdj.server.transport.PeerServer;
 import io.etcdj.server.transport.RaftHandler;
+import io.etcdj.server.metrics.Metrics;
 import io.etcdj.server.transport.Transport;
 import io.etcdj.server.transport.TransportConfig;
 import java.util.Map;
@@ -62,7 +63,12 @@ public final class EtcdServer implements AutoCloseable {
   /** The etcd version this server answers as (Status, /version): its API is etcd 3.4's. */
   public static final String VERSION = "3.4.23";
 
+  /** The cluster version this member publishes (etcd's 3.4 members agree on 3.4.0). */
+  public static final String CLUSTER_VERSION = "3.4.0";
+
   private final ServerConfig config;
+  /** This member's Prometheus metrics, handed to the parts that record. */
+  private final Metrics metrics;
   private final ClusterInfo cluster;
   private final KV kv;
   private final Wal wal;
@@ -88,6 +94,8 @@ public final class EtcdServer implements AutoCloseable {
   private final java.util.concurrent.ThreadPoolExecutor forwarder;
 
   private EtcdServer(ServerConfig config, ClusterInfo.Start start, KV kv, Wal wal) {
+    this.metrics = new Metrics(config.metricsExtensive());
+    wal.observeFsync(metrics::walFsyncNanos);
     this.config = config;
     this.cluster = start.info();
     this.kv = kv;
@@ -134,7 +142,8 @@ public final class EtcdServer implements AutoCloseable {
                 config.snapshotCatchUpEntries(),
                 config.proposalQueueMax(),
                 config.memberDir().resolve("snap"),
-                cluster.joined()));
+                cluster.joined(),
+                metrics.leaderChanges::inc));
     this.timers =
         new java.util.concurrent.ScheduledThreadPoolExecutor(
             1,
@@ -194,6 +203,7 @@ public final class EtcdServer implements AutoCloseable {
       wal = Wal.open(config.walDir(), WalOptions.defaults());
       EtcdServer server = new EtcdServer(config, start, kv, wal);
       server.recoverAndStart();
+      server.metrics.watch(new EtcdServerState(server), VERSION, CLUSTER_VERSION);
       return server;
     } catch (IOException e) {
       closeQuietly(wal, kv);
@@ -284,7 +294,7 @@ public final class EtcdServer implements AutoCloseable {
       EtcdEvents.settingUpClusterVersion();
       publishUntilApplied(
           InternalRaftRequest.newBuilder()
-              .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0")));
+              .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion(CLUSTER_VERSION)));
     }
     LOG.info(
         "recovered: term {}, applied index {}, revision {}, compacted revision {}",
@@ -345,6 +355,10 @@ public final class EtcdServer implements AutoCloseable {
             TimeUnit.MILLISECONDS));
   }
 
+
+  public Metrics metrics() {
+    return metrics;
+  }
 
   public ServerConfig config() {
     return config;

@@ -57,6 +57,17 @@ public final class Flags {
       defaultValue = "etcd-cluster")
   String initialClusterToken;
 
+  /** etcd's extra listeners serving only /metrics and /health; empty means none. */
+  @Option(names = {"--listen-metrics-urls", "-listen-metrics-urls"}, defaultValue = "")
+  String listenMetricsUrls;
+
+  /**
+   * etcd's level of detail of /metrics: "extensive" adds the gRPC handling-time histograms; as in
+   * etcd, any other value means basic.
+   */
+  @Option(names = {"--metrics", "-metrics"}, defaultValue = "basic")
+  String metrics;
+
   @Option(names = {"--max-request-bytes", "-max-request-bytes"}, defaultValue = "1572864")
   long maxRequestBytes;
 
@@ -429,7 +440,9 @@ public final class Flags {
         leaseCheckpoint,
         logging,
         fromFile,
-        grpc);
+        grpc,
+        listenMetricsUrls.isBlank() ? List.of() : urls("listen-metrics-urls", listenMetricsUrls),
+        metrics.equals("extensive"));
   }
 
   /** etcd's logging flags, with the deprecated {@code --log-output} folded in as etcd does. */

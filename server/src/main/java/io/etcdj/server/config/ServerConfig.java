@@ -26,6 +26,10 @@ import java.util.Map;
  * @param configFile the --config-file this configuration was read from, or null when it came from
  *     the command line and environment
  * @param grpc etcd's gRPC connection limits and keepalive settings for the client port
+ * @param listenMetricsUrls etcd's {@code --listen-metrics-urls}: extra HTTP listeners serving only
+ *     {@code /metrics} and {@code /health}; empty for none
+ * @param metricsExtensive etcd's {@code --metrics extensive}: adds the gRPC handling-time
+ *     histograms to /metrics
  */
 public record ServerConfig(
     String name,
@@ -54,7 +58,9 @@ public record ServerConfig(
     boolean leaseCheckpoint,
     LogSettings logging,
     Path configFile,
-    GrpcSettings grpc) {
+    GrpcSettings grpc,
+    List<URI> listenMetricsUrls,
+    boolean metricsExtensive) {
 
   /** etcd's default watch progress notification period (10 min). */
   public static final long WATCH_PROGRESS_DEFAULT_NANOS = 600_000_000_000L;

@@ -2,6 +2,16 @@ package io.etcdj.server.grpc;
 
 import io.etcdj.server.EtcdServer;
 import io.etcdj.server.config.GrpcSettings;
+import io.etcdj.api.etcdserverpb.AlarmMember;
+import io.etcdj.server.http.ClientPortNegotiator;
+import io.etcdj.server.http.HealthRoute;
+import io.etcdj.server.http.HttpListener;
+import io.etcdj.server.http.HttpPipeline;
+import io.etcdj.server.http.HttpRoutes;
+import io.etcdj.server.http.MetricsRoute;
+import io.etcdj.server.http.VersionRoute;
+import io.etcdj.server.metrics.Metrics;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -14,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -23,8 +34,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gRPC listeners on {@code --listen-client-urls}, serving KV, Watch, Maintenance, Cluster,
- * Lock and Election with etcd's message limits: receive up to max-request-bytes + 512 KiB, send
+ * The listeners on {@code --listen-client-urls}, serving gRPC (KV, Watch, Maintenance, Cluster,
+ * Lock and Election) and, on the same port as etcd's cmux does, HTTP/1.x ({@link #httpRoutes}):
+ * a {@link io.etcdj.server.http.ProtocolSniffer} tells them apart by the first bytes. gRPC has
+ * etcd's message limits: receive up to max-request-bytes + 512 KiB, send
  * without limit. Every call first passes the {@link MemberGuard} (learner and "require leader"
  * checks), as every call to etcd passes its server-wide interceptors.
  *
@@ -47,6 +60,21 @@ public final class ClientServer implements AutoCloseable {
   private final List<Server> servers = new ArrayList<>();
   private final List<URI> listenUrls;
   private final UnixSockets unixSockets = new UnixSockets();
+  /** The HTTP/1.x paths served beside gRPC on every client listener. */
+  private final HttpRoutes httpRoutes = new HttpRoutes();
+  private final ClientPortNegotiator negotiator;
+  /** /metrics and /health alone, for --listen-metrics-urls. */
+  private final HttpRoutes metricsRoutes = new HttpRoutes();
+  private final List<URI> metricsUrls;
+  private final int httpRequestBytesMax;
+  private HttpListener metricsListener;
+  /**
+   * Runs /metrics scrapes off the event loops: one thread, and a queue of a few scrapes (Prometheus
+   * scrapes every few seconds; more waiting means something is stuck, and they get 503).
+   */
+  private final ThreadPoolExecutor scraper;
+
+  static final int SCRAPES_QUEUED_MAX = 4;
   private final ExecutorService executor;
   /**
    * Drains watch streams opened off an event loop (a fallback: streams normally drain on their
@@ -148,34 +176,105 @@ public final class ClientServer implements AutoCloseable {
     ElectionService election = new ElectionService(v3clientChannel);
     MaintenanceService maintenance = new MaintenanceService(etcd, executor);
     ClusterService cluster = new ClusterService(etcd);
+    Metrics metrics = etcd.metrics();
+    this.scraper =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(SCRAPES_QUEUED_MAX),
+            r -> {
+              Thread t = new Thread(r, "etcdj-metrics-scrape");
+              t.setDaemon(true);
+              return t;
+            });
+    HealthRoute health =
+        new HealthRoute(
+            new HealthRoute.Member() {
+              @Override
+              public List<AlarmMember> alarms() {
+                return activeAlarms();
+              }
+
+              @Override
+              public long leaderId() {
+                return etcd.leaderId();
+              }
+
+              @Override
+              public CompletableFuture<Void> linearizableRead(long timeoutNanos) {
+                return etcd.linearizableRead(timeoutNanos);
+              }
+            },
+            new HealthRoute.Outcomes() {
+              @Override
+              public void healthy() {
+                metrics.healthSuccess.inc();
+              }
+
+              @Override
+              public void unhealthy() {
+                metrics.healthFailures.inc();
+              }
+            });
+    MetricsRoute metricsRoute = new MetricsRoute(metrics, scraper);
+    httpRoutes
+        .add(new VersionRoute(EtcdServer.VERSION, () -> EtcdServer.CLUSTER_VERSION))
+        .add(health)
+        .add(metricsRoute);
+    metricsRoutes.add(metricsRoute).add(health);
+    this.metricsUrls = etcd.config().listenMetricsUrls();
+    this.httpRequestBytesMax = (int) Math.min(Integer.MAX_VALUE, etcd.config().maxRequestBytes());
+    this.negotiator = new ClientPortNegotiator(new HttpPipeline(httpRoutes, httpRequestBytesMax, true));
+    // etcd registers grpc.health.v1.Health with "" SERVING and never changes it (3.4).
+    HealthStatusManager grpcHealth = new HealthStatusManager();
+    List<BindableService> served = new ArrayList<>(backing);
+    served.addAll(List.of(maintenance, cluster, lock, election, grpcHealth.getHealthService()));
+    // As etcd, whose go-grpc-prometheus Register runs before Lock and Election are added.
+    for (BindableService service : served) {
+      if (service != lock && service != election) {
+        metrics.grpc().preRegister(service.bindService());
+      }
+    }
     GrpcSettings grpcSettings = etcd.config().grpc();
     for (URI url : etcd.config().listenClientUrls()) {
       NettyServerBuilder builder =
           (UnixSockets.isUnix(url)
-                  ? unixSockets.builder(url)
-                  : NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort())))
+                  ? unixSockets.builder(url, negotiator.credentials())
+                  : NettyServerBuilder.forAddress(
+                      new InetSocketAddress(url.getHost(), url.getPort()), negotiator.credentials()))
+              // HTTP/1.x connections never finish gRPC's handshake: the protocol sniffer bounds
+              // the silent ones instead, and HTTP keep-alive and streams may outlive any timeout.
+              .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
               .directExecutor()
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
               .permitKeepAliveTime(grpcSettings.keepaliveMinTimeNanos(), TimeUnit.NANOSECONDS)
               .permitKeepAliveWithoutCalls(true)
               .maxConcurrentCallsPerConnection(grpcSettings.maxConcurrentCallsPerConnection())
+              // The last interceptor added runs first: the guard, then the metrics, so that a call
+              // the guard refuses is not counted (etcd's go-grpc-prometheus interceptor comes
+              // after its own checks too).
+              .intercept(metrics.grpc().interceptor())
               .intercept(guard);
       if (grpcSettings.serverPings()) {
         builder
             .keepAliveTime(grpcSettings.keepaliveIntervalNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(grpcSettings.keepaliveTimeoutNanos(), TimeUnit.NANOSECONDS);
       }
-      for (BindableService service : backing) {
+      for (BindableService service : served) {
         builder.addService(service);
       }
-      servers.add(
-          builder
-              .addService(maintenance)
-              .addService(cluster)
-              .addService(lock)
-              .addService(election)
-              .build());
+      servers.add(builder.build());
     }
+  }
+
+  /**
+   * The HTTP/1.x routes of the client port ({@code /version}, {@code /health}, {@code /metrics},
+   * the JSON gateway): parts that serve HTTP add theirs here, before or after {@link #start}.
+   */
+  public HttpRoutes httpRoutes() {
+    return httpRoutes;
   }
 
   public void start() {
@@ -208,11 +307,32 @@ public final class ClientServer implements AutoCloseable {
     for (URI url : listenUrls) {
       io.etcdj.server.logging.EtcdEvents.servingClientsInsecurely(url.getHost() + ":" + url.getPort());
     }
+    if (!metricsUrls.isEmpty()) {
+      try {
+        metricsListener = HttpListener.start(metricsUrls, metricsRoutes, httpRequestBytesMax);
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+      LOG.info("listening for metrics on {}", metricsUrls);
+    }
+  }
+
+  /**
+   * The active alarms /health looks at. etcdj raises no alarm yet (NOSPACE and CORRUPT come with
+   * the quota and corruption checks), so the list is empty; the alarm store replaces this.
+   */
+  private static List<AlarmMember> activeAlarms() {
+    return List.of();
   }
 
   @Override
   public void close() {
     leaderMonitor.shutdownNow();
+    if (metricsListener != null) {
+      metricsListener.close();
+    }
+    scraper.shutdownNow();
     for (Server s : servers) {
       s.shutdown();
     }
@@ -242,6 +362,7 @@ public final class ClientServer implements AutoCloseable {
       v3clientChannel.shutdownNow();
       v3clientServer.shutdownNow();
     }
+    negotiator.close();
     v3clientExecutor.shutdownNow();
     executor.shutdownNow();
     watchSender.shutdownNow();

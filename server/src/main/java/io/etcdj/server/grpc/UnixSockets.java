@@ -38,7 +38,7 @@ final class UnixSockets implements AutoCloseable {
   }
 
   /** A server builder listening on the URL's socket file. */
-  NettyServerBuilder builder(URI url) {
+  NettyServerBuilder builder(URI url, io.grpc.ServerCredentials credentials) {
     if (!Epoll.isAvailable()) {
       throw new IllegalStateException("unix socket client URLs need Linux epoll: " + Epoll.unavailabilityCause());
     }
@@ -53,7 +53,7 @@ final class UnixSockets implements AutoCloseable {
       throw new UncheckedIOException("cannot remove the old socket " + file, e);
     }
     files.add(file);
-    return NettyServerBuilder.forAddress(new DomainSocketAddress(file.toString()))
+    return NettyServerBuilder.forAddress(new DomainSocketAddress(file.toString()), credentials)
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);

@@ -35,6 +35,27 @@ class FlagsTest {
   }
 
   @Test
+  void metricsFlagsAreEtcds() {
+    ServerConfig d = Flags.parse(new String[0], Map.of());
+    assertEquals(List.of(), d.listenMetricsUrls());
+    assertEquals(false, d.metricsExtensive());
+    ServerConfig c =
+        Flags.parse(
+            new String[] {
+              "--listen-metrics-urls", "http://127.0.0.1:2381,http://127.0.0.1:2382", "--metrics=extensive"
+            },
+            Map.of());
+    assertEquals(
+        List.of(URI.create("http://127.0.0.1:2381"), URI.create("http://127.0.0.1:2382")),
+        c.listenMetricsUrls());
+    assertEquals(true, c.metricsExtensive());
+    // As etcd, any value but "extensive" is basic.
+    assertEquals(false, Flags.parse(new String[] {"--metrics", "basic"}, Map.of()).metricsExtensive());
+    assertEquals(
+        true, Flags.parse(new String[0], Map.of("ETCD_METRICS", "extensive")).metricsExtensive());
+  }
+
+  @Test
   void dataDirFollowsName() {
     assertEquals(Path.of("n1.etcd"), Flags.parse(new String[] {"--name", "n1"}, Map.of()).dataDir());
   }
