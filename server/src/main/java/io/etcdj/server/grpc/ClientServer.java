@@ -69,6 +69,15 @@ public final class ClientServer implements AutoCloseable {
    */
   private final ExecutorService v3clientExecutor;
 
+  /**
+   * Every client service, behind the same {@link MemberGuard} as the client port, for the JSON
+   * gateway: etcd's gateway dials its own gRPC listener, so its calls pass the same interceptors.
+   * Handlers run on the calling (HTTP event loop) thread, as on the gRPC listener.
+   */
+  private final Server gatewayServer;
+
+  private final ManagedChannel gatewayChannel;
+
   /** Threads of {@link #v3clientExecutor}: the callbacks only build and send requests. */
   static final int V3CLIENT_THREADS = 2;
 
@@ -144,6 +153,21 @@ public final class ClientServer implements AutoCloseable {
     ElectionService election = new ElectionService(v3clientChannel);
     MaintenanceService maintenance = new MaintenanceService(etcd, executor);
     ClusterService cluster = new ClusterService(etcd);
+    String gatewayName = InProcessServerBuilder.generateName();
+    InProcessServerBuilder gateway =
+        InProcessServerBuilder.forName(gatewayName).directExecutor().intercept(guard);
+    for (BindableService service : backing) {
+      gateway.addService(service);
+    }
+    this.gatewayServer =
+        gateway
+            .addService(maintenance)
+            .addService(cluster)
+            .addService(lock)
+            .addService(election)
+            .build();
+    // Each gateway call names its HTTP connection's event loop as its executor.
+    this.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
     for (URI url : etcd.config().listenClientUrls()) {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
@@ -165,6 +189,11 @@ public final class ClientServer implements AutoCloseable {
     }
   }
 
+  /** The member's client services for the JSON gateway, guarded as on the client port. */
+  public io.grpc.Channel gatewayChannel() {
+    return gatewayChannel;
+  }
+
   public void start() {
     leaderMonitor.scheduleWithFixedDelay(
         () -> {
@@ -180,6 +209,7 @@ public final class ClientServer implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     try {
       v3clientServer.start();
+      gatewayServer.start();
     } catch (IOException e) {
       close();
       throw new UncheckedIOException("cannot start the in-process server: " + e.getMessage(), e);
@@ -211,6 +241,8 @@ public final class ClientServer implements AutoCloseable {
       }
     }
     // After the client port: the calls it still served may need the in-process services to clean up.
+    gatewayChannel.shutdownNow();
+    gatewayServer.shutdownNow();
     v3clientChannel.shutdown();
     v3clientServer.shutdown();
     try {
