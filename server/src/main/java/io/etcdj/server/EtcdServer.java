@@ -61,6 +61,9 @@ public final class EtcdServer implements AutoCloseable {
   /** The etcd version this server answers as (Status, /version): its API is etcd 3.4's. */
   public static final String VERSION = "3.4.23";
 
+  /** The cluster version this member publishes (etcd's 3.4 members agree on 3.4.0). */
+  public static final String CLUSTER_VERSION = "3.4.0";
+
   private final ServerConfig config;
   private final ClusterInfo cluster;
   private final KV kv;
@@ -275,7 +278,7 @@ public final class EtcdServer implements AutoCloseable {
     if (log.bootstrapped() && log.leaderId() == cluster.memberId()) {
       publishUntilApplied(
           InternalRaftRequest.newBuilder()
-              .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0")));
+              .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion(CLUSTER_VERSION)));
     }
     LOG.info(
         "recovered: term {}, applied index {}, revision {}, compacted revision {}",

@@ -1,6 +1,11 @@
 package io.etcdj.server.grpc;
 
 import io.etcdj.server.EtcdServer;
+import io.etcdj.server.http.ClientPortNegotiator;
+import io.etcdj.server.http.HttpPipeline;
+import io.etcdj.server.gateway.GatewayRoute;
+import io.etcdj.server.http.HttpRoutes;
+import io.etcdj.server.http.VersionRoute;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -22,8 +27,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gRPC listeners on {@code --listen-client-urls}, serving KV, Watch, Maintenance, Cluster,
- * Lock and Election with etcd's message limits: receive up to max-request-bytes + 512 KiB, send
+ * The listeners on {@code --listen-client-urls}, serving gRPC (KV, Watch, Maintenance, Cluster,
+ * Lock and Election) and, on the same port as etcd's cmux does, HTTP/1.x ({@link #httpRoutes}):
+ * a {@link io.etcdj.server.http.ProtocolSniffer} tells them apart by the first bytes. gRPC has
+ * etcd's message limits: receive up to max-request-bytes + 512 KiB, send
  * without limit. Every call first passes the {@link MemberGuard} (learner and "require leader"
  * checks), as every call to etcd passes its server-wide interceptors.
  *
@@ -44,6 +51,9 @@ public final class ClientServer implements AutoCloseable {
   static final int READ_QUEUE_MAX = 10_000;
 
   private final List<Server> servers = new ArrayList<>();
+  /** The HTTP/1.x paths served beside gRPC on every client listener. */
+  private final HttpRoutes httpRoutes = new HttpRoutes();
+  private final ClientPortNegotiator negotiator;
   private final ExecutorService executor;
   /**
    * Drains watch streams opened off an event loop (a fallback: streams normally drain on their
@@ -168,9 +178,19 @@ public final class ClientServer implements AutoCloseable {
             .build();
     // Each gateway call names its HTTP connection's event loop as its executor.
     this.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
+    httpRoutes.add(new VersionRoute(EtcdServer.VERSION, () -> EtcdServer.CLUSTER_VERSION));
+    httpRoutes.add(
+        new GatewayRoute(gatewayChannel, etcd.config().grpcMaxInboundMessageBytes()));
+    this.negotiator =
+        new ClientPortNegotiator(
+            new HttpPipeline(httpRoutes, httpRequestBytesMax(etcd.config()), true));
     for (URI url : etcd.config().listenClientUrls()) {
       NettyServerBuilder builder =
-          NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(url.getHost(), url.getPort()), negotiator.credentials())
+              // HTTP/1.x connections never finish gRPC's handshake: the protocol sniffer bounds
+              // the silent ones instead, and HTTP keep-alive and streams may outlive any timeout.
+              .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
               .directExecutor()
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
@@ -189,9 +209,23 @@ public final class ClientServer implements AutoCloseable {
     }
   }
 
-  /** The member's client services for the JSON gateway, guarded as on the client port. */
-  public io.grpc.Channel gatewayChannel() {
-    return gatewayChannel;
+  /**
+   * The bound on an HTTP request body. etcd reads gateway bodies without a bound and lets its gRPC
+   * server refuse the message ("request is too large" over max-request-bytes, "received message
+   * larger than max" over the gRPC limit); a JSON body carries bytes as base64 (4/3 of their size)
+   * plus names and quotes, so twice the gRPC limit lets every message etcd would judge reach the
+   * same judgement here, while memory stays bounded.
+   */
+  static int httpRequestBytesMax(io.etcdj.server.config.ServerConfig config) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, 2L * config.grpcMaxInboundMessageBytes());
+  }
+
+  /**
+   * The HTTP/1.x routes of the client port ({@code /version}, {@code /health}, {@code /metrics},
+   * the JSON gateway): parts that serve HTTP add theirs here, before or after {@link #start}.
+   */
+  public HttpRoutes httpRoutes() {
+    return httpRoutes;
   }
 
   public void start() {
@@ -257,6 +291,7 @@ public final class ClientServer implements AutoCloseable {
       v3clientChannel.shutdownNow();
       v3clientServer.shutdownNow();
     }
+    negotiator.close();
     v3clientExecutor.shutdownNow();
     executor.shutdownNow();
     watchSender.shutdownNow();
