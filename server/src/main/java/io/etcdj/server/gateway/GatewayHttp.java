@@ -8,11 +8,9 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +21,8 @@ import java.nio.charset.StandardCharsets;
  * sent gRPC headers (grpc-gateway forwards them); and on a failed call, the trailer {@code
  * Grpc-Trailer-Content-Type} in a chunked body (a gRPC error arrives as trailers only, which
  * grpc-gateway forwards as HTTP trailers). The listener adds {@code Date} and the CORS headers.
+ *
+ * <p>Header names are written in Go's canonical case ({@code Content-Type}), as curl -i shows them.
  *
  * <p>Called on the connection's event loop only.
  */
@@ -68,9 +68,9 @@ final class GatewayHttp {
       return;
     }
     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, http);
-    head.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
-    head.headers().set(HttpHeaderNames.TRAILER, TRAILER_CONTENT_TYPE);
-    head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    head.headers().set("Content-Type", JSON);
+    head.headers().set("Trailer", TRAILER_CONTENT_TYPE);
+    head.headers().set("Transfer-Encoding", HttpHeaderValues.CHUNKED);
     ctx.write(head);
     ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(body, StandardCharsets.UTF_8)));
     LastHttpContent last = new DefaultLastHttpContent();
@@ -81,11 +81,11 @@ final class GatewayHttp {
   /** The head of a streamed answer. */
   static HttpResponse streamHead(HttpResponseStatus status, boolean grpcHeaders) {
     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
-    head.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
+    head.headers().set("Content-Type", JSON);
     if (grpcHeaders) {
       head.headers().set(HEADER_METADATA_CONTENT_TYPE, GRPC);
     }
-    head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    head.headers().set("Transfer-Encoding", HttpHeaderValues.CHUNKED);
     return head;
   }
 
@@ -93,8 +93,8 @@ final class GatewayHttp {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
-    HttpUtil.setContentLength(response, response.content().readableBytes());
+    response.headers().set("Content-Type", contentType);
+    response.headers().set("Content-Length", response.content().readableBytes());
     return response;
   }
 }
