@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.etcdj.api.etcdserverpb.KVGrpc;
+import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
+import io.etcdj.api.etcdserverpb.SnapshotRequest;
+import io.etcdj.api.etcdserverpb.SnapshotResponse;
 import io.etcdj.api.etcdserverpb.RangeRequest;
 import io.etcdj.api.etcdserverpb.RangeResponse;
 import io.etcdj.api.mvccpb.KeyValue;
@@ -64,9 +67,19 @@ class GatewayRouteTest {
             out.onCompleted();
           }
         };
+    MaintenanceGrpc.MaintenanceImplBase maintenance =
+        new MaintenanceGrpc.MaintenanceImplBase() {
+          @Override
+          public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
+            out.onNext(SnapshotResponse.newBuilder().setRemainingBytes(3).setBlob(ByteString.copyFromUtf8("ab")).build());
+            out.onNext(SnapshotResponse.newBuilder().setBlob(ByteString.copyFromUtf8("c")).build());
+            out.onError(Status.UNAVAILABLE.withDescription("etcdserver: snapshot broke").asRuntimeException());
+          }
+        };
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
+            .addService(maintenance)
             .addService(
                 ServerInterceptors.intercept(
                     kv,
@@ -170,6 +183,22 @@ class GatewayRouteTest {
     String[] unimplemented = exchange(HttpMethod.POST, "/v3/kv/put", "{}");
     assertEquals("501 application/json", unimplemented[0]);
     assertFalse(new GatewayRoute(channel, 1).serves("/v3alpha/kv/range"));
+  }
+
+  @Test
+  void streamsAreResultLinesEndingWithTheStreamError() {
+    String[] r = exchange(HttpMethod.POST, "/v3/maintenance/snapshot", "{}");
+    assertEquals("200 application/json", r[0]);
+    assertEquals(
+        "{\"result\":{\"remaining_bytes\":\"3\",\"blob\":\"YWI=\"}}\n"
+            + "{\"result\":{\"blob\":\"Yw==\"}}\n"
+            + "{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"etcdserver: snapshot broke\","
+            + "\"http_status\":\"Service Unavailable\"}}",
+        r[1]);
+    // A bad first request of a request stream is answered as a plain error with gRPC's Unknown.
+    String[] bad = exchange(HttpMethod.POST, "/v3/watch", "{bad");
+    assertEquals("500 application/json", bad[0]);
+    assertTrue(bad[1].endsWith("\"code\":2}"), bad[1]);
   }
 
   @Test
