@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -40,10 +42,17 @@ final class GatewayHttp {
     return q < 0 ? uri : uri.substring(0, q);
   }
 
-  /** Go's {@code http.Error}: text, a newline, text/plain and nosniff. */
-  static void sendText(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+  /**
+   * Go's {@code http.Error}: text, a newline, text/plain and nosniff. The answer to a HEAD request
+   * keeps its Content-Length but has no body, as Go's server sends it.
+   */
+  static void sendText(
+      ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, String text) {
     FullHttpResponse response = full(status, "text/plain; charset=utf-8", text + "\n");
     response.headers().set("X-Content-Type-Options", "nosniff");
+    if (request.method().equals(HttpMethod.HEAD)) {
+      response.content().clear();
+    }
     ctx.writeAndFlush(response);
   }
 

@@ -73,11 +73,11 @@ public final class GatewayRoute implements HttpRoute {
     }
     GatewayMethod method = methods.get(path);
     if (method == null) {
-      GatewayHttp.sendText(ctx, HttpResponseStatus.NOT_FOUND, "Not Found");
+      GatewayHttp.sendText(ctx, request, HttpResponseStatus.NOT_FOUND, "Not Found");
       return;
     }
     if (!request.method().equals(HttpMethod.POST)) {
-      GatewayHttp.sendText(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed");
+      GatewayHttp.sendText(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed");
       return;
     }
     String body = request.content().toString(StandardCharsets.UTF_8);

@@ -179,6 +179,9 @@ class GatewayRouteTest {
     assertEquals("400 application/json", bad[0]);
     assertTrue(bad[1].contains("\"invalid character 'b' looking for beginning of object key string\""));
     assertEquals("405 text/plain; charset=utf-8", exchange(HttpMethod.GET, "/v3/kv/range", "")[0]);
+    String[] head = exchange(HttpMethod.HEAD, "/v3/kv/range", "");
+    assertEquals("405 text/plain; charset=utf-8", head[0]);
+    assertEquals("", head[1]);
     assertEquals("404 text/plain; charset=utf-8", exchange(HttpMethod.POST, "/v3/kv/nothing", "{}")[0]);
     String[] unimplemented = exchange(HttpMethod.POST, "/v3/kv/put", "{}");
     assertEquals("501 application/json", unimplemented[0]);
