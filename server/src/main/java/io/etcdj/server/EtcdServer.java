@@ -35,6 +35,7 @@ import io.etcdj.server.transport.PeerClusterClient;
 import io.etcdj.server.transport.PeerClusterService;
 import io.etcdj.server.transport.PeerServer;
 import io.etcdj.server.transport.RaftHandler;
+import io.etcdj.server.metrics.Metrics;
 import io.etcdj.server.transport.Transport;
 import io.etcdj.server.transport.TransportConfig;
 import java.util.Map;
@@ -65,6 +66,8 @@ public final class EtcdServer implements AutoCloseable {
   public static final String CLUSTER_VERSION = "3.4.0";
 
   private final ServerConfig config;
+  /** This member's Prometheus metrics, handed to the parts that record. */
+  private final Metrics metrics;
   private final ClusterInfo cluster;
   private final KV kv;
   private final Wal wal;
@@ -90,6 +93,8 @@ public final class EtcdServer implements AutoCloseable {
   private final java.util.concurrent.ThreadPoolExecutor forwarder;
 
   private EtcdServer(ServerConfig config, ClusterInfo.Start start, KV kv, Wal wal) {
+    this.metrics = new Metrics(config.metricsExtensive());
+    wal.observeFsync(metrics::walFsyncNanos);
     this.config = config;
     this.cluster = start.info();
     this.kv = kv;
@@ -136,7 +141,8 @@ public final class EtcdServer implements AutoCloseable {
                 config.snapshotCatchUpEntries(),
                 config.proposalQueueMax(),
                 config.memberDir().resolve("snap"),
-                cluster.joined()));
+                cluster.joined(),
+                metrics.leaderChanges::inc));
     this.timers =
         new java.util.concurrent.ScheduledThreadPoolExecutor(
             1,
@@ -195,6 +201,7 @@ public final class EtcdServer implements AutoCloseable {
       wal = Wal.open(config.walDir(), WalOptions.defaults());
       EtcdServer server = new EtcdServer(config, start, kv, wal);
       server.recoverAndStart();
+      server.metrics.watch(new EtcdServerState(server), VERSION, CLUSTER_VERSION);
       return server;
     } catch (IOException e) {
       closeQuietly(wal, kv);
@@ -339,6 +346,10 @@ public final class EtcdServer implements AutoCloseable {
             TimeUnit.MILLISECONDS));
   }
 
+
+  public Metrics metrics() {
+    return metrics;
+  }
 
   public ServerConfig config() {
     return config;

@@ -130,6 +130,8 @@ final class RaftLoop implements Consensus, Runnable {
   /** Received snapshot files by index, stepped into raft this round; deleted unless installed. */
   private final Map<Long, ReceivedFile> receivedSnapshots = new HashMap<>();
   private final Path snapDir;
+  /** Counts each new leader this member sees (etcd_server_leader_changes_seen_total). */
+  private final Runnable leaderChangeSeen;
 
   private RaftLoop(
       RawNode node,
@@ -148,9 +150,11 @@ final class RaftLoop implements Consensus, Runnable {
       long confChangesAppliedTo,
       long snapshotIndex,
       boolean bootstrapped,
-      Path snapDir) {
+      Path snapDir,
+      Runnable leaderChangeSeen) {
     this.node = node;
     this.snapDir = snapDir;
+    this.leaderChangeSeen = leaderChangeSeen;
     this.storage = storage;
     this.wal = wal;
     this.kv = kv;
@@ -184,7 +188,8 @@ final class RaftLoop implements Consensus, Runnable {
       long snapshotCatchUpEntries,
       int inboxMax,
       Path snapDir,
-      boolean joinExisting) {}
+      boolean joinExisting,
+      Runnable leaderChangeSeen) {}
 
   /**
    * Rebuilds the raft state from the WAL (bootstrapping a new cluster when the WAL is empty) on
@@ -262,7 +267,7 @@ final class RaftLoop implements Consensus, Runnable {
     RaftLoop loop =
         new RaftLoop(node, storage, wal, kv, applyLoop, wait, p.memberId(), p.tickMs(),
             p.requestTimeoutMs(), p.snapshotCount(), p.snapshotCatchUpEntries(), p.inboxMax(), hs, confAppliedTo, snapIndex,
-            bootstrap, p.snapDir());
+            bootstrap, p.snapDir(), p.leaderChangeSeen());
     LOG.info(
         "raft state recovered: term {}, commit {}, applied {}, last index {}, voters {}",
         hs.getTerm(), hs.getCommit(), applied, storage.lastIndex(), node.confState().getVotersList());
@@ -644,6 +649,7 @@ final class RaftLoop implements Consensus, Runnable {
         LOG.info("leader is now {} (this member {} is {})", Long.toHexString(lead),
             Long.toHexString(memberId), rd.softState().role());
         if (lead != 0) {
+          leaderChangeSeen.run(); // etcd_server_leader_changes_seen_total
           onNewLeader(lead);
         }
       }

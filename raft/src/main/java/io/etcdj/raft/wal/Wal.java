@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,8 @@ public final class Wal implements AutoCloseable {
   private WalContents contents;
 
   private long syncCount;
+  /** Told each fdatasync's duration in nanoseconds; nothing by default. */
+  private LongConsumer fsyncObserver = nanos -> {};
   private long bytesWritten;
   private boolean failed;
   private boolean closed;
@@ -277,6 +280,15 @@ public final class Wal implements AutoCloseable {
   }
 
   /**
+   * Has {@code observer} told the duration of each fdatasync of {@link #sync()} in nanoseconds (the
+   * server's etcd_disk_wal_fsync_duration_seconds). Called on the thread that syncs; it must be
+   * cheap. Set before the first sync.
+   */
+  public void observeFsync(LongConsumer observer) {
+    this.fsyncObserver = Objects.requireNonNull(observer);
+  }
+
+  /**
    * Writes everything appended so far and forces it to disk (fdatasync); when this returns, it
    * survives a crash. One call covers any number of appends (group commit). A no-op if nothing was
    * appended since the last sync.
@@ -288,7 +300,9 @@ public final class Wal implements AutoCloseable {
     }
     try {
       flushBuffer();
+      long start = System.nanoTime();
       tail.force(false);
+      fsyncObserver.accept(System.nanoTime() - start);
     } catch (IOException e) {
       throw fail("sync", e);
     }

@@ -57,6 +57,17 @@ public final class Flags {
       defaultValue = "etcd-cluster")
   String initialClusterToken;
 
+  /** etcd's extra listeners serving only /metrics and /health; empty means none. */
+  @Option(names = {"--listen-metrics-urls", "-listen-metrics-urls"}, defaultValue = "")
+  String listenMetricsUrls;
+
+  /**
+   * etcd's level of detail of /metrics: "extensive" adds the gRPC handling-time histograms; as in
+   * etcd, any other value means basic.
+   */
+  @Option(names = {"--metrics", "-metrics"}, defaultValue = "basic")
+  String metrics;
+
   @Option(names = {"--max-request-bytes", "-max-request-bytes"}, defaultValue = "1572864")
   long maxRequestBytes;
 
@@ -346,7 +357,9 @@ public final class Flags {
         watchProgressNotifyIntervalNanos <= 0
             ? ServerConfig.WATCH_PROGRESS_DEFAULT_NANOS
             : Math.max(watchProgressNotifyIntervalNanos, ServerConfig.WATCH_PROGRESS_MIN_NANOS),
-        leaseCheckpoint);
+        leaseCheckpoint,
+        listenMetricsUrls.isBlank() ? List.of() : urls("listen-metrics-urls", listenMetricsUrls),
+        metrics.equals("extensive"));
   }
 
   private static Map<String, List<URI>> parseCluster(String spec) {

@@ -22,6 +22,10 @@ import java.util.Map;
  *     notifications get one
  * @param leaseCheckpoint etcd's {@code --experimental-enable-lease-checkpoint} (on by default in
  *     etcdj): the leader replicates remaining lease TTLs so a leader change does not reset them
+ * @param listenMetricsUrls etcd's {@code --listen-metrics-urls}: extra HTTP listeners serving only
+ *     {@code /metrics} and {@code /health}; empty for none
+ * @param metricsExtensive etcd's {@code --metrics extensive}: adds the gRPC handling-time
+ *     histograms to /metrics
  */
 public record ServerConfig(
     String name,
@@ -47,7 +51,9 @@ public record ServerConfig(
     boolean initialElectionTickAdvance,
     String initialClusterError,
     long watchProgressNotifyIntervalNanos,
-    boolean leaseCheckpoint) {
+    boolean leaseCheckpoint,
+    List<URI> listenMetricsUrls,
+    boolean metricsExtensive) {
 
   /** etcd's default watch progress notification period (10 min). */
   public static final long WATCH_PROGRESS_DEFAULT_NANOS = 600_000_000_000L;

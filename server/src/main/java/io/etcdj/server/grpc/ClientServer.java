@@ -1,11 +1,17 @@
 package io.etcdj.server.grpc;
 
 import io.etcdj.server.EtcdServer;
+import io.etcdj.api.etcdserverpb.AlarmMember;
 import io.etcdj.server.http.ClientPortNegotiator;
+import io.etcdj.server.http.HealthRoute;
+import io.etcdj.server.http.HttpListener;
 import io.etcdj.server.http.HttpPipeline;
 import io.etcdj.server.gateway.GatewayRoute;
 import io.etcdj.server.http.HttpRoutes;
+import io.etcdj.server.http.MetricsRoute;
 import io.etcdj.server.http.VersionRoute;
+import io.etcdj.server.metrics.Metrics;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -18,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -54,6 +61,18 @@ public final class ClientServer implements AutoCloseable {
   /** The HTTP/1.x paths served beside gRPC on every client listener. */
   private final HttpRoutes httpRoutes = new HttpRoutes();
   private final ClientPortNegotiator negotiator;
+  /** /metrics and /health alone, for --listen-metrics-urls. */
+  private final HttpRoutes metricsRoutes = new HttpRoutes();
+  private final List<URI> metricsUrls;
+  private final int httpRequestBytesMax;
+  private HttpListener metricsListener;
+  /**
+   * Runs /metrics scrapes off the event loops: one thread, and a queue of a few scrapes (Prometheus
+   * scrapes every few seconds; more waiting means something is stuck, and they get 503).
+   */
+  private final ThreadPoolExecutor scraper;
+
+  static final int SCRAPES_QUEUED_MAX = 4;
   private final ExecutorService executor;
   /**
    * Drains watch streams opened off an event loop (a fallback: streams normally drain on their
@@ -164,8 +183,13 @@ public final class ClientServer implements AutoCloseable {
     MaintenanceService maintenance = new MaintenanceService(etcd, executor);
     ClusterService cluster = new ClusterService(etcd);
     String gatewayName = InProcessServerBuilder.generateName();
+    // Interceptors as on the client port (guard first, then metrics): etcd's gateway calls pass
+    // its gRPC server and are counted in its grpc_server_* metrics.
     InProcessServerBuilder gateway =
-        InProcessServerBuilder.forName(gatewayName).directExecutor().intercept(guard);
+        InProcessServerBuilder.forName(gatewayName)
+            .directExecutor()
+            .intercept(etcd.metrics().grpc().interceptor())
+            .intercept(guard);
     for (BindableService service : backing) {
       gateway.addService(service);
     }
@@ -178,12 +202,68 @@ public final class ClientServer implements AutoCloseable {
             .build();
     // Each gateway call names its HTTP connection's event loop as its executor.
     this.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
-    httpRoutes.add(new VersionRoute(EtcdServer.VERSION, () -> EtcdServer.CLUSTER_VERSION));
-    httpRoutes.add(
-        new GatewayRoute(gatewayChannel, etcd.config().grpcMaxInboundMessageBytes()));
-    this.negotiator =
-        new ClientPortNegotiator(
-            new HttpPipeline(httpRoutes, httpRequestBytesMax(etcd.config()), true));
+    Metrics metrics = etcd.metrics();
+    this.scraper =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(SCRAPES_QUEUED_MAX),
+            r -> {
+              Thread t = new Thread(r, "etcdj-metrics-scrape");
+              t.setDaemon(true);
+              return t;
+            });
+    HealthRoute health =
+        new HealthRoute(
+            new HealthRoute.Member() {
+              @Override
+              public List<AlarmMember> alarms() {
+                return activeAlarms();
+              }
+
+              @Override
+              public long leaderId() {
+                return etcd.leaderId();
+              }
+
+              @Override
+              public CompletableFuture<Void> linearizableRead(long timeoutNanos) {
+                return etcd.linearizableRead(timeoutNanos);
+              }
+            },
+            new HealthRoute.Outcomes() {
+              @Override
+              public void healthy() {
+                metrics.healthSuccess.inc();
+              }
+
+              @Override
+              public void unhealthy() {
+                metrics.healthFailures.inc();
+              }
+            });
+    MetricsRoute metricsRoute = new MetricsRoute(metrics, scraper);
+    httpRoutes
+        .add(new VersionRoute(EtcdServer.VERSION, () -> EtcdServer.CLUSTER_VERSION))
+        .add(health)
+        .add(metricsRoute)
+        .add(new GatewayRoute(gatewayChannel, etcd.config().grpcMaxInboundMessageBytes()));
+    metricsRoutes.add(metricsRoute).add(health);
+    this.metricsUrls = etcd.config().listenMetricsUrls();
+    this.httpRequestBytesMax = httpRequestBytesMax(etcd.config());
+    this.negotiator = new ClientPortNegotiator(new HttpPipeline(httpRoutes, httpRequestBytesMax, true));
+    // etcd registers grpc.health.v1.Health with "" SERVING and never changes it (3.4).
+    HealthStatusManager grpcHealth = new HealthStatusManager();
+    List<BindableService> served = new ArrayList<>(backing);
+    served.addAll(List.of(maintenance, cluster, lock, election, grpcHealth.getHealthService()));
+    // As etcd, whose go-grpc-prometheus Register runs before Lock and Election are added.
+    for (BindableService service : served) {
+      if (service != lock && service != election) {
+        metrics.grpc().preRegister(service.bindService());
+      }
+    }
     for (URI url : etcd.config().listenClientUrls()) {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(
@@ -195,17 +275,15 @@ public final class ClientServer implements AutoCloseable {
               .maxInboundMessageSize(etcd.config().grpcMaxInboundMessageBytes())
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
+              // The last interceptor added runs first: the guard, then the metrics, so that a call
+              // the guard refuses is not counted (etcd's go-grpc-prometheus interceptor comes
+              // after its own checks too).
+              .intercept(metrics.grpc().interceptor())
               .intercept(guard);
-      for (BindableService service : backing) {
+      for (BindableService service : served) {
         builder.addService(service);
       }
-      servers.add(
-          builder
-              .addService(maintenance)
-              .addService(cluster)
-              .addService(lock)
-              .addService(election)
-              .build());
+      servers.add(builder.build());
     }
   }
 
@@ -256,11 +334,32 @@ public final class ClientServer implements AutoCloseable {
         throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
       }
     }
+    if (!metricsUrls.isEmpty()) {
+      try {
+        metricsListener = HttpListener.start(metricsUrls, metricsRoutes, httpRequestBytesMax);
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+      LOG.info("listening for metrics on {}", metricsUrls);
+    }
+  }
+
+  /**
+   * The active alarms /health looks at. etcdj raises no alarm yet (NOSPACE and CORRUPT come with
+   * the quota and corruption checks), so the list is empty; the alarm store replaces this.
+   */
+  private static List<AlarmMember> activeAlarms() {
+    return List.of();
   }
 
   @Override
   public void close() {
     leaderMonitor.shutdownNow();
+    if (metricsListener != null) {
+      metricsListener.close();
+    }
+    scraper.shutdownNow();
     for (Server s : servers) {
       s.shutdown();
     }

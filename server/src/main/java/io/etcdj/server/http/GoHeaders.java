@@ -3,7 +3,6 @@ package io.etcdj.server.http;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import java.time.ZoneOffset;
@@ -36,8 +35,8 @@ final class GoHeaders extends ChannelOutboundHandlerAdapter {
         headers.add("Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
         headers.add("Access-Control-Allow-Origin", "*");
       }
-      if (!headers.contains(HttpHeaderNames.DATE)) {
-        headers.set(HttpHeaderNames.DATE, DATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+      if (!headers.contains("Date")) {
+        headers.set("Date", DATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
       }
     }
     ctx.write(msg, promise);

@@ -5,11 +5,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
@@ -24,6 +22,14 @@ public final class HttpAnswers {
 
   public static final String APPLICATION_JSON = "application/json";
 
+  /**
+   * Header names as Go writes them (canonical case). Netty's constants are lower case, which HTTP
+   * allows, but curl -i would show the difference.
+   */
+  public static final String CONTENT_TYPE = "Content-Type";
+
+  public static final String CONTENT_LENGTH = "Content-Length";
+
   private HttpAnswers() {}
 
   /** A response with {@code body} and its content type, not yet written. */
@@ -37,7 +43,7 @@ public final class HttpAnswers {
       HttpResponseStatus status, String contentType, ByteBuf body) {
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
     if (contentType != null) {
-      response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+      response.headers().set(CONTENT_TYPE, contentType);
     }
     return response;
   }
@@ -58,7 +64,7 @@ public final class HttpAnswers {
   /** etcd's answer to a method an endpoint does not take: 405 with {@code Allow}. */
   public static FullHttpResponse methodNotAllowed(String allow) {
     FullHttpResponse response = error(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed");
-    response.headers().set(HttpHeaderNames.ALLOW, allow);
+    response.headers().set("Allow", allow);
     return response;
   }
 
@@ -67,7 +73,7 @@ public final class HttpAnswers {
    * the body of a HEAD answer, as Go does. Keep-alive is the pipeline's business.
    */
   public static void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
-    HttpUtil.setContentLength(response, response.content().readableBytes());
+    response.headers().setInt(CONTENT_LENGTH, response.content().readableBytes());
     if (request.method().equals(HttpMethod.HEAD)) {
       response.content().clear();
     }

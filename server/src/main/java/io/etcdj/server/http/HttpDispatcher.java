@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
@@ -35,7 +34,7 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (request.decoderResult().isFailure()) {
       // Go's net/http answers a request it cannot parse with 400 and closes the connection.
       FullHttpResponse bad = HttpAnswers.error(HttpResponseStatus.BAD_REQUEST, "400 Bad Request");
-      bad.headers().set(HttpHeaderNames.CONNECTION, "close");
+      bad.headers().set("Connection", "close");
       ctx.writeAndFlush(bad).addListener(ChannelFutureListener.CLOSE);
       return;
     }
