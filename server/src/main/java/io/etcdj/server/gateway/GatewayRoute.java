@@ -39,7 +39,10 @@ public final class GatewayRoute implements HttpRoute {
   /** grpc-gateway's prefix for headers passed on as gRPC metadata. */
   static final String METADATA_HEADER_PREFIX = "grpc-metadata-";
 
-  /** Bodies holding more requests than this (watch, keepalive) are cut short there. */
+  /**
+   * The most request objects one body (watch, keepalive) may hold; a body with more is refused
+   * whole (etcd has no such bound, but reads the body while it streams instead of holding it).
+   */
   static final int STREAM_REQUESTS_MAX = 1_000;
 
   private final Channel channel;
@@ -86,7 +89,14 @@ public final class GatewayRoute implements HttpRoute {
     if (method.streamsRequests()) {
       List<Message> requests = new ArrayList<>();
       try {
-        readStream(reader, method, requests);
+        if (!readStream(reader, method, requests)) {
+          GatewayHttp.sendError(
+              ctx,
+              Status.INVALID_ARGUMENT.withDescription(
+                  "etcdj: a request body holds more than " + STREAM_REQUESTS_MAX + " requests"),
+              false);
+          return;
+        }
       } catch (GoJson.SyntaxException | JsonpbReader.JsonpbException e) {
         if (requests.isEmpty()) {
           // etcd's gateway answers a bad first request as a plain error, not a stream (Unknown).
@@ -119,13 +129,19 @@ public final class GatewayRoute implements HttpRoute {
     return builder.build();
   }
 
-  /** Every JSON value of the body, each a request, into {@code out} until the end or an error. */
-  private static void readStream(GoJson reader, GatewayMethod method, List<Message> out)
+  /**
+   * Every JSON value of the body, each a request, into {@code out} until the end or an error;
+   * false when the body holds more than {@link #STREAM_REQUESTS_MAX}.
+   */
+  private static boolean readStream(GoJson reader, GatewayMethod method, List<Message> out)
       throws GoJson.SyntaxException, JsonpbReader.JsonpbException {
-    while (out.size() < STREAM_REQUESTS_MAX) {
+    while (true) {
       GoJson.Value value = reader.next();
       if (value == null) {
-        return;
+        return true;
+      }
+      if (out.size() == STREAM_REQUESTS_MAX) {
+        return false;
       }
       Message.Builder builder = method.requestPrototype().newBuilderForType();
       JsonpbReader.merge(value, builder);

@@ -205,6 +205,14 @@ class GatewayRouteTest {
   }
 
   @Test
+  void aBodyWithTooManyStreamRequestsIsRefusedWhole() {
+    String body = "{}".repeat(GatewayRoute.STREAM_REQUESTS_MAX + 1);
+    String[] r = exchange(HttpMethod.POST, "/v3/watch", body);
+    assertEquals("400 application/json", r[0]);
+    assertTrue(r[1].contains("etcdj: a request body holds more than 1000 requests"), r[1]);
+  }
+
+  @Test
   void tooLargeRequestsGetGrpcsWords() {
     String body = "{\"key\":\"" + "A".repeat(2000) + "\"}";
     String[] r = exchange(HttpMethod.POST, "/v3/kv/range", body);
