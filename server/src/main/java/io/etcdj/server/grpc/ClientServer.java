@@ -7,6 +7,7 @@ import io.etcdj.server.http.ClientPortNegotiator;
 import io.etcdj.server.http.HealthRoute;
 import io.etcdj.server.http.HttpListener;
 import io.etcdj.server.http.HttpPipeline;
+import io.etcdj.server.gateway.GatewayRoute;
 import io.etcdj.server.http.HttpRoutes;
 import io.etcdj.server.http.MetricsRoute;
 import io.etcdj.server.http.VersionRoute;
@@ -100,6 +101,15 @@ public final class ClientServer implements AutoCloseable {
    */
   private final ExecutorService v3clientExecutor;
 
+  /**
+   * Every client service, behind the same {@link MemberGuard} as the client port, for the JSON
+   * gateway: etcd's gateway dials its own gRPC listener, so its calls pass the same interceptors.
+   * Handlers run on the calling (HTTP event loop) thread, as on the gRPC listener.
+   */
+  private final Server gatewayServer;
+
+  private final ManagedChannel gatewayChannel;
+
   /** Threads of {@link #v3clientExecutor}: the callbacks only build and send requests. */
   static final int V3CLIENT_THREADS = 2;
 
@@ -176,6 +186,26 @@ public final class ClientServer implements AutoCloseable {
     ElectionService election = new ElectionService(v3clientChannel);
     MaintenanceService maintenance = new MaintenanceService(etcd, executor);
     ClusterService cluster = new ClusterService(etcd);
+    String gatewayName = InProcessServerBuilder.generateName();
+    // Interceptors as on the client port (guard first, then metrics): etcd's gateway calls pass
+    // its gRPC server and are counted in its grpc_server_* metrics.
+    InProcessServerBuilder gateway =
+        InProcessServerBuilder.forName(gatewayName)
+            .directExecutor()
+            .intercept(etcd.metrics().grpc().interceptor())
+            .intercept(guard);
+    for (BindableService service : backing) {
+      gateway.addService(service);
+    }
+    this.gatewayServer =
+        gateway
+            .addService(maintenance)
+            .addService(cluster)
+            .addService(lock)
+            .addService(election)
+            .build();
+    // Each gateway call names its HTTP connection's event loop as its executor.
+    this.gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor().build();
     Metrics metrics = etcd.metrics();
     this.scraper =
         new ThreadPoolExecutor(
@@ -222,10 +252,11 @@ public final class ClientServer implements AutoCloseable {
     httpRoutes
         .add(new VersionRoute(EtcdServer.VERSION, () -> EtcdServer.CLUSTER_VERSION))
         .add(health)
-        .add(metricsRoute);
+        .add(metricsRoute)
+        .add(new GatewayRoute(gatewayChannel, etcd.config().grpcMaxInboundMessageBytes()));
     metricsRoutes.add(metricsRoute).add(health);
     this.metricsUrls = etcd.config().listenMetricsUrls();
-    this.httpRequestBytesMax = (int) Math.min(Integer.MAX_VALUE, etcd.config().maxRequestBytes());
+    this.httpRequestBytesMax = httpRequestBytesMax(etcd.config());
     this.negotiator = new ClientPortNegotiator(new HttpPipeline(httpRoutes, httpRequestBytesMax, true));
     // etcd registers grpc.health.v1.Health with "" SERVING and never changes it (3.4).
     HealthStatusManager grpcHealth = new HealthStatusManager();
@@ -270,6 +301,17 @@ public final class ClientServer implements AutoCloseable {
   }
 
   /**
+   * The bound on an HTTP request body. etcd reads gateway bodies without a bound and lets its gRPC
+   * server refuse the message ("request is too large" over max-request-bytes, "received message
+   * larger than max" over the gRPC limit); a JSON body carries bytes as base64 (4/3 of their size)
+   * plus names and quotes, so twice the gRPC limit lets every message etcd would judge reach the
+   * same judgement here, while memory stays bounded.
+   */
+  static int httpRequestBytesMax(io.etcdj.server.config.ServerConfig config) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, 2L * config.grpcMaxInboundMessageBytes());
+  }
+
+  /**
    * The HTTP/1.x routes of the client port ({@code /version}, {@code /health}, {@code /metrics},
    * the JSON gateway): parts that serve HTTP add theirs here, before or after {@link #start}.
    */
@@ -292,6 +334,7 @@ public final class ClientServer implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     try {
       v3clientServer.start();
+      gatewayServer.start();
     } catch (IOException e) {
       close();
       throw new UncheckedIOException("cannot start the in-process server: " + e.getMessage(), e);
@@ -348,6 +391,8 @@ public final class ClientServer implements AutoCloseable {
     }
     unixSockets.close();
     // After the client port: the calls it still served may need the in-process services to clean up.
+    gatewayChannel.shutdownNow();
+    gatewayServer.shutdownNow();
     v3clientChannel.shutdown();
     v3clientServer.shutdown();
     try {
