@@ -12,6 +12,7 @@ import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.lease.Lessor;
 import io.etcdj.lease.LessorConfig;
 import io.etcdj.server.apply.KvApplier;
+import io.etcdj.server.compactor.AutoCompactor;
 import io.etcdj.server.apply.LeaseApplier;
 import io.etcdj.server.lease.LeaseFront;
 import io.etcdj.server.config.ServerConfig;
@@ -77,6 +78,8 @@ public final class EtcdServer implements AutoCloseable {
   private final TransportConfig transportConfig;
   private final Transport transport;
   private PeerServer peerServer;
+  /** Null unless --auto-compaction-retention is set. */
+  private volatile AutoCompactor compactor;
   private final AtomicLong requestIds;
   private volatile boolean stopped;
   private final CompletableFuture<Void> removed = new CompletableFuture<>();
@@ -277,6 +280,7 @@ public final class EtcdServer implements AutoCloseable {
           InternalRaftRequest.newBuilder()
               .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0")));
     }
+    compactor = AutoCompactor.start(config.autoCompaction(), new CompactorHost());
     LOG.info(
         "recovered: term {}, applied index {}, revision {}, compacted revision {}",
         log.term(),
@@ -698,6 +702,27 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** The leader's auto-compaction proposes an ordinary Compaction through the log. */
+  private final class CompactorHost implements AutoCompactor.Host {
+    @Override
+    public long rev() {
+      return kv.rev();
+    }
+
+    @Override
+    public boolean isLeader() {
+      return log.leaderId() == cluster.memberId();
+    }
+
+    @Override
+    public CompletableFuture<?> compact(long revision) {
+      return propose(
+          InternalRaftRequest.newBuilder()
+              .setCompaction(
+                  io.etcdj.api.etcdserverpb.CompactionRequest.newBuilder().setRevision(revision)));
+    }
+  }
+
   private final class PeerSide implements ClusterSource {
     @Override
     public CompletableFuture<Long> leaseRenewAsLeader(long leaseId) {
@@ -1007,6 +1032,9 @@ public final class EtcdServer implements AutoCloseable {
       return;
     }
     stopped = true;
+    if (compactor != null) {
+      compactor.close();
+    }
     transport.stop();
     if (peerServer != null) {
       peerServer.close();

@@ -22,6 +22,14 @@ import java.util.Map;
  *     notifications get one
  * @param leaseCheckpoint etcd's {@code --experimental-enable-lease-checkpoint} (on by default in
  *     etcdj): the leader replicates remaining lease TTLs so a leader change does not reset them
+ * @param autoCompaction etcd's {@code --auto-compaction-mode} and {@code
+ *     --auto-compaction-retention}, parsed
+ * @param maxSnapshots etcd's {@code --max-snapshots}: raft snapshot files kept, 0 for all
+ * @param maxWals etcd's {@code --max-wals}: WAL segment files kept, 0 for all
+ * @param initialCorruptCheck etcd's {@code --experimental-initial-corrupt-check}: compare this
+ *     member's hash with its peers' before serving clients and refuse to start on a mismatch
+ * @param corruptCheckTimeNanos etcd's {@code --experimental-corrupt-check-time}: how often the
+ *     leader compares hashes with its followers; 0 never
  */
 public record ServerConfig(
     String name,
@@ -47,7 +55,12 @@ public record ServerConfig(
     boolean initialElectionTickAdvance,
     String initialClusterError,
     long watchProgressNotifyIntervalNanos,
-    boolean leaseCheckpoint) {
+    boolean leaseCheckpoint,
+    CompactionRetention autoCompaction,
+    long maxSnapshots,
+    long maxWals,
+    boolean initialCorruptCheck,
+    long corruptCheckTimeNanos) {
 
   /** etcd's default watch progress notification period (10 min). */
   public static final long WATCH_PROGRESS_DEFAULT_NANOS = 600_000_000_000L;
