@@ -136,7 +136,8 @@ public final class EtcdServer implements AutoCloseable {
                 config.snapshotCatchUpEntries(),
                 config.proposalQueueMax(),
                 config.memberDir().resolve("snap"),
-                cluster.joined()));
+                cluster.joined(),
+                config.maxWals()));
     this.timers =
         new java.util.concurrent.ScheduledThreadPoolExecutor(
             1,
@@ -192,7 +193,7 @@ public final class EtcdServer implements AutoCloseable {
           ClusterInfo.loadOrCreate(
               config, urls -> PeerClusterClient.fetchMembers(urls, JOIN_FETCH_TIMEOUT_MS));
       kv = KvStores.openLmdb(config.backendDir(), mapSizeBytes(config));
-      wal = Wal.open(config.walDir(), WalOptions.defaults());
+      wal = Wal.open(config.walDir(), WalSegments.options());
       EtcdServer server = new EtcdServer(config, start, kv, wal);
       server.recoverAndStart();
       return server;
