@@ -312,6 +312,11 @@ final class EtcdProcess implements AutoCloseable {
     return memberId;
   }
 
+  /** The member's {@code --data-dir}. */
+  Path dataDir() {
+    return dataDir;
+  }
+
   Path logFile() {
     return logFile;
   }
