@@ -11,6 +11,9 @@ import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.lease.Lessor;
 import io.etcdj.lease.LessorConfig;
+import io.etcdj.server.alarm.AlarmStore;
+import io.etcdj.server.alarm.Alarms;
+import io.etcdj.server.alarm.BackendQuota;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.compactor.AutoCompactor;
 import io.etcdj.server.apply.LeaseApplier;
@@ -72,6 +75,7 @@ public final class EtcdServer implements AutoCloseable {
   /** Set once the raft loop exists; null while the WAL is replayed in the constructor. */
   private LeaseFront leaseFront;
   private final ApplyLoop applyLoop;
+  private final Alarms alarms;
   private final WatchableStore watchable;
   private final RaftLoop log;
   private final Membership membership;
@@ -103,12 +107,22 @@ public final class EtcdServer implements AutoCloseable {
     this.applier = new KvApplier(lessor::exists);
     LeaseApplier leaseApplier = new LeaseApplier(lessor);
     leaseApplier.recover(kv); // before the WAL replay below applies anything on top
+    AlarmStore alarmStore = new AlarmStore();
+    alarmStore.load(kv);
+    this.alarms =
+        new Alarms(
+            alarmStore,
+            cluster.memberId(),
+            BackendQuota.of(config.quotaBackendBytes(), LOG),
+            kv::dbSizeInUse,
+            this::propose);
     this.applyLoop =
         new ApplyLoop(
             kv,
             membership,
             applier,
             leaseApplier,
+            alarmStore,
             this::leaderEntryApplied,
             wait,
             watchable,
@@ -209,9 +223,16 @@ public final class EtcdServer implements AutoCloseable {
   /** How long a joining member waits for each peer's member list (etcd: 10 s per peer URL). */
   private static final long JOIN_FETCH_TIMEOUT_MS = 10_000;
 
-  /** LMDB's map is a hard ceiling: leave room above the quota so the quota check fires first. */
+  /**
+   * LMDB's map is a hard ceiling: leave room above the quota so the quota check fires first (the
+   * file may outgrow the bytes in use while readers pin freed pages). Without a quota, room for
+   * far more than etcd's largest recommended quota. The map only reserves address space.
+   */
   private static long mapSizeBytes(ServerConfig config) {
-    return Math.max(config.effectiveQuotaBytes() * 2, 8L * 1024 * 1024 * 1024);
+    long quota = config.effectiveQuotaBytes();
+    return quota < 0
+        ? 8 * BackendQuota.MAX_RECOMMENDED_BYTES
+        : Math.max(quota * 2, BackendQuota.MAX_RECOMMENDED_BYTES);
   }
 
   /** How long one publish attempt waits before it is retried. */
@@ -357,6 +378,11 @@ public final class EtcdServer implements AutoCloseable {
   /** The watchers over the store (served by the Watch service). */
   public WatchableStore watchable() {
     return watchable;
+  }
+
+  /** Raising and reading alarms, and the backend quota check. */
+  public Alarms alarms() {
+    return alarms;
   }
 
   public KvApplier applier() {

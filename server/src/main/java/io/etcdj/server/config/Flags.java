@@ -364,9 +364,7 @@ public final class Flags {
     if (snapshotCatchUpEntries <= 0) {
       throw new FlagException("--experimental-snapshot-catchup-entries must be positive", 1);
     }
-    if (quotaBackendBytes < 0) {
-      throw new FlagException("--quota-backend-bytes must not be negative", 1);
-    }
+    // A negative quota is etcd's way to turn the quota off (see BackendQuota).
     String level = logLevel.toLowerCase(Locale.ROOT);
     if (!List.of("debug", "info", "warn", "error", "panic", "fatal").contains(level)) {
       throw new FlagException("unknown log level \"" + logLevel + "\"", 1);

@@ -77,9 +77,9 @@ public record ServerConfig(
     return (int) Math.min(Integer.MAX_VALUE, bytes);
   }
 
-  /** The backend quota actually in force. */
+  /** The backend quota in force: the default when the flag is 0, negative when there is none. */
   public long effectiveQuotaBytes() {
-    return quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
+    return quotaBackendBytes == 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
   }
 
   /**
