@@ -412,6 +412,14 @@ final class ApplyLoop implements Runnable {
     }
   }
 
+  /** The test point {@link FailPoints#APPLY_CORRUPT_PUT}: the value this member stores instead. */
+  private static io.etcdj.api.etcdserverpb.PutRequest corrupted(
+      io.etcdj.api.etcdserverpb.PutRequest put) {
+    return put.toBuilder()
+        .setValue(put.getValue().concat(com.google.protobuf.ByteString.copyFromUtf8("~corrupt")))
+        .build();
+  }
+
   private Object applyOne(WriteBatch batch, InternalRaftRequest req) {
     TxnWrite txn = null;
     try {
@@ -422,6 +430,9 @@ final class ApplyLoop implements Runnable {
       switch (req.getRequestCase()) {
         case PUT -> {
           txn = batch.write();
+          if (FailPoints.on(FailPoints.APPLY_CORRUPT_PUT)) {
+            return applier.put(txn, corrupted(req.getPut()));
+          }
           return applier.put(txn, req.getPut());
         }
         case DELETE_RANGE -> {

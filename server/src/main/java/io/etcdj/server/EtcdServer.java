@@ -16,6 +16,7 @@ import io.etcdj.server.alarm.Alarms;
 import io.etcdj.server.alarm.BackendQuota;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.compactor.AutoCompactor;
+import io.etcdj.server.corrupt.CorruptionCheck;
 import io.etcdj.server.apply.LeaseApplier;
 import io.etcdj.server.lease.LeaseFront;
 import io.etcdj.server.config.ServerConfig;
@@ -82,6 +83,8 @@ public final class EtcdServer implements AutoCloseable {
   private final TransportConfig transportConfig;
   private final Transport transport;
   private PeerServer peerServer;
+  /** The HashKV comparisons with peers (etcd's corrupt.go). */
+  private final CorruptionCheck corruption;
   /** Null unless --auto-compaction-retention is set. */
   private volatile AutoCompactor compactor;
   private final AtomicLong requestIds;
@@ -190,6 +193,7 @@ public final class EtcdServer implements AutoCloseable {
     }
     log.attach(transport);
     this.leaseFront = new LeaseFront(lessor, new LeaseHost());
+    this.corruption = new CorruptionCheck(new CorruptionHost(this), config.requestTimeoutMs());
     log.onSteppedDown(leaseFront::steppedDown);
     applyLoop.onSelfRemoved(cluster.memberId(), this::stopRemoved);
     // Unique per member across restarts: the high bits come from the start time.
@@ -201,6 +205,7 @@ public final class EtcdServer implements AutoCloseable {
     KV kv = null;
     Wal wal = null;
     try {
+      boolean memberInitialized = CorruptionCheck.hasWal(config.walDir());
       Files.createDirectories(config.backendDir());
       Files.createDirectories(config.walDir());
       ClusterInfo.Start start =
@@ -209,7 +214,12 @@ public final class EtcdServer implements AutoCloseable {
       kv = KvStores.openLmdb(config.backendDir(), mapSizeBytes(config));
       wal = Wal.open(config.walDir(), WalSegments.options());
       EtcdServer server = new EtcdServer(config, start, kv, wal);
-      server.recoverAndStart();
+      try {
+        server.recoverAndStart(memberInitialized);
+      } catch (RuntimeException e) {
+        server.close(); // the peer listener and loops may already run
+        throw e;
+      }
       return server;
     } catch (IOException e) {
       closeQuietly(wal, kv);
@@ -269,7 +279,7 @@ public final class EtcdServer implements AutoCloseable {
    * URLs; a new cluster also records its version) and returns once that is applied, so that
    * everything before it in the log has been replayed into the store.
    */
-  private void recoverAndStart() {
+  private void recoverAndStart(boolean memberInitialized) {
     try {
       peerServer =
           PeerServer.start(
@@ -279,6 +289,9 @@ public final class EtcdServer implements AutoCloseable {
               new PeerClusterService(new PeerSide()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + config.listenPeerUrls(), e);
+    }
+    if (config.initialCorruptCheck() && memberInitialized) {
+      corruption.initialCheck(); // as etcd: before Raft starts, so before any client is served
     }
     transport.start();
     watchable.start();
@@ -303,6 +316,7 @@ public final class EtcdServer implements AutoCloseable {
               .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0")));
     }
     compactor = AutoCompactor.start(config.autoCompaction(), new CompactorHost());
+    corruption.startPeriodic(config.corruptCheckTimeNanos());
     LOG.info(
         "recovered: term {}, applied index {}, revision {}, compacted revision {}",
         log.term(),
@@ -776,6 +790,11 @@ public final class EtcdServer implements AutoCloseable {
     public CompletableFuture<List<Member>> promoteAsLeader(long id) {
       return EtcdServer.this.promoteAsLeader(id);
     }
+
+    @Override
+    public CompletableFuture<io.etcdj.api.etcdserverpb.HashKVResponse> hashKV(long revision) {
+      return corruption.serveHashKV(revision);
+    }
   }
 
   /** MoveLeader: must be called on the leader; completes once the target leads. */
@@ -1062,6 +1081,7 @@ public final class EtcdServer implements AutoCloseable {
     if (compactor != null) {
       compactor.close();
     }
+    corruption.close();
     transport.stop();
     if (peerServer != null) {
       peerServer.close();
