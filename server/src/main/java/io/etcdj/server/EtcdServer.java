@@ -315,7 +315,7 @@ public final class EtcdServer implements AutoCloseable {
           InternalRaftRequest.newBuilder()
               .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion("3.4.0")));
     }
-    compactor = AutoCompactor.start(config.autoCompaction(), new CompactorHost());
+    compactor = AutoCompactor.start(config.autoCompaction(), new CompactorHost(this));
     corruption.startPeriodic(config.corruptCheckTimeNanos());
     LOG.info(
         "recovered: term {}, applied index {}, revision {}, compacted revision {}",
@@ -740,27 +740,6 @@ public final class EtcdServer implements AutoCloseable {
     @Override
     public java.util.concurrent.ScheduledExecutorService timers() {
       return timers;
-    }
-  }
-
-  /** The leader's auto-compaction proposes an ordinary Compaction through the log. */
-  private final class CompactorHost implements AutoCompactor.Host {
-    @Override
-    public long rev() {
-      return kv.rev();
-    }
-
-    @Override
-    public boolean isLeader() {
-      return log.leaderId() == cluster.memberId();
-    }
-
-    @Override
-    public CompletableFuture<?> compact(long revision) {
-      return propose(
-          InternalRaftRequest.newBuilder()
-              .setCompaction(
-                  io.etcdj.api.etcdserverpb.CompactionRequest.newBuilder().setRevision(revision)));
     }
   }
 
