@@ -14,6 +14,8 @@ import io.etcdj.api.internal.EntryType;
 import io.etcdj.api.internal.InternalRaftRequest;
 import io.etcdj.api.internal.LogEntry;
 import io.etcdj.api.internal.MembershipState;
+import io.etcdj.server.alarm.AlarmGate;
+import io.etcdj.server.alarm.AlarmStore;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.apply.LeaseApplier;
 import io.etcdj.server.errors.ErrorMapping;
@@ -64,6 +66,7 @@ final class ApplyLoop implements Runnable {
   private final Membership membership;
   private final KvApplier applier;
   private final LeaseApplier leases;
+  private final AlarmStore alarms;
   /** Told the term of each empty entry a leader appends when elected (to promote the lessor). */
   private final java.util.function.LongConsumer leaderEntryApplied;
   private final Wait wait;
@@ -112,6 +115,7 @@ final class ApplyLoop implements Runnable {
       Membership membership,
       KvApplier applier,
       LeaseApplier leases,
+      AlarmStore alarms,
       java.util.function.LongConsumer leaderEntryApplied,
       Wait wait,
       CommitListener watchers,
@@ -121,6 +125,7 @@ final class ApplyLoop implements Runnable {
     this.membership = membership;
     this.applier = applier;
     this.leases = leases;
+    this.alarms = alarms;
     this.leaderEntryApplied = leaderEntryApplied;
     this.wait = wait;
     this.watchers = watchers;
@@ -256,6 +261,7 @@ final class ApplyLoop implements Runnable {
       membership.saveIfChanged();
       kv.restore(in);
       leases.recover(kv);
+      alarms.load(kv);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot install the snapshot in " + file, e);
     }
@@ -413,12 +419,27 @@ final class ApplyLoop implements Runnable {
     }
   }
 
+  /** The test point {@link FailPoints#APPLY_CORRUPT_PUT}: the value this member stores instead. */
+  private static io.etcdj.api.etcdserverpb.PutRequest corrupted(
+      io.etcdj.api.etcdserverpb.PutRequest put) {
+    return put.toBuilder()
+        .setValue(put.getValue().concat(com.google.protobuf.ByteString.copyFromUtf8("~corrupt")))
+        .build();
+  }
+
   private Object applyOne(WriteBatch batch, InternalRaftRequest req) {
     TxnWrite txn = null;
     try {
+      io.etcdj.server.errors.EtcdError refused = AlarmGate.refusal(alarms, req);
+      if (refused != null) {
+        return refused.exception(); // etcd's capped and corrupt appliers: nothing changes
+      }
       switch (req.getRequestCase()) {
         case PUT -> {
           txn = batch.write();
+          if (FailPoints.on(FailPoints.APPLY_CORRUPT_PUT)) {
+            return applier.put(txn, corrupted(req.getPut()));
+          }
           return applier.put(txn, req.getPut());
         }
         case DELETE_RANGE -> {
@@ -454,6 +475,9 @@ final class ApplyLoop implements Runnable {
                   .setHeader(ResponseHeader.newBuilder().setRevision(txn.rev()))
                   .build();
           return new CompactionResult(resp, physical);
+        }
+        case ALARM -> {
+          return alarms.apply(batch, req.getAlarm());
         }
         case MEMBER_ATTRIBUTES -> {
           membership.publish(

@@ -11,7 +11,12 @@ import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.lease.Lessor;
 import io.etcdj.lease.LessorConfig;
+import io.etcdj.server.alarm.AlarmStore;
+import io.etcdj.server.alarm.Alarms;
+import io.etcdj.server.alarm.BackendQuota;
 import io.etcdj.server.apply.KvApplier;
+import io.etcdj.server.compactor.AutoCompactor;
+import io.etcdj.server.corrupt.CorruptionCheck;
 import io.etcdj.server.apply.LeaseApplier;
 import io.etcdj.server.lease.LeaseFront;
 import io.etcdj.server.config.ServerConfig;
@@ -78,12 +83,17 @@ public final class EtcdServer implements AutoCloseable {
   /** Set once the raft loop exists; null while the WAL is replayed in the constructor. */
   private LeaseFront leaseFront;
   private final ApplyLoop applyLoop;
+  private final Alarms alarms;
   private final WatchableStore watchable;
   private final RaftLoop log;
   private final Membership membership;
   private final TransportConfig transportConfig;
   private final Transport transport;
   private PeerServer peerServer;
+  /** The HashKV comparisons with peers (etcd's corrupt.go). */
+  private final CorruptionCheck corruption;
+  /** Null unless --auto-compaction-retention is set. */
+  private volatile AutoCompactor compactor;
   private final AtomicLong requestIds;
   private volatile boolean stopped;
   private final CompletableFuture<Void> removed = new CompletableFuture<>();
@@ -109,12 +119,22 @@ public final class EtcdServer implements AutoCloseable {
     this.applier = new KvApplier(lessor::exists);
     LeaseApplier leaseApplier = new LeaseApplier(lessor);
     leaseApplier.recover(kv); // before the WAL replay below applies anything on top
+    AlarmStore alarmStore = new AlarmStore();
+    alarmStore.load(kv);
+    this.alarms =
+        new Alarms(
+            alarmStore,
+            cluster.memberId(),
+            BackendQuota.of(config.quotaBackendBytes(), LOG),
+            kv::dbSizeInUse,
+            this::propose);
     this.applyLoop =
         new ApplyLoop(
             kv,
             membership,
             applier,
             leaseApplier,
+            alarmStore,
             this::leaderEntryApplied,
             wait,
             watchable,
@@ -143,7 +163,8 @@ public final class EtcdServer implements AutoCloseable {
                 config.proposalQueueMax(),
                 config.memberDir().resolve("snap"),
                 cluster.joined(),
-                metrics.leaderChanges::inc));
+                metrics.leaderChanges::inc,
+                config.maxWals()));
     this.timers =
         new java.util.concurrent.ScheduledThreadPoolExecutor(
             1,
@@ -182,6 +203,7 @@ public final class EtcdServer implements AutoCloseable {
     }
     log.attach(transport);
     this.leaseFront = new LeaseFront(lessor, new LeaseHost());
+    this.corruption = new CorruptionCheck(new CorruptionHost(this), config.requestTimeoutMs());
     log.onSteppedDown(leaseFront::steppedDown);
     applyLoop.onSelfRemoved(cluster.memberId(), this::stopRemoved);
     applyLoop.clusterId(cluster.clusterId());
@@ -194,15 +216,21 @@ public final class EtcdServer implements AutoCloseable {
     KV kv = null;
     Wal wal = null;
     try {
+      boolean memberInitialized = CorruptionCheck.hasWal(config.walDir());
       Files.createDirectories(config.backendDir());
       Files.createDirectories(config.walDir());
       ClusterInfo.Start start =
           ClusterInfo.loadOrCreate(
               config, urls -> PeerClusterClient.fetchMembers(urls, JOIN_FETCH_TIMEOUT_MS));
       kv = KvStores.openLmdb(config.backendDir(), mapSizeBytes(config));
-      wal = Wal.open(config.walDir(), WalOptions.defaults());
+      wal = Wal.open(config.walDir(), WalSegments.options());
       EtcdServer server = new EtcdServer(config, start, kv, wal);
-      server.recoverAndStart();
+      try {
+        server.recoverAndStart(memberInitialized);
+      } catch (RuntimeException e) {
+        server.close(); // the peer listener and loops may already run
+        throw e;
+      }
       server.metrics.watch(new EtcdServerState(server), VERSION, CLUSTER_VERSION);
       return server;
     } catch (IOException e) {
@@ -217,9 +245,16 @@ public final class EtcdServer implements AutoCloseable {
   /** How long a joining member waits for each peer's member list (etcd: 10 s per peer URL). */
   private static final long JOIN_FETCH_TIMEOUT_MS = 10_000;
 
-  /** LMDB's map is a hard ceiling: leave room above the quota so the quota check fires first. */
+  /**
+   * LMDB's map is a hard ceiling: leave room above the quota so the quota check fires first (the
+   * file may outgrow the bytes in use while readers pin freed pages). Without a quota, room for
+   * far more than etcd's largest recommended quota. The map only reserves address space.
+   */
   private static long mapSizeBytes(ServerConfig config) {
-    return Math.max(config.effectiveQuotaBytes() * 2, 8L * 1024 * 1024 * 1024);
+    long quota = config.effectiveQuotaBytes();
+    return quota < 0
+        ? 8 * BackendQuota.MAX_RECOMMENDED_BYTES
+        : Math.max(quota * 2, BackendQuota.MAX_RECOMMENDED_BYTES);
   }
 
   /** How long one publish attempt waits before it is retried. */
@@ -256,7 +291,7 @@ public final class EtcdServer implements AutoCloseable {
    * URLs; a new cluster also records its version) and returns once that is applied, so that
    * everything before it in the log has been replayed into the store.
    */
-  private void recoverAndStart() {
+  private void recoverAndStart(boolean memberInitialized) {
     try {
       peerServer =
           PeerServer.start(
@@ -266,6 +301,9 @@ public final class EtcdServer implements AutoCloseable {
               new PeerClusterService(new PeerSide()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + config.listenPeerUrls(), e);
+    }
+    if (config.initialCorruptCheck() && memberInitialized) {
+      corruption.initialCheck(); // as etcd: before Raft starts, so before any client is served
     }
     for (java.net.URI u : config.listenPeerUrls()) {
       EtcdEvents.servingPeers(u.getHost() + ":" + u.getPort());
@@ -296,6 +334,8 @@ public final class EtcdServer implements AutoCloseable {
           InternalRaftRequest.newBuilder()
               .setClusterVersionSet(ClusterVersionSetRequest.newBuilder().setVersion(CLUSTER_VERSION)));
     }
+    compactor = AutoCompactor.start(config.autoCompaction(), new CompactorHost(this));
+    corruption.startPeriodic(config.corruptCheckTimeNanos());
     LOG.info(
         "recovered: term {}, applied index {}, revision {}, compacted revision {}",
         log.term(),
@@ -375,6 +415,11 @@ public final class EtcdServer implements AutoCloseable {
   /** The watchers over the store (served by the Watch service). */
   public WatchableStore watchable() {
     return watchable;
+  }
+
+  /** Raising and reading alarms, and the backend quota check. */
+  public Alarms alarms() {
+    return alarms;
   }
 
   public KvApplier applier() {
@@ -752,6 +797,11 @@ public final class EtcdServer implements AutoCloseable {
     public CompletableFuture<List<Member>> promoteAsLeader(long id) {
       return EtcdServer.this.promoteAsLeader(id);
     }
+
+    @Override
+    public CompletableFuture<io.etcdj.api.etcdserverpb.HashKVResponse> hashKV(long revision) {
+      return corruption.serveHashKV(revision);
+    }
   }
 
   /** MoveLeader: must be called on the leader; completes once the target leads. */
@@ -1035,6 +1085,10 @@ public final class EtcdServer implements AutoCloseable {
       return;
     }
     stopped = true;
+    if (compactor != null) {
+      compactor.close();
+    }
+    corruption.close();
     transport.stop();
     if (peerServer != null) {
       peerServer.close();

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * {@link #hit} is one read of an empty map.
  *
  * <p>Actions: {@code panic} halts the process at once (as kill -9 would, no shutdown hooks);
- * {@code panic@N} halts on the N-th hit; {@code sleep(MS)} pauses the calling thread.
+ * {@code panic@N} halts on the N-th hit; {@code sleep(MS)} pauses the calling thread; {@code on}
+ * turns a behaviour point ({@link #on}) on.
  */
 public final class FailPoints {
   private static final Logger LOG = LoggerFactory.getLogger(FailPoints.class);
@@ -35,6 +36,13 @@ public final class FailPoints {
   public static final String APPLY_BEFORE_OPEN_SNAPSHOT = "applyBeforeOpenSnapshot";
   /** After the store holding a leader's snapshot committed, before it is synced. */
   public static final String APPLY_AFTER_RESTORE_SNAPSHOT = "applyAfterRestoreSnapshot";
+
+  /**
+   * A behaviour point: this member applies every Put with its value altered, so its store (and
+   * its HashKV) silently diverges from its peers', as a corrupted member's would. For the
+   * corruption-check tests.
+   */
+  public static final String APPLY_CORRUPT_PUT = "applyCorruptPut";
 
   private record Action(String spec, long panicAt, long sleepMs, AtomicLong hits) {}
 
@@ -65,6 +73,15 @@ public final class FailPoints {
     }
   }
 
+  /** True when behaviour point {@code name} is set to {@code on}. */
+  public static boolean on(String name) {
+    if (ACTIVE.isEmpty()) {
+      return false;
+    }
+    Action a = ACTIVE.get(name);
+    return a != null && a.spec().equals("on");
+  }
+
   static Map<String, Action> parse(String spec) {
     Map<String, Action> out = new HashMap<>();
     if (spec == null || spec.isBlank()) {
@@ -82,6 +99,8 @@ public final class FailPoints {
         panicAt = 1;
       } else if (action.startsWith("panic@")) {
         panicAt = Long.parseLong(action.substring("panic@".length()));
+      } else if (action.equals("on")) {
+        // a behaviour point: see on()
       } else if (action.startsWith("sleep(") && action.endsWith(")")) {
         sleepMs = Long.parseLong(action.substring(6, action.length() - 1));
       } else {

@@ -98,6 +98,8 @@ final class RaftLoop implements Consensus, Runnable {
   private final long snapshotCount;
   /** Entries kept in memory after a snapshot so slow followers can catch up from the log. */
   private final long snapshotCatchUpEntries;
+  /** --max-wals: WAL segment files kept once released by a snapshot (0 keeps all). */
+  private final long maxWals;
   private final ArrayBlockingQueue<Object> inbox;
   private final Thread thread;
   private volatile boolean running;
@@ -157,8 +159,10 @@ final class RaftLoop implements Consensus, Runnable {
       long snapshotIndex,
       boolean bootstrapped,
       Path snapDir,
-      Runnable leaderChangeSeen) {
+      Runnable leaderChangeSeen,
+      long maxWals) {
     this.node = node;
+    this.maxWals = maxWals;
     this.snapDir = snapDir;
     this.leaderChangeSeen = leaderChangeSeen;
     this.storage = storage;
@@ -195,7 +199,8 @@ final class RaftLoop implements Consensus, Runnable {
       int inboxMax,
       Path snapDir,
       boolean joinExisting,
-      Runnable leaderChangeSeen) {}
+      Runnable leaderChangeSeen,
+      long maxWals) {}
 
   /**
    * Rebuilds the raft state from the WAL (bootstrapping a new cluster when the WAL is empty) on
@@ -273,7 +278,7 @@ final class RaftLoop implements Consensus, Runnable {
     RaftLoop loop =
         new RaftLoop(node, storage, wal, kv, applyLoop, wait, p.memberId(), p.tickMs(),
             p.requestTimeoutMs(), p.snapshotCount(), p.snapshotCatchUpEntries(), p.inboxMax(), hs, confAppliedTo, snapIndex,
-            bootstrap, p.snapDir(), p.leaderChangeSeen());
+            bootstrap, p.snapDir(), p.leaderChangeSeen(), p.maxWals());
     LOG.info(
         "raft state recovered: term {}, commit {}, applied {}, last index {}, voters {}",
         hs.getTerm(), hs.getCommit(), applied, storage.lastIndex(), node.confState().getVotersList());
@@ -902,7 +907,7 @@ final class RaftLoop implements Consensus, Runnable {
     ConfState cs = node.confState();
     Snapshot snap = storage.createSnapshot(applied.index(), cs, ByteString.EMPTY);
     wal.saveSnapshot(snap.getMetadata());
-    wal.releaseTo(applied.index());
+    wal.releaseTo(applied.index(), maxWals); // --max-wals: etcd's purge of unlocked WAL files
     long compactTo = applied.index() - snapshotCatchUpEntries;
     if (compactTo > storage.firstIndex()) {
       storage.compact(compactTo);

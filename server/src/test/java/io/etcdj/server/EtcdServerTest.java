@@ -13,6 +13,7 @@ import io.etcdj.api.etcdserverpb.HashKVResponse;
 import io.etcdj.api.etcdserverpb.HashRequest;
 import io.etcdj.api.etcdserverpb.HashResponse;
 import io.etcdj.api.etcdserverpb.KVGrpc;
+import io.etcdj.api.etcdserverpb.AlarmMember;
 import io.etcdj.api.etcdserverpb.AlarmRequest;
 import io.etcdj.api.etcdserverpb.AlarmResponse;
 import io.etcdj.api.etcdserverpb.AlarmType;
@@ -233,11 +234,47 @@ class EtcdServerTest {
     assertEquals(
         AlarmResponse.getDefaultInstance(), alarm(AlarmRequest.AlarmAction.DEACTIVATE, self, AlarmType.NOSPACE));
     assertEquals(AlarmResponse.getDefaultInstance(), alarm(AlarmRequest.AlarmAction.DEACTIVATE, 0, AlarmType.NONE));
-    StatusRuntimeException raise =
-        assertThrows(
-            StatusRuntimeException.class, () -> alarm(AlarmRequest.AlarmAction.ACTIVATE, self, AlarmType.NOSPACE));
-    assertEquals(Status.Code.UNIMPLEMENTED, raise.getStatus().getCode(), "raising alarms is issue 13's");
     assertEquals(List.of(), status().getErrorsList(), "no alarm was raised");
+  }
+
+  /**
+   * An alarm raised through the log is listed, refuses writes as etcd's capped applier does, is
+   * kept across a restart, and clearing it lets writes through again.
+   */
+  @Test
+  void raisedAlarmCapsWritesSurvivesARestartAndClears() throws Exception {
+    start();
+    long self = status().getHeader().getMemberId();
+    AlarmMember nospace = AlarmMember.newBuilder().setMemberID(self).setAlarm(AlarmType.NOSPACE).build();
+    AlarmMember corrupt = AlarmMember.newBuilder().setMemberID(7).setAlarm(AlarmType.CORRUPT).build();
+    assertEquals(List.of(nospace), alarm(AlarmRequest.AlarmAction.ACTIVATE, self, AlarmType.NOSPACE).getAlarmsList());
+    assertEquals(
+        List.of(nospace),
+        alarm(AlarmRequest.AlarmAction.ACTIVATE, self, AlarmType.NOSPACE).getAlarmsList(),
+        "raising an active alarm answers it again");
+    assertEquals(List.of(nospace), alarm(AlarmRequest.AlarmAction.GET, 0, AlarmType.NONE).getAlarmsList());
+    assertEquals(List.of("memberID:" + Long.toUnsignedString(self) + " alarm:NOSPACE "), status().getErrorsList());
+    StatusRuntimeException full =
+        assertThrows(StatusRuntimeException.class, () -> kv().put(PutRequest.newBuilder().setKey(b("k")).build()));
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, full.getStatus().getCode());
+    assertEquals("etcdserver: mvcc: database space exceeded", full.getStatus().getDescription());
+    assertEquals(0, kv().deleteRange(DeleteRangeRequest.newBuilder().setKey(b("k")).build()).getDeleted());
+
+    assertEquals(List.of(corrupt), alarm(AlarmRequest.AlarmAction.ACTIVATE, 7, AlarmType.CORRUPT).getAlarmsList());
+    stop();
+    start();
+    assertEquals(List.of(nospace, corrupt), alarm(AlarmRequest.AlarmAction.GET, 0, AlarmType.NONE).getAlarmsList());
+    assertEquals(List.of(corrupt), alarm(AlarmRequest.AlarmAction.GET, 0, AlarmType.CORRUPT).getAlarmsList());
+    StatusRuntimeException bad =
+        assertThrows(StatusRuntimeException.class, () -> kv().deleteRange(DeleteRangeRequest.newBuilder().setKey(b("k")).build()));
+    assertEquals(Status.Code.DATA_LOSS, bad.getStatus().getCode());
+    assertEquals("etcdserver: corrupt cluster", bad.getStatus().getDescription());
+
+    assertEquals(List.of(corrupt), alarm(AlarmRequest.AlarmAction.DEACTIVATE, 7, AlarmType.CORRUPT).getAlarmsList());
+    assertEquals(List.of(nospace), alarm(AlarmRequest.AlarmAction.DEACTIVATE, self, AlarmType.NOSPACE).getAlarmsList());
+    assertEquals(AlarmResponse.getDefaultInstance(), alarm(AlarmRequest.AlarmAction.GET, 0, AlarmType.NONE));
+    assertEquals(List.of(), status().getErrorsList());
+    assertTrue(kv().put(PutRequest.newBuilder().setKey(b("k")).build()).getHeader().getRevision() > 1);
   }
 
   /** Golden numbers printed by etcd 3.4.23 after the same writes (see KvHashContractTest). */

@@ -161,8 +161,13 @@ final class Replay {
 
   private void onSnapshot(SnapshotMetadata s) {
     snapshot = s;
-    if (!entries.isEmpty() && entries.get(entries.size() - 1).getIndex() <= s.getIndex()) {
-      entries.clear(); // the snapshot is ahead of the log: the next entry is s.index + 1
+    // Entries the snapshot covers are never needed again (finish() would drop them): dropping them
+    // here keeps a replay over many retained segments (--max-wals) to one snapshot's worth. When
+    // the snapshot is ahead of the log, that is all of them and the next entry is s.index + 1.
+    if (!entries.isEmpty()) {
+      long first = entries.get(0).getIndex();
+      int covered = (int) Math.max(0, Math.min(entries.size(), s.getIndex() - first + 1));
+      entries.subList(0, covered).clear();
     }
   }
 

@@ -340,16 +340,34 @@ public final class Wal implements AutoCloseable {
    * index: entries after the snapshot are the log.
    */
   public void releaseTo(long index) {
+    releaseTo(index, 1);
+  }
+
+  /**
+   * etcd's WAL purge ({@code --max-wals}): deletes the oldest segments that {@link
+   * #releaseTo(long)} could delete, but only while more than {@code filesMax} segment files exist;
+   * 0 keeps every file. Segments holding entries after {@code index} always stay, however many
+   * there are, as etcd never purges a WAL file it still holds locked.
+   *
+   * @return the number of segment files deleted
+   */
+  public int releaseTo(long index, long filesMax) {
     checkUsable();
     if (index > snapshotIndex()) {
       throw new IllegalArgumentException(
           "releaseTo(" + index + ") is beyond the saved snapshot index " + snapshotIndex());
     }
+    if (filesMax < 0) {
+      throw new IllegalArgumentException("filesMax must not be negative: " + filesMax);
+    }
     int released = 0;
     try {
-      while (segments.size() > 1 && segments.getFirst().maxEntryIndex <= index) {
+      while (filesMax > 0
+          && segments.size() > Math.max(1, filesMax)
+          && segments.getFirst().maxEntryIndex <= index) {
         Segment s = segments.removeFirst();
         Files.delete(s.path);
+        LOG.info("purged file {} successfully", s.path);
         released++;
       }
       if (released > 0) {
@@ -358,6 +376,7 @@ public final class Wal implements AutoCloseable {
     } catch (IOException e) {
       throw fail("releaseTo", e);
     }
+    return released;
   }
 
   /** Index of the last entry appended (durable or not), or the snapshot index if that is later. */

@@ -165,13 +165,45 @@ public final class Flags {
       defaultValue = "true")
   String enableLeaseCheckpoint;
 
+  /** {@code periodic} or {@code revision}: how {@link #autoCompactionRetention} is read. */
+  @Option(names = {"--auto-compaction-mode", "-auto-compaction-mode"}, defaultValue = "periodic")
+  String autoCompactionMode;
+
+  /** Hours, a Go duration or a revision count (see {@link CompactionRetention}); 0 is off. */
+  @Option(
+      names = {"--auto-compaction-retention", "-auto-compaction-retention"},
+      defaultValue = "0")
+  String autoCompactionRetention;
+
+  /** A Go uint flag: raft snapshot files kept in member/snap (0 keeps all). */
+  @Option(names = {"--max-snapshots", "-max-snapshots"}, defaultValue = "5")
+  String maxSnapshots;
+
+  /** A Go uint flag: WAL segment files kept in member/wal (0 keeps all). */
+  @Option(names = {"--max-wals", "-max-wals"}, defaultValue = "5")
+  String maxWals;
+
+  /** A Go bool flag, like {@link #strictReconfigCheck}: compare hashes with peers at start. */
+  @Option(
+      names = {"--experimental-initial-corrupt-check", "-experimental-initial-corrupt-check"},
+      defaultValue = "false")
+  String initialCorruptCheck;
+
+  /** A Go duration: how often the leader compares hashes with its followers; 0 is off. */
+  @Option(
+      names = {"--experimental-corrupt-check-time", "-experimental-corrupt-check-time"},
+      defaultValue = "0s",
+      converter = GoDuration.class)
+  long corruptCheckTimeNanos;
+
   /** Go's bool flags: given bare they mean true and take a value only as {@code --flag=value}. */
   private static final List<String> BOOL_FLAGS =
       List.of(
           "strict-reconfig-check",
           "initial-election-tick-advance",
           "experimental-enable-lease-checkpoint",
-          "debug");
+          "debug",
+          "experimental-initial-corrupt-check");
 
   private Flags() {}
 
@@ -316,6 +348,41 @@ public final class Flags {
     }
   }
 
+  /**
+   * Go's {@code strconv.ParseUint(s, 0, 64)} for a uint flag: decimal, or 0x/0o/0b/leading-0
+   * octal; a sign or anything else is the flag parser's "parse error" (exit 2).
+   */
+  static long goUint(String flag, String value) {
+    String lower = value.toLowerCase(Locale.ROOT);
+    int radix = 10;
+    String digits = value;
+    if (lower.startsWith("0x")) {
+      radix = 16;
+      digits = value.substring(2);
+    } else if (lower.startsWith("0o")) {
+      radix = 8;
+      digits = value.substring(2);
+    } else if (lower.startsWith("0b")) {
+      radix = 2;
+      digits = value.substring(2);
+    } else if (value.length() > 1 && value.startsWith("0")) {
+      radix = 8;
+      digits = value.substring(1);
+    }
+    try {
+      if (!digits.isEmpty() && Character.digit(digits.charAt(0), radix) >= 0) {
+        long v = Long.parseLong(digits, radix);
+        if (v >= 0) {
+          return v;
+        }
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new FlagException(
+        "invalid value \"" + value + "\" for flag -" + flag + ": parse error", 2);
+  }
+
   private static String goName(CommandLine.ParameterException e) {
     if (e.getArgSpec() instanceof OptionSpec opt) {
       return "-" + opt.longestName().replaceFirst("^--?", "");
@@ -383,9 +450,7 @@ public final class Flags {
     if (snapshotCatchUpEntries <= 0) {
       throw new FlagException("--experimental-snapshot-catchup-entries must be positive", 1);
     }
-    if (quotaBackendBytes < 0) {
-      throw new FlagException("--quota-backend-bytes must not be negative", 1);
-    }
+    // A negative quota is etcd's way to turn the quota off (see BackendQuota).
     if (maxConcurrentStreams < 0 || maxConcurrentStreams > GrpcSettings.MAX_UINT32) {
       throw new FlagException(
           "invalid value \"" + maxConcurrentStreams + "\" for flag -max-concurrent-streams: value out of range", 2);
@@ -410,6 +475,20 @@ public final class Flags {
             "experimental-enable-lease-checkpoint",
             enableLeaseCheckpoint,
             result.hasMatchedOption("--experimental-enable-lease-checkpoint"));
+    boolean corruptCheck =
+        goBool(
+            "experimental-initial-corrupt-check",
+            initialCorruptCheck,
+            result.hasMatchedOption("--experimental-initial-corrupt-check"));
+    if (!autoCompactionMode.isEmpty()
+        && !autoCompactionMode.equals(CompactionRetention.PERIODIC)
+        && !autoCompactionMode.equals(CompactionRetention.REVISION)) {
+      throw new FlagException("unknown auto-compaction-mode \"" + autoCompactionMode + "\"", 1);
+    }
+    CompactionRetention retention =
+        CompactionRetention.parse(autoCompactionMode, autoCompactionRetention);
+    long snapshotsMax = goUint("max-snapshots", maxSnapshots);
+    long walsMax = goUint("max-wals", maxWals);
     Path dir = Path.of(dataDir.isEmpty() ? name + ".etcd" : dataDir);
     return new ServerConfig(
         name,
@@ -442,7 +521,12 @@ public final class Flags {
         fromFile,
         grpc,
         listenMetricsUrls.isBlank() ? List.of() : urls("listen-metrics-urls", listenMetricsUrls),
-        metrics.equals("extensive"));
+        metrics.equals("extensive"),
+        retention,
+        snapshotsMax,
+        walsMax,
+        corruptCheck,
+        corruptCheckTimeNanos);
   }
 
   /** etcd's logging flags, with the deprecated {@code --log-output} folded in as etcd does. */

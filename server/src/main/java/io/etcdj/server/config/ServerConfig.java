@@ -30,6 +30,14 @@ import java.util.Map;
  *     {@code /metrics} and {@code /health}; empty for none
  * @param metricsExtensive etcd's {@code --metrics extensive}: adds the gRPC handling-time
  *     histograms to /metrics
+ * @param autoCompaction etcd's {@code --auto-compaction-mode} and {@code
+ *     --auto-compaction-retention}, parsed
+ * @param maxSnapshots etcd's {@code --max-snapshots}: raft snapshot files kept, 0 for all
+ * @param maxWals etcd's {@code --max-wals}: WAL segment files kept, 0 for all
+ * @param initialCorruptCheck etcd's {@code --experimental-initial-corrupt-check}: compare this
+ *     member's hash with its peers' before serving clients and refuse to start on a mismatch
+ * @param corruptCheckTimeNanos etcd's {@code --experimental-corrupt-check-time}: how often the
+ *     leader compares hashes with its followers; 0 never
  */
 public record ServerConfig(
     String name,
@@ -60,7 +68,12 @@ public record ServerConfig(
     Path configFile,
     GrpcSettings grpc,
     List<URI> listenMetricsUrls,
-    boolean metricsExtensive) {
+    boolean metricsExtensive,
+    CompactionRetention autoCompaction,
+    long maxSnapshots,
+    long maxWals,
+    boolean initialCorruptCheck,
+    long corruptCheckTimeNanos) {
 
   /** etcd's default watch progress notification period (10 min). */
   public static final long WATCH_PROGRESS_DEFAULT_NANOS = 600_000_000_000L;
@@ -77,9 +90,9 @@ public record ServerConfig(
     return (int) Math.min(Integer.MAX_VALUE, bytes);
   }
 
-  /** The backend quota actually in force. */
+  /** The backend quota in force: the default when the flag is 0, negative when there is none. */
   public long effectiveQuotaBytes() {
-    return quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
+    return quotaBackendBytes == 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
   }
 
   /**

@@ -18,6 +18,10 @@ public enum EtcdError {
   COMPACTED(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted"),
   FUTURE_REV(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
   NO_SPACE(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: mvcc: database space exceeded"),
+  /** A CORRUPT alarm is active: the apply step refuses reads and writes in the log. */
+  CORRUPT(Status.Code.DATA_LOSS, "etcdserver: corrupt cluster"),
+  /** etcdj's bound on the alarm set ({@code AlarmStore.ALARMS_MAX}); etcd has none. */
+  TOO_MANY_ALARMS(Status.Code.RESOURCE_EXHAUSTED, "etcdj: too many active alarms"),
   LEASE_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: requested lease not found"),
   LEASE_EXISTS(Status.Code.FAILED_PRECONDITION, "etcdserver: lease already exists"),
   LEASE_TTL_TOO_LARGE(Status.Code.OUT_OF_RANGE, "etcdserver: too large lease TTL"),

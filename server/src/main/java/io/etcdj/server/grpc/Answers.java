@@ -1,5 +1,6 @@
 package io.etcdj.server.grpc;
 
+import io.etcdj.server.alarm.Alarms;
 import io.etcdj.server.errors.ErrorMapping;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -28,6 +29,19 @@ final class Answers {
           out.onNext(result);
           out.onCompleted();
         });
+  }
+
+  /**
+   * etcd's quota check in front of a write costing {@code costBytes}: true (and the call is
+   * answered with "database space exceeded" once NOSPACE is raised) when it does not fit.
+   */
+  static boolean refusedByQuota(Alarms alarms, long costBytes, StreamObserver<?> out) {
+    CompletableFuture<Void> refused = alarms.checkQuota(costBytes);
+    if (refused == null) {
+      return false;
+    }
+    refused.whenComplete((v, error) -> out.onError(ErrorMapping.toStatus(error)));
+    return true;
   }
 
   @SuppressWarnings("unchecked")

@@ -15,6 +15,7 @@ import io.etcdj.api.etcdserverpb.TxnResponse;
 import io.etcdj.api.internal.InternalRaftRequest;
 import io.etcdj.server.CompactionResult;
 import io.etcdj.server.EtcdServer;
+import io.etcdj.server.alarm.BackendQuota;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.apply.RequestChecks;
 import io.etcdj.server.errors.ErrorMapping;
@@ -28,7 +29,8 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * {@code etcdserverpb.KV}: checks each request as etcd's {@code v3rpc/key.go} does, proposes
+ * {@code etcdserverpb.KV}: checks each write against the backend quota (etcd's {@code
+ * v3rpc/quota.go}), checks each request as etcd's {@code v3rpc/key.go} does, proposes
  * writes, and serves reads from a store view: single-key reads on the calling event-loop thread,
  * ranges and read-only txns on the read pool. In a one-member cluster every read is linearizable: a write is answered only after it is applied, so
  * a view opened afterwards sees it.
@@ -112,6 +114,10 @@ public final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void put(PutRequest request, StreamObserver<PutResponse> out) {
+    // etcd checks the quota first, before the request itself (its quota server wraps the KV one).
+    if (Answers.refusedByQuota(server.alarms(), BackendQuota.cost(request), out)) {
+      return;
+    }
     try {
       RequestChecks.checkPut(request);
     } catch (RuntimeException e) {
@@ -142,6 +148,9 @@ public final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void txn(TxnRequest request, StreamObserver<TxnResponse> out) {
+    if (Answers.refusedByQuota(server.alarms(), BackendQuota.cost(request), out)) {
+      return;
+    }
     try {
       RequestChecks.checkTxn(request, server.config().maxTxnOps());
       if (KvApplier.isReadOnly(request)) {

@@ -12,6 +12,7 @@ import io.etcdj.api.etcdserverpb.LeaseRevokeResponse;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.server.EtcdServer;
+import io.etcdj.server.alarm.BackendQuota;
 import io.etcdj.server.errors.EtcdError;
 import io.etcdj.server.errors.ErrorMapping;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -34,6 +35,9 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> out) {
+    if (Answers.refusedByQuota(server.alarms(), BackendQuota.LEASE_COST, out)) {
+      return;
+    }
     Answers.answer(
         server.leases().grant(request, ClientDeadline.remainingNanos()),
         out,

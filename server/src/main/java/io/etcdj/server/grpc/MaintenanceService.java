@@ -1,6 +1,9 @@
 package io.etcdj.server.grpc;
 
+import io.etcdj.api.etcdserverpb.AlarmMember;
 import io.etcdj.api.etcdserverpb.AlarmRequest;
+import io.etcdj.api.etcdserverpb.DefragmentRequest;
+import io.etcdj.api.etcdserverpb.DefragmentResponse;
 import io.etcdj.api.etcdserverpb.AlarmResponse;
 import io.etcdj.api.etcdserverpb.HashKVRequest;
 import io.etcdj.api.etcdserverpb.HashKVResponse;
@@ -12,6 +15,7 @@ import io.etcdj.api.etcdserverpb.SnapshotResponse;
 import io.etcdj.api.etcdserverpb.StatusRequest;
 import io.etcdj.api.etcdserverpb.StatusResponse;
 import io.etcdj.server.EtcdServer;
+import io.etcdj.server.alarm.AlarmStore;
 import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.server.errors.EtcdError;
 import io.etcdj.server.snapshot.EtcdBackendFile;
@@ -28,18 +32,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code etcdserverpb.Maintenance} (etcd's {@code v3rpc/maintenance.go}): Status, Hash, HashKV,
- * MoveLeader, Snapshot and the reading half of Alarm. Raising alarms (quota, corruption),
- * defragment and downgrade come with later issues and answer UNIMPLEMENTED until then.
+ * MoveLeader, Snapshot, Alarm and Defragment. Downgrade comes with a later issue and answers
+ * UNIMPLEMENTED until then.
  *
  * <p>Hash and HashKV scan the whole backend or key bucket, so they run on the read pool, never on
  * the calling event loop. Like etcd, they answer from this member's store without going through
  * Raft: comparing the answers of several members is how corruption is found.
  */
 public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MaintenanceService.class);
+  private static final Logger LOG = LoggerFactory.getLogger(MaintenanceService.class);
   private final EtcdServer server;
   private final Executor readExecutor;
   /**
@@ -72,13 +78,22 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
             .setRaftTerm(server.term())
             .setRaftAppliedIndex(server.appliedIndex())
             .setIsLearner(server.isLearner())
-            .addAllErrors(
-                server.leaderId() == 0
-                    ? java.util.List.of(EtcdError.NO_LEADER.message())
-                    : java.util.List.of())
+            .addAllErrors(statusErrors())
             .build();
     out.onNext(resp);
     out.onCompleted();
+  }
+
+  /** etcd's Status errors: "no leader" when there is none, then each active alarm as text. */
+  private java.util.List<String> statusErrors() {
+    java.util.List<String> errors = new java.util.ArrayList<>();
+    if (server.leaderId() == 0) {
+      errors.add(EtcdError.NO_LEADER.message());
+    }
+    for (AlarmMember m : server.alarms().active()) {
+      errors.add(AlarmStore.text(m));
+    }
+    return errors;
   }
 
   /**
@@ -135,21 +150,19 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   }
 
   /**
-   * etcd applies every Alarm request through raft and answers from its alarm store, with no
-   * header. etcdj raises no alarm yet (the NOSPACE quota and CORRUPT checks are issue 13), so its
-   * store is always empty: GET answers no alarms and DEACTIVATE finds nothing to deactivate, which
-   * etcd also answers with an empty list. Both wait for a linearizable read first, so like etcd's
-   * raft round trip they fail without a leader instead of answering from a cut-off member.
-   * ACTIVATE is refused as not implemented rather than answered as if an alarm were raised.
+   * etcd's Alarm. ACTIVATE and DEACTIVATE go through Raft and are answered by the apply step: the
+   * alarm raised (new or already active) or cleared (nothing when it was not active), with no
+   * header, as etcd. GET answers the alarms this member has applied after a linearizable read, so
+   * it sees every change committed before it and fails without a leader; etcd 3.4 sends GET
+   * through the log for the same effect.
    */
   @Override
   public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
-    if (request.getAction() != AlarmRequest.AlarmAction.GET
-        && request.getAction() != AlarmRequest.AlarmAction.DEACTIVATE) {
-      out.onError(
-          Status.UNIMPLEMENTED
-              .withDescription("etcdj: alarm action " + request.getAction() + " is not implemented yet")
-              .asRuntimeException());
+    if (request.getAction() != AlarmRequest.AlarmAction.GET) {
+      Answers.answer(
+          server.alarms().propose(request, ClientDeadline.remainingNanos()),
+          out,
+          (AlarmResponse r) -> r);
       return;
     }
     server
@@ -160,7 +173,10 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
                 out.onError(ErrorMapping.toStatus(err));
                 return;
               }
-              out.onNext(AlarmResponse.getDefaultInstance());
+              out.onNext(
+                  AlarmResponse.newBuilder()
+                      .addAllAlarms(server.alarms().get(request.getAlarmValue()))
+                      .build());
               out.onCompleted();
             });
   }
@@ -212,6 +228,32 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
         }
       }
     }
+  }
+
+  /**
+   * etcd's Defragment rewrites its bbolt file to give freed pages back to the file system. LMDB
+   * reuses freed pages for new writes by itself, and the quota counts the bytes in use (see {@code
+   * BackendQuota}), so there is nothing to rewrite: this member flushes its backend to disk and
+   * answers as etcd does (an empty response, no header), logging etcd's words. It never pauses
+   * reads or writes. The file keeps its size; docs/operations.md has the measurements.
+   */
+  @Override
+  public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> out) {
+    offload(
+        () -> {
+          LOG.info("starting to defragment the storage backend...");
+          try {
+            server.kv().sync();
+          } catch (RuntimeException e) {
+            LOG.error("failed to defragment the storage backend ({})", e.toString());
+            out.onError(ErrorMapping.toStatus(e));
+            return;
+          }
+          LOG.info("finished defragmenting the storage backend");
+          out.onNext(DefragmentResponse.getDefaultInstance());
+          out.onCompleted();
+        },
+        out);
   }
 
   private void offload(Runnable work, StreamObserver<?> out) {

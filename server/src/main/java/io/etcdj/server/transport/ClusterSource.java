@@ -34,4 +34,10 @@ public interface ClusterSource {
   /** A lease's time to live from this leader's lessor (TTL -1 when unknown); as above. */
   CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLiveAsLeader(
       LeaseTimeToLiveRequest request);
+
+  /**
+   * This member's HashKV at {@code revision} (0: the current one), computed off the calling
+   * thread; fails with etcd's compacted or future-revision error.
+   */
+  CompletableFuture<io.etcdj.api.etcdserverpb.HashKVResponse> hashKV(long revision);
 }

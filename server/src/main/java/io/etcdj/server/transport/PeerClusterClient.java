@@ -73,6 +73,26 @@ public final class PeerClusterClient {
     }
   }
 
+  /**
+   * The HashKV of the member at {@code peerUrl} at {@code revision} (etcd's {@code
+   * getPeerHashKVHTTP}).
+   *
+   * @throws StatusRuntimeException with the peer's answer (etcd's error text, e.g. a compacted or
+   *     future revision) or a transport failure
+   */
+  public static io.etcdj.api.etcdserverpb.HashKVResponse hashKV(
+      URI peerUrl, long revision, long timeoutMillis) {
+    ManagedChannel ch = channel(peerUrl);
+    try {
+      return PeerClusterGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+          .hashKV(
+              io.etcdj.api.etcdserverpb.HashKVRequest.newBuilder().setRevision(revision).build());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
   private static ManagedChannel channel(URI url) {
     return channelBuilder(url, RESPONSE_BYTES_MAX).build();
   }

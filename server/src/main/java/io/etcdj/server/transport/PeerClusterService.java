@@ -108,6 +108,13 @@ public final class PeerClusterService extends PeerClusterGrpc.PeerClusterImplBas
     answer(source.leaseTimeToLiveAsLeader(request), out);
   }
 
+  @Override
+  public void hashKV(
+      io.etcdj.api.etcdserverpb.HashKVRequest request,
+      StreamObserver<io.etcdj.api.etcdserverpb.HashKVResponse> out) {
+    answer(source.hashKV(request.getRevision()), out);
+  }
+
   private static <T> void answer(
       java.util.concurrent.CompletableFuture<T> future, StreamObserver<T> out) {
     future.whenComplete(

@@ -13,7 +13,13 @@ public enum Bucket {
    * Lease id (8 bytes, big-endian) → the lease's record (granted TTL and checkpointed remaining
    * TTL), written in the same transaction as the keys a grant, revoke or checkpoint goes with.
    */
-  LEASE("lease");
+  LEASE("lease"),
+  /**
+   * The active alarms (etcd's {@code alarm} bucket): key = member id (8 bytes, big-endian) then
+   * the alarm type's number (4 bytes, big-endian); empty value. Written by the apply thread in
+   * the batch of the entry that raised or cleared the alarm.
+   */
+  ALARM("alarm");
 
   private final String dbName;
 

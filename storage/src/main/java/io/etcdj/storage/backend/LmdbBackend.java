@@ -65,6 +65,8 @@ final class LmdbBackend implements Backend {
   private final ThreadLocal<ByteBuffer> readerKeyBuffer =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KEY_BYTES_MAX));
   private volatile boolean closed;
+  /** See {@link #sizeInUseBytes()}: recomputed by the writer at each commit. */
+  private volatile long inUseBytes;
 
   // Writer thread only.
   private final ByteBuffer writerKeyBuffer = ByteBuffer.allocateDirect(KEY_BYTES_MAX);
@@ -103,7 +105,11 @@ final class LmdbBackend implements Backend {
       for (Bucket bucket : Bucket.values()) {
         dbis[bucket.ordinal()] = env.openDbi(bucket.dbName(), DbiFlags.MDB_CREATE);
       }
-      return new LmdbBackend(dir, env, dbis);
+      LmdbBackend backend = new LmdbBackend(dir, env, dbis);
+      try (Txn<ByteBuffer> txn = env.txnRead()) {
+        backend.publishInUse(backend.bucketPages(txn));
+      }
+      return backend;
     } catch (LmdbException e) {
       if (env != null) {
         env.close();
@@ -184,21 +190,30 @@ final class LmdbBackend implements Backend {
     }
   }
 
+  /**
+   * The pages of every B-tree (the main database and each bucket's: branch, leaf and overflow
+   * pages) times the page size, as of the last commit. Free pages (LMDB's free list, reused by
+   * later writes) are not counted: this is what the data needs, while {@link #sizeBytes()} is the
+   * high-water mark of the file, which LMDB never shrinks.
+   */
   @Override
   public long sizeInUseBytes() {
-    enter();
-    try (Txn<ByteBuffer> txn = env.txnRead()) {
-      Stat main = env.stat();
-      long pages = pages(main);
-      for (Dbi<ByteBuffer> dbi : dbis) {
-        pages += pages(dbi.stat(txn));
-      }
-      return pages * main.pageSize;
-    } catch (LmdbException e) {
-      throw translate("stat", e);
-    } finally {
-      openTxns.decrementAndGet();
+    return inUseBytes;
+  }
+
+  /** The pages the B-trees take as {@code txn} sees them (main database counted separately). */
+  private long bucketPages(Txn<ByteBuffer> txn) {
+    long pages = 0;
+    for (Dbi<ByteBuffer> dbi : dbis) {
+      pages += pages(dbi.stat(txn));
     }
+    return pages;
+  }
+
+  /** Publishes the in-use size after a commit that left the buckets at {@code bucketPages}. */
+  private void publishInUse(long bucketPages) {
+    Stat main = env.stat(); // reads the newest meta page: no txn needed
+    inUseBytes = (bucketPages + pages(main)) * main.pageSize;
   }
 
   private static long pages(Stat stat) {
@@ -406,8 +421,15 @@ final class LmdbBackend implements Backend {
     @Override
     public void commit() {
       checkActive();
+      long pages;
+      try {
+        pages = bucketPages(txn); // before the commit ends the txn; cheap (one record per bucket)
+      } catch (LmdbException e) {
+        throw translate("stat", e);
+      }
       openBatch = null;
       end(true);
+      publishInUse(pages);
     }
 
     @Override

@@ -107,6 +107,13 @@ public interface KV extends AutoCloseable {
    */
   void forEachLease(LeaseVisitor visitor);
 
+  /**
+   * Visits the key of every committed alarm (see {@link WriteBatch#putAlarm}) in ascending
+   * unsigned order, from one read snapshot: for rebuilding the alarm set at start-up and after a
+   * snapshot install. Any thread.
+   */
+  void forEachAlarm(java.util.function.Consumer<byte[]> visitor);
+
   /** Bytes the backend file takes on disk. */
   long dbSize();
 

@@ -49,6 +49,7 @@ final class MvccStore implements KV {
   /** Progress of an unfinished physical compaction: 8-byte target rev + next revision key. */
   static final byte[] COMPACT_CURSOR_KEY = ascii("compactCursor");
 
+  private static final byte[] EMPTY = new byte[0];
   private static final byte[] FIRST_REV_KEY = RevisionKeys.encode(0, 0);
   /** Attempts of {@link #hashByRev} when compactions keep landing while it computes the keep set. */
   static final int HASH_ATTEMPTS_MAX = 8;
@@ -278,6 +279,21 @@ final class MvccStore implements KV {
               throw new IllegalStateException("lease bucket key of " + key.length + " bytes");
             }
             visitor.visit(RevisionKeys.getLong(key, 0), value);
+            return true;
+          });
+    }
+  }
+
+  @Override
+  public void forEachAlarm(java.util.function.Consumer<byte[]> visitor) {
+    try (ReadTxn tx = backend.readTxn()) {
+      tx.scan(
+          Bucket.ALARM,
+          null,
+          null,
+          0,
+          (key, value) -> {
+            visitor.accept(key);
             return true;
           });
     }
@@ -516,6 +532,18 @@ final class MvccStore implements KV {
     public void deleteLease(long leaseId) {
       checkActive();
       tx.delete(Bucket.LEASE, leaseKey(leaseId));
+    }
+
+    @Override
+    public void putAlarm(byte[] key) {
+      checkActive();
+      tx.put(Bucket.ALARM, key, EMPTY);
+    }
+
+    @Override
+    public void deleteAlarm(byte[] key) {
+      checkActive();
+      tx.delete(Bucket.ALARM, key);
     }
 
     @Override

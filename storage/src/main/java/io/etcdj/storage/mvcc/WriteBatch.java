@@ -40,6 +40,15 @@ public interface WriteBatch extends AutoCloseable {
   /** Removes a lease's record in this batch's backend transaction; no-op when absent. */
   void deleteLease(long leaseId);
 
+  /**
+   * Records an active alarm under {@code key} (opaque to the store: the server's encoding of the
+   * member and alarm type) in this batch's backend transaction.
+   */
+  void putAlarm(byte[] key);
+
+  /** Removes an alarm's key in this batch's backend transaction; no-op when absent. */
+  void deleteAlarm(byte[] key);
+
   /** Commits the backend transaction and publishes the new revision to readers. */
   void commit();
 
