@@ -16,6 +16,7 @@ import io.etcdj.api.internal.LogEntry;
 import io.etcdj.api.internal.MembershipState;
 import io.etcdj.server.alarm.AlarmGate;
 import io.etcdj.server.alarm.AlarmStore;
+import io.etcdj.server.alarm.QuotaApplier;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.apply.LeaseApplier;
 import io.etcdj.server.errors.ErrorMapping;
@@ -67,6 +68,7 @@ final class ApplyLoop implements Runnable {
   private final KvApplier applier;
   private final LeaseApplier leases;
   private final AlarmStore alarms;
+  private final QuotaApplier quota;
   /** Told the term of each empty entry a leader appends when elected (to promote the lessor). */
   private final java.util.function.LongConsumer leaderEntryApplied;
   private final Wait wait;
@@ -116,6 +118,7 @@ final class ApplyLoop implements Runnable {
       KvApplier applier,
       LeaseApplier leases,
       AlarmStore alarms,
+      QuotaApplier quota,
       java.util.function.LongConsumer leaderEntryApplied,
       Wait wait,
       CommitListener watchers,
@@ -126,6 +129,7 @@ final class ApplyLoop implements Runnable {
     this.applier = applier;
     this.leases = leases;
     this.alarms = alarms;
+    this.quota = quota;
     this.leaderEntryApplied = leaderEntryApplied;
     this.wait = wait;
     this.watchers = watchers;
@@ -409,7 +413,15 @@ final class ApplyLoop implements Runnable {
       batchChanges.clear();
     }
     for (int i = 0; i < answered; i++) {
-      wait.trigger(ids[i], results[i]);
+      if (results[i] instanceof QuotaApplier.AfterRaise later) {
+        long id = ids[i];
+        later.raised().whenComplete((r, e) -> wait.trigger(id, later.answer()));
+      } else {
+        wait.trigger(ids[i], results[i]);
+      }
+    }
+    if (running) {
+      quota.raiseIfPending(); // a write replayed at start-up crossed the quota
     }
     releaseAppliedWaiters(last);
     if (selfRemoved) {
@@ -427,13 +439,24 @@ final class ApplyLoop implements Runnable {
         .build();
   }
 
+  /**
+   * Applies one request, after the alarm and quota checks etcd's appliers make: an active alarm
+   * refuses the entry (nothing changes); a write over this member's quota is applied but answered
+   * "database space exceeded" (see {@link QuotaApplier}).
+   */
   private Object applyOne(WriteBatch batch, InternalRaftRequest req) {
+    io.etcdj.server.errors.EtcdError refused = AlarmGate.refusal(alarms, req);
+    if (refused != null) {
+      return refused.exception();
+    }
+    boolean fits = quota.fits(req);
+    Object result = applyRequest(batch, req);
+    return fits || result instanceof Throwable ? result : quota.exceeded(running);
+  }
+
+  private Object applyRequest(WriteBatch batch, InternalRaftRequest req) {
     TxnWrite txn = null;
     try {
-      io.etcdj.server.errors.EtcdError refused = AlarmGate.refusal(alarms, req);
-      if (refused != null) {
-        return refused.exception(); // etcd's capped and corrupt appliers: nothing changes
-      }
       switch (req.getRequestCase()) {
         case PUT -> {
           txn = batch.write();

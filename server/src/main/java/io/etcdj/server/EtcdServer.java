@@ -14,6 +14,7 @@ import io.etcdj.lease.LessorConfig;
 import io.etcdj.server.alarm.AlarmStore;
 import io.etcdj.server.alarm.Alarms;
 import io.etcdj.server.alarm.BackendQuota;
+import io.etcdj.server.alarm.QuotaApplier;
 import io.etcdj.server.apply.KvApplier;
 import io.etcdj.server.compactor.AutoCompactor;
 import io.etcdj.server.corrupt.CorruptionCheck;
@@ -121,13 +122,8 @@ public final class EtcdServer implements AutoCloseable {
     leaseApplier.recover(kv); // before the WAL replay below applies anything on top
     AlarmStore alarmStore = new AlarmStore();
     alarmStore.load(kv);
-    this.alarms =
-        new Alarms(
-            alarmStore,
-            cluster.memberId(),
-            BackendQuota.of(config.quotaBackendBytes(), LOG),
-            kv::dbSizeInUse,
-            this::propose);
+    BackendQuota quota = BackendQuota.of(config.quotaBackendBytes(), LOG);
+    this.alarms = new Alarms(alarmStore, cluster.memberId(), quota, kv::dbSizeInUse, this::propose);
     this.applyLoop =
         new ApplyLoop(
             kv,
@@ -135,6 +131,11 @@ public final class EtcdServer implements AutoCloseable {
             applier,
             leaseApplier,
             alarmStore,
+            new QuotaApplier(
+                quota,
+                kv::dbSizeInUse,
+                alarmStore,
+                () -> alarms.raise(cluster.memberId(), io.etcdj.api.etcdserverpb.AlarmType.NOSPACE)),
             this::leaderEntryApplied,
             wait,
             watchable,

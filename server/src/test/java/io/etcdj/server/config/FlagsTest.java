@@ -34,6 +34,16 @@ class FlagsTest {
     assertEquals(true, c.leaseCheckpoint(), "etcdj checkpoints leases unless told not to");
   }
 
+  /** etcd turns the quota off for a negative value (and refuses nothing); 0 means its 2 GiB default. */
+  @Test
+  void negativeQuotaMeansNone() {
+    assertEquals(-1, Flags.parse(new String[] {"--quota-backend-bytes", "-1"}, Map.of()).effectiveQuotaBytes());
+    assertEquals(-5, Flags.parse(new String[] {"--quota-backend-bytes=-5"}, Map.of()).effectiveQuotaBytes());
+    assertEquals(-1, Flags.parse(new String[0], Map.of("ETCD_QUOTA_BACKEND_BYTES", "-1")).effectiveQuotaBytes());
+    assertEquals(
+        16L << 30, Flags.parse(new String[] {"--quota-backend-bytes", "17179869184"}, Map.of()).effectiveQuotaBytes());
+  }
+
   @Test
   void metricsFlagsAreEtcds() {
     ServerConfig d = Flags.parse(new String[0], Map.of());

@@ -39,10 +39,7 @@ class CtlCheckProcessTest {
       server.start();
       String ep = server.endpoint();
       long before = revision(ep);
-      List<String> args = new ArrayList<>(List.of("check", "perf", "--auto-compact"));
-      if (kind == EtcdProcess.Kind.ETCD) {
-        args.add("--auto-defrag"); // etcdj answers Defragment with Unimplemented until its issue lands
-      }
+      List<String> args = new ArrayList<>(List.of("check", "perf", "--auto-compact", "--auto-defrag"));
       Etcdctl.Result r = withProperty(CheckPerf.DURATION_PROPERTY, PERF_SECONDS, () -> OurEtcdctl.run(ep, args));
       List<String> lines = Arrays.asList(r.stdout().split("\n", -1));
       String bar = lines.get(0);
@@ -56,10 +53,8 @@ class CtlCheckProcessTest {
       long deleteRevision = after;
       assertEquals("Compacting with revision " + deleteRevision, lines.get(i++));
       assertEquals("Compacted with revision " + deleteRevision, lines.get(i++));
-      if (kind == EtcdProcess.Kind.ETCD) {
-        assertEquals("Defragmenting \"" + ep + "\"", lines.get(i++));
-        assertEquals("Defragmented \"" + ep + "\"", lines.get(i++));
-      }
+      assertEquals("Defragmenting \"" + ep + "\"", lines.get(i++));
+      assertEquals("Defragmented \"" + ep + "\"", lines.get(i++));
       assertTrue(lines.get(i++).matches("(PASS: Throughput is|FAIL: Throughput too low:) \\d+ writes/s"), r.stdout());
       assertTrue(lines.get(i++).matches("(PASS: Slowest request took|Slowest request took too long:) \\d+\\.\\d{6}s"), r.stdout());
       assertTrue(lines.get(i++).matches("(PASS: Stddev is|Stddev too high:) \\d+\\.\\d{6}s"), r.stdout());

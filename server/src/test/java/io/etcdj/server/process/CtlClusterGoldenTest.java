@@ -95,10 +95,7 @@ class CtlClusterGoldenTest {
     s.unordered(m1.endpoint(), "endpoint", "health", "--cluster");
     s.unordered(all, "endpoint", "health");
     s.run(one, "alarm", "list", "-w", "json");
-    if (c.kind() == EtcdProcess.Kind.ETCD) {
-      // Defragment is issue 13's on etcdj.
-      s.run(m1.endpoint(), "defrag", "--cluster");
-    }
+    s.run(m1.endpoint(), "defrag", "--cluster");
 
     String m2 = Long.toHexString(c.memberId(c.member(1)));
     String m3 = Long.toHexString(c.memberId(c.member(2)));
