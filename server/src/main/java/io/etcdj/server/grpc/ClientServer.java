@@ -224,7 +224,7 @@ public final class ClientServer implements AutoCloseable {
             new HealthRoute.Member() {
               @Override
               public List<AlarmMember> alarms() {
-                return activeAlarms();
+                return etcd.alarms().active();
               }
 
               @Override
@@ -359,14 +359,6 @@ public final class ClientServer implements AutoCloseable {
       }
       LOG.info("listening for metrics on {}", metricsUrls);
     }
-  }
-
-  /**
-   * The active alarms /health looks at. etcdj raises no alarm yet (NOSPACE and CORRUPT come with
-   * the quota and corruption checks), so the list is empty; the alarm store replaces this.
-   */
-  private static List<AlarmMember> activeAlarms() {
-    return List.of();
   }
 
   @Override

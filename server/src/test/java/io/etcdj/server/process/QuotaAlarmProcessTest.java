@@ -59,6 +59,13 @@ class QuotaAlarmProcessTest {
       assertEquals(1, put.exitCode());
       assertTrue(put.stderr().endsWith("Error: " + NO_SPACE + "\n"), put.stderr());
       assertEquals(alarmLine, Etcdctl.run(ep, List.of("alarm", "list")).stdout());
+      // /health reports the alarm unless it is excluded, as etcd 3.4's.
+      Curl.Answer health = Curl.get(server.clientUrl() + "/health");
+      assertEquals(503, health.status(), kind + ": /health with NOSPACE");
+      assertEquals("{\"health\":\"false\"}", health.body().strip());
+      Curl.Answer excluded = Curl.get(server.clientUrl() + "/health?exclude=NOSPACE");
+      assertEquals(200, excluded.status(), kind + ": /health?exclude=NOSPACE");
+      assertEquals("{\"health\":\"true\"}", excluded.body().strip());
       String status = Etcdctl.run(ep, List.of("endpoint", "status", "-w", "json")).stdout();
       assertTrue(status.contains("\"errors\":[\"" + alarmLine.strip() + " \"]"), status);
 
