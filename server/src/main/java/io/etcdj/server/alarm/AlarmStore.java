@@ -185,7 +185,8 @@ public final class AlarmStore {
     return ByteBuffer.allocate(KEY_BYTES).putLong(memberId).putInt(typeValue).array();
   }
 
-  static AlarmMember parse(byte[] key) {
+  /** The alarm an alarm bucket key names (a snapshot for a client writes it in etcd's form). */
+  public static AlarmMember parse(byte[] key) {
     if (key.length != KEY_BYTES) {
       throw new IllegalStateException("alarm bucket key of " + key.length + " bytes");
     }

@@ -2,6 +2,7 @@ package io.etcdj.server.snapshot;
 
 import io.etcdj.api.etcdserverpb.Member;
 import io.etcdj.api.internal.MembershipState;
+import io.etcdj.server.alarm.AlarmStore;
 import io.etcdj.storage.backend.BackendDump;
 import io.etcdj.storage.backend.Bucket;
 import io.etcdj.storage.bbolt.BoltWriter;
@@ -47,12 +48,18 @@ public final class EtcdBackendFile {
   public static long write(Path file, StoreSnapshot store, MembershipState membership) throws IOException {
     try (BoltWriter w = BoltWriter.create(file, PAGE_BYTES)) {
       List<String> done = new ArrayList<>();
+      List<byte[]> alarms = new ArrayList<>();
       Bucket[] current = {null};
       try {
         BackendDump.read(
             new BufferedInputStream(store.data(), 1 << 16),
             (bucket, key, value) -> {
               try {
+                if (bucket == Bucket.ALARM) {
+                  // etcdj's alarm keys are its own; etcd's are the AlarmMember messages, sorted below.
+                  alarms.add(AlarmStore.parse(key).toByteArray());
+                  return;
+                }
                 if (bucket != current[0]) {
                   if (current[0] != null) {
                     w.endBucket();
@@ -75,12 +82,17 @@ public final class EtcdBackendFile {
         w.endBucket();
       }
       for (Bucket b : Bucket.values()) {
-        if (!done.contains(b.dbName())) {
+        if (b != Bucket.ALARM && !done.contains(b.dbName())) {
           w.beginBucket(ascii(b.dbName()));
           w.endBucket();
         }
       }
-      bucket(w, "alarm");
+      alarms.sort(Arrays::compareUnsigned);
+      w.beginBucket(ascii("alarm"));
+      for (byte[] alarm : alarms) {
+        w.put(alarm, new byte[0]);
+      }
+      w.endBucket();
       bucket(w, "auth", "authRevision", bigEndian(1));
       bucket(w, "authRoles");
       bucket(w, "authUsers");
