@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * has one request/answer exchange, the stream handshake (the dialer's first write until the peer's
  * {@code StreamAck} arrives), so each successful dial records one round trip. Called on the
  * transport's threads; each peer's data points are looked up once, so a record is a map lookup and
- * an atomic add.
+ * an atomic add (peers are few; their entries stay for the member's lifetime, as etcd's).
  */
 public final class PeerMetrics implements io.etcdj.server.transport.PeerTraffic {
   /** etcd's buckets: {@code ExponentialBuckets(0.0001, 2, 16)}, 0.1 ms to 3.2768 s. */
@@ -59,18 +59,30 @@ public final class PeerMetrics implements io.etcdj.server.transport.PeerTraffic 
   /** {@code bytes} of raft messages written to peer {@code to}. */
   @Override
   public void sent(long to, long bytes) {
-    sentTo.computeIfAbsent(to, id -> sent.labelValues(Long.toHexString(id))).inc(bytes);
+    CounterDataPoint p = sentTo.get(to);
+    if (p == null) {
+      p = sentTo.computeIfAbsent(to, id -> sent.labelValues(Long.toHexString(id)));
+    }
+    p.inc(bytes);
   }
 
   /** {@code bytes} of raft messages received from peer {@code from}. */
   @Override
   public void received(long from, long bytes) {
-    receivedFrom.computeIfAbsent(from, id -> received.labelValues(Long.toHexString(id))).inc(bytes);
+    CounterDataPoint p = receivedFrom.get(from);
+    if (p == null) {
+      p = receivedFrom.computeIfAbsent(from, id -> received.labelValues(Long.toHexString(id)));
+    }
+    p.inc(bytes);
   }
 
   /** One round trip to peer {@code to}. */
   @Override
   public void roundTrip(long to, long nanos) {
-    rttTo.computeIfAbsent(to, id -> rtt.labelValues(Long.toHexString(id))).observe(nanos / 1e9);
+    DistributionDataPoint p = rttTo.get(to);
+    if (p == null) {
+      p = rttTo.computeIfAbsent(to, id -> rtt.labelValues(Long.toHexString(id)));
+    }
+    p.observe(nanos / 1e9);
   }
 }
