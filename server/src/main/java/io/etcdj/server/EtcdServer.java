@@ -120,6 +120,7 @@ public final class EtcdServer implements AutoCloseable {
     this.applier = new KvApplier(lessor::exists);
     LeaseApplier leaseApplier = new LeaseApplier(lessor);
     leaseApplier.recover(kv); // before the WAL replay below applies anything on top
+    kv.observeTxns(metrics.mvcc()); // after recovery: its reads are no client's ranges
     AlarmStore alarmStore = new AlarmStore();
     alarmStore.load(kv);
     BackendQuota quota = BackendQuota.of(config.quotaBackendBytes(), LOG);
@@ -193,7 +194,11 @@ public final class EtcdServer implements AutoCloseable {
             .build();
     // Removed members' calls are refused, so a straggler learns its removal and stops.
     this.transport =
-        Transport.create(transportConfig, noticingRemoval(log.handler()), membership::isRemoved);
+        Transport.create(
+            transportConfig,
+            noticingRemoval(log.handler()),
+            membership::isRemoved,
+            metrics.peers());
     // Peers known now: the saved membership after a restart; on a first start the initial
     // cluster, or the running cluster's members when joining it.
     List<Member> peers = membership.list().isEmpty() ? start.knownMembers() : membership.list();
@@ -1048,6 +1053,7 @@ public final class EtcdServer implements AutoCloseable {
       wait.cancel(id, EtcdError.TOO_MANY_REQUESTS.exception());
       return f;
     }
+    metrics.proposals().queued(f);
     if (timed) {
       var timeout =
           timers.schedule(

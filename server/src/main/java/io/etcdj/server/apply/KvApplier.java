@@ -232,6 +232,9 @@ public final class KvApplier {
       checkPuts(tw, r, path, new int[] {0});
     }
     checkRanges(view, r, path, new int[] {0});
+    if (!isReadOnly(r)) {
+      view.reportOps(); // etcd ends the read txn of the compares before its write txn
+    }
     TxnResponse.Builder resp = execute(view, r, path, new int[] {0});
     return resp.setHeader(ResponseHeader.newBuilder().setRevision(view.rev())).build();
   }

@@ -66,6 +66,18 @@ public final class Metrics {
   /** etcd_disk_wal_fsync_duration_seconds, with etcd's buckets (1 ms to 8 s, doubling). */
   private final Histogram walFsync;
 
+  /** etcd_disk_backend_commit_duration_seconds, with the same buckets as the WAL's. */
+  private final Histogram backendCommit;
+
+  /** etcd_server_proposals_pending and _failed_total. */
+  private final ProposalMetrics proposals;
+
+  /** etcd_mvcc_put_total, _delete_total, _range_total, _txn_total. */
+  private final MvccMetrics mvcc;
+
+  /** etcd_network_peer_*. */
+  private final PeerMetrics peers;
+
   /** etcd's disk histogram buckets: {@code ExponentialBuckets(0.001, 2, 14)}. */
   static final double[] DISK_BUCKETS = exponential(0.001, 2, 14);
 
@@ -91,6 +103,17 @@ public final class Metrics {
             .classicOnly()
             .withoutExemplars()
             .register(registry);
+    backendCommit =
+        Histogram.builder()
+            .name("etcd_disk_backend_commit_duration_seconds")
+            .help("The latency distributions of commit called by backend.")
+            .classicUpperBounds(DISK_BUCKETS)
+            .classicOnly()
+            .withoutExemplars()
+            .register(registry);
+    proposals = new ProposalMetrics(registry);
+    mvcc = new MvccMetrics(registry, backendCommit);
+    peers = new PeerMetrics(registry);
     // jvm_* (etcd's go_* counterpart) and process_*, which etcd exposes under the same names.
     JvmMetrics.builder().register(registry);
   }
@@ -98,6 +121,21 @@ public final class Metrics {
   /** Records one WAL fdatasync (called by the WAL on the raft loop thread). */
   public void walFsyncNanos(long nanos) {
     walFsync.observe(nanos / 1e9);
+  }
+
+  /** The proposal counters, fed by the server's propose path. */
+  public ProposalMetrics proposals() {
+    return proposals;
+  }
+
+  /** The store's observer: mvcc operation counters and backend commit times. */
+  public io.etcdj.storage.mvcc.TxnObserver mvcc() {
+    return mvcc;
+  }
+
+  /** The peer transport's observer: bytes and round trips per peer. */
+  public PeerMetrics peers() {
+    return peers;
   }
 
   static double[] exponential(double start, double factor, int count) {

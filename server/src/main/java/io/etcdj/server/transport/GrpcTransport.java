@@ -48,14 +48,19 @@ final class GrpcTransport implements Transport {
   private final ArrayList<PeerSender> touched = new ArrayList<>();
   private long sendEpoch;
   private long lastUnknownLogNanos;
+  private final PeerTraffic traffic;
 
   GrpcTransport(
-      TransportConfig config, RaftHandler handler, java.util.function.LongPredicate removedMember) {
+      TransportConfig config,
+      RaftHandler handler,
+      java.util.function.LongPredicate removedMember,
+      PeerTraffic traffic) {
+    this.traffic = Objects.requireNonNull(traffic, "traffic");
     this.config = Objects.requireNonNull(config, "config");
     this.handler = Objects.requireNonNull(handler, "handler");
     this.removedMember = Objects.requireNonNull(removedMember, "removedMember");
     this.snapshots = new SnapshotSender(config, handler);
-    this.service = new PeerService(config, handler, removedMember);
+    this.service = new PeerService(config, handler, removedMember, traffic);
     this.serviceDefinition =
         ServerInterceptors.intercept(
             service,
@@ -159,7 +164,7 @@ final class GrpcTransport implements Transport {
       LOG.debug("peer {} already added", PeerHeaders.hex(id));
       return;
     }
-    PeerSender p = new PeerSender(id, peerUrls, config, handler);
+    PeerSender p = new PeerSender(id, peerUrls, config, handler, traffic);
     peers.put(id, p);
     if (started) {
       p.start();

@@ -51,6 +51,7 @@ final class PeerSender {
 
   final long id;
   private final TransportConfig config;
+  private final PeerTraffic traffic;
   private final RaftHandler handler;
   private final ClientInterceptor headers;
   private final Backoff backoff;
@@ -89,8 +90,10 @@ final class PeerSender {
   int dropsThisSend;
   private long lastDropLogNanos;
 
-  PeerSender(long id, List<URI> urls, TransportConfig config, RaftHandler handler) {
+  PeerSender(
+      long id, List<URI> urls, TransportConfig config, RaftHandler handler, PeerTraffic traffic) {
     this.id = id;
+    this.traffic = traffic;
     this.urls = List.copyOf(urls);
     this.config = config;
     this.handler = handler;
@@ -451,6 +454,7 @@ final class PeerSender {
       sent.addAndGet(n);
       batches.incrementAndGet();
       bytes.addAndGet(size);
+      traffic.sent(id, size);
     }
   }
 
@@ -564,6 +568,9 @@ final class PeerSender {
     /** Set in beforeStart, on the writer thread, before the stub returns. */
     ClientCallStreamObserver<MessageBatch> requests;
 
+    /** When the dial started: the handshake's round trip ends at the peer's StreamAck. */
+    final long dialNanos = System.nanoTime();
+
     boolean accepted; // guarded
     Status failure; // guarded
 
@@ -586,6 +593,7 @@ final class PeerSender {
                       + PeerHeaders.hex(ack.getClusterId()));
         } else {
           accepted = true;
+          traffic.roundTrip(id, System.nanoTime() - dialNanos);
         }
         changed.signalAll();
       } finally {

@@ -37,13 +37,18 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   private final TransportConfig config;
   private final RaftHandler handler;
   private final java.util.function.LongPredicate removedPeer;
+  private final PeerTraffic traffic;
   final AtomicLong messagesReceived = new AtomicLong();
   final AtomicLong batchesReceived = new AtomicLong();
   final AtomicLong messagesRejected = new AtomicLong();
   final AtomicLong snapshotsReceived = new AtomicLong();
 
   PeerService(
-      TransportConfig config, RaftHandler handler, java.util.function.LongPredicate removedPeer) {
+      TransportConfig config,
+      RaftHandler handler,
+      java.util.function.LongPredicate removedPeer,
+      PeerTraffic traffic) {
+    this.traffic = traffic;
     this.config = config;
     this.handler = handler;
     this.removedPeer = removedPeer;
@@ -75,6 +80,7 @@ final class PeerService extends PeerGrpc.PeerImplBase {
           return;
         }
         batchesReceived.incrementAndGet();
+        long receivedBytes = 0;
         for (int i = 0; i < batch.getMessagesCount(); i++) {
           Message m = batch.getMessages(i);
           if (m.getTo() != config.memberId() || m.getFrom() != from) {
@@ -89,7 +95,11 @@ final class PeerService extends PeerGrpc.PeerImplBase {
             continue;
           }
           messagesReceived.incrementAndGet();
+          receivedBytes += m.getSerializedSize(); // memoized by the parser's size check
           handler.process(m);
+        }
+        if (receivedBytes > 0) {
+          traffic.received(from, receivedBytes);
         }
       }
 

@@ -29,7 +29,16 @@ public interface Transport {
    */
   static Transport create(
       TransportConfig config, RaftHandler handler, java.util.function.LongPredicate removedMember) {
-    return new GrpcTransport(config, handler, removedMember);
+    return new GrpcTransport(config, handler, removedMember, PeerTraffic.NONE);
+  }
+
+  /** As {@link #create(TransportConfig, RaftHandler, java.util.function.LongPredicate)}, reporting its traffic to {@code traffic}. */
+  static Transport create(
+      TransportConfig config,
+      RaftHandler handler,
+      java.util.function.LongPredicate removedMember,
+      PeerTraffic traffic) {
+    return new GrpcTransport(config, handler, removedMember, traffic);
   }
 
   /** Starts the writers of the peers added so far; peers added later start at once. */

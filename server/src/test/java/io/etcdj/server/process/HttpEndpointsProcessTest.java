@@ -41,6 +41,8 @@ class HttpEndpointsProcessTest {
           "etcd_server_is_leader",
           "etcd_server_is_learner",
           "etcd_server_leader_changes_seen_total",
+          "etcd_server_proposals_pending",
+          "etcd_server_proposals_failed_total",
           "etcd_server_proposals_committed_total",
           "etcd_server_proposals_applied_total",
           "etcd_server_id",
@@ -50,6 +52,11 @@ class HttpEndpointsProcessTest {
           "etcd_server_health_success",
           "etcd_server_health_failures",
           "etcd_disk_wal_fsync_duration_seconds",
+          "etcd_disk_backend_commit_duration_seconds",
+          "etcd_mvcc_put_total",
+          "etcd_mvcc_delete_total",
+          "etcd_mvcc_range_total",
+          "etcd_mvcc_txn_total",
           "etcd_mvcc_db_total_size_in_bytes",
           "etcd_mvcc_db_total_size_in_use_in_bytes",
           "etcd_debugging_mvcc_keys_total",
@@ -176,6 +183,8 @@ class HttpEndpointsProcessTest {
       assertEquals(0, Etcdctl.run(ours.endpoint(), List.of("put", "k", "v")).exitCode());
       etcd = families(Curl.get(real.clientUrl() + "/metrics").body());
       etcdj = families(Curl.get(ours.clientUrl() + "/metrics").body());
+      assertEquals(MVCC_SESSION_COUNTS, mvccCounts(real), "etcd's mvcc counters");
+      assertEquals(MVCC_SESSION_COUNTS, mvccCounts(ours), "etcdj's mvcc counters");
     }
     TreeSet<String> missing = new TreeSet<>();
     for (var e : etcdj.entrySet()) {
@@ -196,6 +205,107 @@ class HttpEndpointsProcessTest {
       assertTrue(etcd.containsKey(name), "etcd has " + name);
       assertTrue(etcdj.containsKey(name), "etcdj has " + name);
       assertEquals(etcd.get(name)[0], etcdj.get(name)[0], "TYPE of " + name);
+    }
+  }
+
+  static final List<String> MVCC_COUNTERS =
+      List.of("etcd_mvcc_range_total", "etcd_mvcc_put_total", "etcd_mvcc_delete_total", "etcd_mvcc_txn_total");
+
+  /**
+   * What {@link #mvccCounts}'s session adds to {@link #MVCC_COUNTERS}, as etcd counts: a get is a
+   * range; put/del --prev-kv read first (a range, the write, a txn); the txn's two compares are a
+   * read txn of their own (2 ranges, a txn), its two puts another (2 puts, a txn).
+   */
+  static final List<Long> MVCC_SESSION_COUNTS = List.of(1L + 1 + 1 + 2, 1L + 2, 1L, 1L + 1 + 2);
+
+  /** Runs a session of etcdctl commands; returns how much each of {@link #MVCC_COUNTERS} grew. */
+  private static List<Long> mvccCounts(EtcdProcess server) {
+    List<Long> before = samples(Curl.get(server.clientUrl() + "/metrics").body(), MVCC_COUNTERS);
+    for (List<String> args :
+        List.of(
+            List.of("get", "k"),
+            List.of("put", "k", "v2", "--prev-kv"),
+            List.of("del", "k", "--prev-kv"))) {
+      assertEquals(0, Etcdctl.run(server.endpoint(), args).exitCode(), String.valueOf(args));
+    }
+    String txn = "version(\"k\") = \"0\"\nversion(\"k2\") = \"0\"\n\nput k2 v\nput k3 v\n\nget k\n\n";
+    assertEquals(
+        0,
+        Etcdctl.run(server.endpoint(), List.of("txn"), txn, java.time.Duration.ofSeconds(10))
+            .exitCode());
+    List<Long> after = samples(Curl.get(server.clientUrl() + "/metrics").body(), MVCC_COUNTERS);
+    List<Long> grown = new java.util.ArrayList<>();
+    for (int i = 0; i < after.size(); i++) {
+      grown.add(after.get(i) - before.get(i));
+    }
+    return grown;
+  }
+
+  /** The values of unlabelled samples, in the order of {@code names}. */
+  static List<Long> samples(String page, List<String> names) {
+    List<Long> out = new java.util.ArrayList<>();
+    for (String name : names) {
+      long value = -1;
+      for (String line : page.split("\n")) {
+        if (line.startsWith(name + " ")) {
+          value = (long) Double.parseDouble(line.substring(name.length() + 1).trim());
+        }
+      }
+      assertTrue(value >= 0, "a sample of " + name);
+      out.add(value);
+    }
+    return out;
+  }
+
+  /** The peer families, which both servers expose only once they have peers. */
+  static final List<String> PEER_FAMILIES =
+      List.of(
+          "etcd_network_peer_sent_bytes_total",
+          "etcd_network_peer_received_bytes_total",
+          "etcd_network_peer_round_trip_time_seconds");
+
+  /**
+   * Differential, on three-member clusters: the peer network families have etcd's TYPE, HELP and
+   * label names, labelled with the other members' ids. etcd records its first round trip about 5 s
+   * after start (its prober's first report), so its page is polled until all three are there.
+   */
+  @Test
+  void peerMetricFamiliesAreEtcds() throws InterruptedException {
+    String etcdPage = peerPage(EtcdProcess.Kind.ETCD);
+    String etcdjPage = peerPage(EtcdProcess.Kind.ETCDJ);
+    Map<String, String[]> etcd = families(etcdPage);
+    Map<String, String[]> etcdj = families(etcdjPage);
+    for (String name : PEER_FAMILIES) {
+      assertTrue(etcd.containsKey(name), "etcd has " + name);
+      assertTrue(etcdj.containsKey(name), "etcdj has " + name);
+      assertEquals(etcd.get(name)[0], etcdj.get(name)[0], "TYPE of " + name);
+      assertEquals(etcd.get(name)[1], etcdj.get(name)[1], "HELP of " + name);
+    }
+    for (String sample :
+        List.of(
+            "etcd_network_peer_sent_bytes_total{To=\"",
+            "etcd_network_peer_received_bytes_total{From=\"",
+            "etcd_network_peer_round_trip_time_seconds_count{To=\"")) {
+      assertTrue(etcdPage.contains(sample), "etcd writes " + sample);
+      assertTrue(etcdjPage.contains(sample), "etcdj writes " + sample);
+    }
+  }
+
+  /** /metrics of the first member of a fresh cluster, once it has every peer family. */
+  private static String peerPage(EtcdProcess.Kind kind) throws InterruptedException {
+    try (EtcdCluster c = EtcdCluster.start(kind, "peer-metrics-" + kind.lowerName())) {
+      EtcdProcess member = c.member(0);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (true) {
+        String page = Curl.get(member.clientUrl() + "/metrics").body();
+        if (families(page).keySet().containsAll(PEER_FAMILIES)
+            || System.nanoTime() - deadline > 0) {
+          String id = Long.toHexString(c.memberId(c.member(1)));
+          assertTrue(page.contains("{To=\"" + id + "\"}"), kind + " labels a peer " + id);
+          return page;
+        }
+        Thread.sleep(500);
+      }
     }
   }
 

@@ -19,6 +19,12 @@ public interface KV extends AutoCloseable {
   /** The applied Raft index stored with the data ("consistent index"); 0 for a new store. */
   long consistentIndex();
 
+  /**
+   * Installs the observer of txn operation counts and commit times (replacing the previous one;
+   * {@link TxnObserver#NONE} at first). Txns opened before the call report to the old observer.
+   */
+  void observeTxns(TxnObserver observer);
+
   /** A read view at {@link #rev()}. Close it promptly: it pins a backend snapshot. */
   TxnRead read();
 

@@ -63,6 +63,7 @@ final class MvccStore implements KV {
   private volatile long compactRev;
   private volatile long consistentIndex;
   private volatile boolean closed;
+  private volatile TxnObserver observer = TxnObserver.NONE;
 
   // Apply thread only: the state including the open (uncommitted) batch.
   private long writerRev;
@@ -100,11 +101,16 @@ final class MvccStore implements KV {
   }
 
   @Override
+  public void observeTxns(TxnObserver observer) {
+    this.observer = java.util.Objects.requireNonNull(observer);
+  }
+
+  @Override
   public TxnRead read() {
     checkNotClosed();
     long atRev = rev; // first the revision, then the snapshot: the snapshot holds at least atRev
     long atCompactRev = compactRev;
-    return new StoreRead(backend.readTxn(), atRev, atCompactRev);
+    return new StoreRead(backend.readTxn(), atRev, atCompactRev, observer);
   }
 
   @Override
@@ -426,11 +432,15 @@ final class MvccStore implements KV {
     private final ReadTxn tx;
     private final long atRev;
     private final long atCompactRev;
+    private final TxnObserver observer;
+    private int ranges; // one reader thread at a time
+    private boolean closed;
 
-    StoreRead(ReadTxn tx, long atRev, long atCompactRev) {
+    StoreRead(ReadTxn tx, long atRev, long atCompactRev, TxnObserver observer) {
       this.tx = tx;
       this.atRev = atRev;
       this.atCompactRev = atCompactRev;
+      this.observer = observer;
     }
 
     @Override
@@ -445,7 +455,14 @@ final class MvccStore implements KV {
 
     @Override
     public RangeResult range(byte[] key, byte[] end, RangeOptions options) {
+      ranges++; // counted before the range, as etcd, so a failing range counts too
       return MvccStore.this.range(tx, key, end, options, atRev, true);
+    }
+
+    @Override
+    public void reportOps() {
+      observer.txnEnded(ranges, 0, 0);
+      ranges = 0;
     }
 
     @Override
@@ -455,6 +472,10 @@ final class MvccStore implements KV {
 
     @Override
     public void close() {
+      if (!closed) {
+        closed = true;
+        reportOps();
+      }
       tx.close();
     }
   }
@@ -575,7 +596,9 @@ final class MvccStore implements KV {
       if (current != null && !current.ended) {
         throw new IllegalStateException("commit with an open write txn");
       }
+      long startNanos = System.nanoTime();
       tx.commit();
+      observer.committed(System.nanoTime() - startNanos);
       done = true;
       batch = null;
       consistentIndex = writerConsistentIndex;
@@ -620,6 +643,10 @@ final class MvccStore implements KV {
     private final long beginRev;
     private final ArrayList<KeyValue> changes = new ArrayList<>(4);
     private final byte[] revKey = new byte[RevisionKeys.REV_BYTES];
+    private final TxnObserver observer = MvccStore.this.observer;
+    private int ranges;
+    private int puts;
+    private int deletes;
     private boolean ended;
 
     StoreTxnWrite(StoreBatch owner, long beginRev) {
@@ -641,7 +668,16 @@ final class MvccStore implements KV {
     @Override
     public RangeResult range(byte[] key, byte[] end, RangeOptions options) {
       checkActive();
+      ranges++;
       return MvccStore.this.range(owner.tx, key, end, options, rev(), false);
+    }
+
+    @Override
+    public void reportOps() {
+      observer.txnEnded(ranges, puts, deletes);
+      ranges = 0;
+      puts = 0;
+      deletes = 0;
     }
 
     @Override
@@ -650,6 +686,7 @@ final class MvccStore implements KV {
       if (key == null || key.length == 0) {
         throw new IllegalArgumentException("empty key");
       }
+      puts++;
       long writeRev = beginRev + 1;
       byte[] ownKey = key.clone(); // the index keeps the array
       Index.KeyState prior = index.get(ownKey, writeRev);
@@ -679,6 +716,7 @@ final class MvccStore implements KV {
       if (key == null) {
         throw new IllegalArgumentException("null key");
       }
+      deletes++;
       List<byte[]> keys = index.revisions(key, end, rev(), 0).keys();
       int n = keys.size();
       for (int i = 0; i < n; i++) {
@@ -716,6 +754,7 @@ final class MvccStore implements KV {
         return;
       }
       ended = true;
+      reportOps();
       if (!changes.isEmpty()) {
         writerRev = beginRev + 1;
       }

@@ -46,6 +46,14 @@ public interface TxnRead extends AutoCloseable {
     boolean visit(io.etcdj.api.mvccpb.KeyValue kv, boolean delete);
   }
 
+  /**
+   * Reports the operations counted so far to the store's {@link TxnObserver} as one ended txn and
+   * counts afresh, without ending this view. etcd evaluates a writing Txn's compares in a read txn
+   * that it ends before opening the write txn; the applier calls this at that point so the counts
+   * match etcd's.
+   */
+  void reportOps();
+
   @Override
   void close();
 }
