@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 @Tag("process")
 class LeaseEtcdctlTest {
   private static final Pattern GRANTED = Pattern.compile("lease ([0-9a-f]+) granted with TTL");
+  private static final Pattern ATTACHED = Pattern.compile("attached keys\\(\\[([^\\]]*)\\]\\)");
   private static final Pattern REMAINING = Pattern.compile("remaining\\((-?\\d+)s\\)");
   private static final Pattern JSON_TTL = Pattern.compile("\"TTL\":(-?\\d+)");
 
@@ -96,6 +97,16 @@ class LeaseEtcdctlTest {
         s = s.replace(Long.toUnsignedString(Long.parseUnsignedLong(e.getKey(), 16)), e.getValue());
       }
       s = REMAINING.matcher(s).replaceAll("remaining(<R>s)");
+      // etcd collects a lease's keys in a Go map: their order is random. Compare them sorted.
+      s =
+          ATTACHED
+              .matcher(s)
+              .replaceAll(
+                  m -> {
+                    String[] keys = m.group(1).split(" ");
+                    java.util.Arrays.sort(keys);
+                    return Matcher.quoteReplacement("attached keys([" + String.join(" ", keys) + "])");
+                  });
       return JSON_TTL.matcher(s).replaceAll("\"TTL\":<TTL>");
     }
   }
