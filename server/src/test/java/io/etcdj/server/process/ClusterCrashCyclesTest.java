@@ -57,7 +57,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("process")
 class ClusterCrashCyclesTest {
-  static final int CYCLES = 20;
+  static final int CYCLES = 10;
   static final int CYCLES_SOAK = Integer.getInteger("etcdj.crash.cycles", 100);
   static final long SEED = Long.getLong("etcdj.crash.seed", 20_260_101L);
 
