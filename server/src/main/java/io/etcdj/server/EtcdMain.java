@@ -46,9 +46,9 @@ public final class EtcdMain {
     Logger log = LoggerFactory.getLogger(EtcdMain.class);
     if (config.configFile() != null) {
       EtcdEvents.loadedConfigFile(config.configFile().toString());
-    }
-    for (String warning : Flags.unrecognizedEnvironment(System.getenv())) {
-      log.warn(warning);
+    } else {
+      EtcdEvents.environmentVariables(
+          Flags.recognizedEnvironment(System.getenv()), Flags.unrecognizedEnvironment(System.getenv()));
     }
     EtcdEvents.startingEtcd(config, EtcdServer.VERSION, Files.isDirectory(config.walDir()));
     EtcdServer server;

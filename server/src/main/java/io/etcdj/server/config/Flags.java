@@ -227,7 +227,7 @@ public final class Flags {
         spec -> {
           if (spec instanceof OptionSpec opt) {
             String value = env.get(envName(opt.longestName()));
-            if (value != null) {
+            if (value != null && !value.isEmpty()) { // etcd skips an empty variable (and warns)
               return value;
             }
           }
@@ -289,7 +289,26 @@ public final class Flags {
   }
 
   /**
-   * The {@code ETCD_*} variables that name no flag: etcd only warns about them ("unrecognized
+   * The {@code ETCD_*} variables that set a flag, as etcd's pkg/flags reports them at start-up
+   * ("recognized and used environment variable ETCD_NAME=infra1"): non-empty values only (etcd
+   * skips empty ones), in flag-name order, the order Go's flag set visits flags in.
+   */
+  public static List<String> recognizedEnvironment(Map<String, String> env) {
+    java.util.TreeMap<String, String> byFlag = new java.util.TreeMap<>();
+    for (OptionSpec opt : new CommandLine(new Flags()).getCommandSpec().options()) {
+      String name = envName(opt.longestName());
+      String value = env.get(name);
+      if (value != null && !value.isEmpty()) {
+        byFlag.put(opt.longestName().replaceFirst("^--?", ""), name + "=" + value);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    byFlag.values().forEach(v -> out.add("recognized and used environment variable " + v));
+    return out;
+  }
+
+  /**
+   * The {@code ETCD_*} variables that name no flag, or are empty: etcd only warns about them ("unrecognized
    * environment variable ETCD_FOO=bar"), so the caller logs these lines and goes on.
    */
   public static List<String> unrecognizedEnvironment(Map<String, String> env) {
@@ -302,7 +321,8 @@ public final class Flags {
     }
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
-      if (e.getKey().startsWith("ETCD_") && !known.contains(e.getKey())) {
+      // An empty variable sets nothing, so etcd counts it as unrecognized even when it names a flag.
+      if (e.getKey().startsWith("ETCD_") && (!known.contains(e.getKey()) || e.getValue().isEmpty())) {
         out.add("unrecognized environment variable " + e.getKey() + "=" + e.getValue());
       }
     }

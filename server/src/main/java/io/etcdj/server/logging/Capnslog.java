@@ -29,6 +29,7 @@ public final class Capnslog {
   private static final List<Map.Entry<String, String>> PACKAGES =
       List.of(
           Map.entry("io.etcdj.server.EtcdMain", "etcdmain"),
+          Map.entry("io.etcdj.server.flags", "pkg/flags"),
           Map.entry("io.etcdj.server.embed", "embed"),
           Map.entry("io.etcdj.server.osutil", "pkg/osutil"),
           Map.entry("io.etcdj.server.api", "etcdserver/api"),

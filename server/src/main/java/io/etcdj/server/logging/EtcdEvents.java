@@ -19,11 +19,21 @@ public final class EtcdEvents {
   private static final Logger MEMBERSHIP = LoggerFactory.getLogger("io.etcdj.server.membership");
   private static final Logger API = LoggerFactory.getLogger("io.etcdj.server.api");
   private static final Logger OSUTIL = LoggerFactory.getLogger("io.etcdj.server.osutil");
+  private static final Logger FLAGS = LoggerFactory.getLogger("io.etcdj.server.flags");
 
   /** The cluster version etcdj runs (etcd 3.4's). */
   public static final String CLUSTER_VERSION = "3.4";
 
   private EtcdEvents() {}
+
+  /**
+   * pkg/flags' report on the {@code ETCD_*} variables: the ones it used, then the ones that name no
+   * flag. Not called with a config file: etcd then reads no variable and says nothing about them.
+   */
+  public static void environmentVariables(List<String> recognized, List<String> unrecognized) {
+    recognized.forEach(FLAGS::info);
+    unrecognized.forEach(FLAGS::warn);
+  }
 
   /** etcdmain read --config-file and ignores the other flags and variables. */
   public static void loadedConfigFile(String path) {

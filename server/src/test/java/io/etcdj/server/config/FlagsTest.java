@@ -206,6 +206,24 @@ class FlagsTest {
     assertEquals("n", Flags.parse(new String[0], env).name());
   }
 
+  /** etcd 3.4.23 logs these lines (checked live): flag-name order, empty values skipped, unknown names left out. */
+  @Test
+  void usedEtcdVariablesAreReportedInFlagOrder() {
+    Map<String, String> env =
+        Map.of("ETCD_NAME", "n", "ETCD_LOG_LEVEL", "info", "ETCD_LOGGER", "capnslog", "ETCD_DATA_DIR", "/d", "ETCD_WAL_DIR", "", "ETCD_FOO", "bar");
+    assertEquals(
+        List.of(
+            "recognized and used environment variable ETCD_DATA_DIR=/d",
+            "recognized and used environment variable ETCD_LOG_LEVEL=info",
+            "recognized and used environment variable ETCD_LOGGER=capnslog",
+            "recognized and used environment variable ETCD_NAME=n"),
+        Flags.recognizedEnvironment(env));
+    assertEquals(
+        List.of("unrecognized environment variable ETCD_FOO=bar", "unrecognized environment variable ETCD_WAL_DIR="),
+        Flags.unrecognizedEnvironment(env));
+    assertEquals("default", Flags.parse(new String[0], Map.of("ETCD_NAME", "")).name());
+  }
+
   /** Go bool flag forms, as etcd 3.4.23 parses them (checked live). */
   @ParameterizedTest
   @CsvSource({

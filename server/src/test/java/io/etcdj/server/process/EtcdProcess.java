@@ -100,6 +100,8 @@ final class EtcdProcess implements AutoCloseable {
   private final java.util.Map<String, String> environment = new java.util.HashMap<>();
   /** {@code --initial-cluster-state}: "existing" for a member joining a running cluster. */
   private String initialClusterState = "new";
+  /** True for a member configured only by its {@code ETCD_*} variables ({@link #configuredByEnvironment}). */
+  private boolean environmentOnly;
   /** "https" for a member serving clients over TLS ({@link #tls}). */
   private String clientScheme = "http";
   /** A second, cleartext client port of a TLS member (0: none). */
@@ -209,6 +211,17 @@ final class EtcdProcess implements AutoCloseable {
     p.clientScheme = "https";
     p.plainClientPort = plainClientPort;
     p.ctlFlags = List.copyOf(ctlFlags);
+    return p;
+  }
+
+  /**
+   * A member started with no flags at all, configured only by the {@code ETCD_*} variables the
+   * caller sets with {@link #setEnvironment} (as a container image is), created but not started.
+   * The caller's variables must put it on {@code clientPort}/{@code peerPort} and in {@link #dataDir()}.
+   */
+  static EtcdProcess configuredByEnvironment(Kind kind, String name, String memberName, int clientPort, int peerPort) {
+    EtcdProcess p = member(kind, name, memberName, clientPort, peerPort, null, DEFAULT_TOKEN, List.of());
+    p.environmentOnly = true;
     return p;
   }
 
@@ -376,6 +389,9 @@ final class EtcdProcess implements AutoCloseable {
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
       cmd.add(ETCDJ_MAIN_CLASS);
+    }
+    if (environmentOnly) {
+      return cmd;
     }
     cmd.addAll(
         List.of(
