@@ -3,6 +3,7 @@ package io.etcdj.server;
 import io.etcdj.server.config.FlagException;
 import io.etcdj.server.config.Flags;
 import io.etcdj.server.config.ServerConfig;
+import io.etcdj.server.config.Usage;
 import io.etcdj.server.grpc.ClientServer;
 import io.etcdj.server.logging.EtcdEvents;
 import io.etcdj.server.logging.EtcdLogging;
@@ -19,6 +20,16 @@ public final class EtcdMain {
   private EtcdMain() {}
 
   public static void main(String[] args) {
+    try {
+      if (Flags.helpRequested(args)) {
+        Usage.print(System.out, System.err);
+        System.exit(0);
+        return;
+      }
+    } catch (FlagException e) {
+      exitOnFlagError(e, true); // a bad flag before --help: Go's flag parser stops there
+      return;
+    }
     if (java.util.Arrays.asList(args).contains("--version") || java.util.Arrays.asList(args).contains("-version")) {
       // etcd's --version lines; the Go ones name the Java runtime instead.
       System.out.println("etcd Version: " + EtcdServer.VERSION);
@@ -39,8 +50,8 @@ public final class EtcdMain {
       if (file != null && e.exitCode() == 1) {
         System.err.println(capnslogPrefix("I | etcdmain: ") + EtcdEvents.loadingConfigFileText(file));
       }
-      System.err.println(flagError(e));
-      System.exit(e.exitCode());
+      // A config file's settings are not read by Go's flag parser: no usage after their errors.
+      exitOnFlagError(e, file == null);
       return;
     }
     Logger log = LoggerFactory.getLogger(EtcdMain.class);
@@ -100,6 +111,15 @@ public final class EtcdMain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Prints etcd's error for a bad flag, then, as Go's flag parser, the usage block when it applies. */
+  private static void exitOnFlagError(FlagException e, boolean fromCommandLine) {
+    System.err.println(flagError(e));
+    if (fromCommandLine && e.printsUsage()) {
+      Usage.printUsageLine(System.err);
+    }
+    System.exit(e.exitCode());
   }
 
   /**

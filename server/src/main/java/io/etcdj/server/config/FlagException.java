@@ -13,4 +13,12 @@ public final class FlagException extends RuntimeException {
   public int exitCode() {
     return exitCode;
   }
+
+  /**
+   * Whether etcd prints its usage block after this message: exit status 2 is Go's flag parser rejecting the command
+   * line, which always does; zap's panic on a bad log level exits 2 too but prints only the panic.
+   */
+  public boolean printsUsage() {
+    return exitCode == 2 && !getMessage().startsWith("panic: ");
+  }
 }

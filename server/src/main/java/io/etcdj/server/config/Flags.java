@@ -214,6 +214,11 @@ public final class Flags {
   @Option(names = {"--config-file", "-config-file"}, defaultValue = "")
   String configFile;
 
+  /** The parser's options, for the help's consistency test. */
+  static List<OptionSpec> options() {
+    return new CommandLine(new Flags()).getCommandSpec().options();
+  }
+
   /** Parses args and environment into a validated config. */
   public static ServerConfig parse(String[] args, Map<String, String> env) {
     return parse(args, env, null);
@@ -233,28 +238,9 @@ public final class Flags {
           }
           return spec.defaultValue();
         });
-    CommandLine.ParseResult result;
-    try {
-      // With a config file etcd ignores the ETCD_* variables, refused ones included.
-      Map<String, String> checkedEnv = configFileArgument(args, env) == null ? env : Map.of();
-      result = cl.parseArgs(goBoolArgs(UnsupportedFlags.check(args, checkedEnv)));
-    } catch (CommandLine.UnmatchedArgumentException e) {
-      String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
-      String bare = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
-      if (!arg.startsWith("-")) {
-        throw new FlagException("'" + arg + "' is not a valid flag", 1);
-      }
-      throw new FlagException("flag provided but not defined: -" + bare, 2);
-    } catch (CommandLine.MissingParameterException e) {
-      String flag =
-          e.getMissing().isEmpty() || !(e.getMissing().get(0) instanceof OptionSpec opt)
-              ? goName(e)
-              : "-" + opt.longestName().replaceFirst("^--?", "");
-      throw new FlagException("flag needs an argument: " + flag, 2);
-    } catch (CommandLine.ParameterException e) {
-      throw new FlagException(
-          "invalid value \"" + e.getValue() + "\" for flag " + goName(e) + ": parse error", 2);
-    }
+    // With a config file etcd ignores the ETCD_* variables, refused ones included.
+    Map<String, String> checkedEnv = configFileArgument(args, env) == null ? env : Map.of();
+    CommandLine.ParseResult result = parseCommandLine(cl, args, checkedEnv);
     if (fromFile == null && !flags.configFile.isEmpty()) {
       Path file = Path.of(flags.configFile);
       return parse(ConfigFile.arguments(file).toArray(new String[0]), Map.of(), file);
@@ -271,6 +257,100 @@ public final class Flags {
       }
     }
     return flags.validate(result, fromFile);
+  }
+
+  /**
+   * Whether etcd would answer these arguments with its help: Go's flag parser reads them in order and stops at the
+   * first {@code -h}, {@code -help} (any dash count, any {@code =value}: neither is a defined flag, so the value is
+   * never looked at), at the first non-flag argument or {@code --}, or at the first bad flag. Flags before the help
+   * flag are still parsed, so a bad one among them throws its {@link FlagException} (exit 2) instead; flags after it,
+   * the environment and the checks after parsing do not matter, as in etcd.
+   */
+  public static boolean helpRequested(String[] args) {
+    CommandLine.Model.CommandSpec spec = new CommandLine(new Flags()).getCommandSpec();
+    int i = 0;
+    while (i < args.length) {
+      String arg = args[i];
+      if (arg.length() < 2 || arg.charAt(0) != '-' || arg.equals("--")) {
+        return false;
+      }
+      String bare = arg.substring(arg.startsWith("--") ? 2 : 1);
+      int eq = bare.indexOf('=');
+      String name = eq < 0 ? bare : bare.substring(0, eq);
+      if (name.equals("help") || name.equals("h")) {
+        checkFlagSyntax(java.util.Arrays.copyOf(args, i));
+        return true;
+      }
+      boolean defined = UnsupportedFlags.FLAGS.containsKey(name) || spec.findOption("--" + name) != null;
+      boolean takesNextArgument = eq < 0 && defined && !GO_BOOL_FLAGS.contains(name);
+      i += takesNextArgument ? 2 : 1;
+    }
+    return false;
+  }
+
+  /** Go's bool flags among all etcd flags etcdj knows, --version included: they never take the next argument. */
+  private static final java.util.Set<String> GO_BOOL_FLAGS = goBoolFlags();
+
+  private static java.util.Set<String> goBoolFlags() {
+    java.util.Set<String> out = new java.util.HashSet<>(BOOL_FLAGS);
+    out.add("version");
+    UnsupportedFlags.FLAGS.forEach((name, r) -> {
+      if (r.bool()) {
+        out.add(name);
+      }
+    });
+    return java.util.Set.copyOf(out);
+  }
+
+  /**
+   * Parses flags the way Go's flag parser would before it meets {@code --help}: unknown flags, missing arguments and
+   * values of the wrong type throw; --version is a bool flag here (EtcdMain handles it), the environment is not read.
+   */
+  private static void checkFlagSyntax(String[] args) {
+    List<String> rest = new ArrayList<>();
+    for (String a : args) {
+      if (!a.replaceFirst("^--?", "").replaceFirst("=.*$", "").equals("version")) {
+        rest.add(a);
+      }
+    }
+    Flags flags = new Flags();
+    CommandLine cl = new CommandLine(flags);
+    cl.setOverwrittenOptionsAllowed(true);
+    CommandLine.ParseResult result = parseCommandLine(cl, rest.toArray(new String[0]), Map.of());
+    for (String flag : BOOL_FLAGS) {
+      if (result.hasMatchedOption("--" + flag)) {
+        goBool(flag, result.matchedOption("--" + flag).getValue(), true);
+      }
+    }
+  }
+
+  /** picocli over the arguments, with its errors turned into Go's flag-parser messages. */
+  private static CommandLine.ParseResult parseCommandLine(CommandLine cl, String[] args, Map<String, String> env) {
+    try {
+      return cl.parseArgs(goBoolArgs(UnsupportedFlags.check(args, env)));
+    } catch (CommandLine.UnmatchedArgumentException e) {
+      String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
+      String bare = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
+      // Go's parser stops at "--": what follows is a stray argument however it looks ("-- --help" included).
+      List<String> all = List.of(args);
+      int end = all.indexOf("--");
+      if (end >= 0 && end + 1 < args.length && !all.subList(0, end).contains(arg)) {
+        throw new FlagException("'" + args[end + 1] + "' is not a valid flag", 1);
+      }
+      if (!arg.startsWith("-")) {
+        throw new FlagException("'" + arg + "' is not a valid flag", 1);
+      }
+      throw new FlagException("flag provided but not defined: -" + bare, 2);
+    } catch (CommandLine.MissingParameterException e) {
+      String flag =
+          e.getMissing().isEmpty() || !(e.getMissing().get(0) instanceof OptionSpec opt)
+              ? goName(e)
+              : "-" + opt.longestName().replaceFirst("^--?", "");
+      throw new FlagException("flag needs an argument: " + flag, 2);
+    } catch (CommandLine.ParameterException e) {
+      throw new FlagException(
+          "invalid value \"" + e.getValue() + "\" for flag " + goName(e) + ": parse error", 2);
+    }
   }
 
   /** The --config-file given on the command line or in ETCD_CONFIG_FILE, or null: read without parsing the rest. */
