@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.TextFormat;
+import io.etcdj.api.etcdserverpb.AlarmRequest;
+import io.etcdj.api.etcdserverpb.AlarmResponse;
+import io.etcdj.api.etcdserverpb.AlarmType;
 import io.etcdj.api.etcdserverpb.CompactionRequest;
 import io.etcdj.api.etcdserverpb.Compare;
 import io.etcdj.api.etcdserverpb.DeleteRangeRequest;
@@ -25,6 +28,7 @@ import io.etcdj.api.etcdserverpb.RangeRequest;
 import io.etcdj.api.etcdserverpb.RangeResponse;
 import io.etcdj.api.etcdserverpb.RequestOp;
 import io.etcdj.api.etcdserverpb.StatusRequest;
+import io.etcdj.api.etcdserverpb.StatusResponse;
 import io.etcdj.api.etcdserverpb.TxnRequest;
 import io.etcdj.api.etcdserverpb.WatchCreateRequest;
 import io.etcdj.api.etcdserverpb.WatchGrpc;
@@ -69,6 +73,8 @@ class MigrationProcessTest {
   private static final long SHORT_TTL_SECONDS = 300;
   /** Slack between a TTL measured on a restored server and the granted TTL it restarted from. */
   private static final long TTL_SLACK_SECONDS = 30;
+  /** The member an alarm is raised for: any id, as etcd keeps alarms of members it does not know. */
+  private static final long ALARM_MEMBER_ID = 0x1234;
 
   @TempDir Path tmp;
 
@@ -93,6 +99,26 @@ class MigrationProcessTest {
     source.remove(AFTER_RESTORE);
     restoredEtcdj.remove(AFTER_RESTORE);
     compare("source etcd", source, "restored etcdj", restoredEtcdj);
+  }
+
+  @Test
+  void etcdjSnapshotRestoredByStockEtcdctlIntoEtcdAnswersAsTheSource() throws Exception {
+    Path snap = tmp.resolve("etcdj.db");
+    Map<String, List<String>> source;
+    History h;
+    try (EtcdProcess etcdj = EtcdProcess.start(EtcdProcess.Kind.ETCDJ, "migration-back-source")) {
+      ManagedChannel ch = channel(etcdj);
+      try {
+        h = fill(ch);
+        ok(Etcdctl.run(etcdj.endpoint(), List.of("snapshot", "save", snap.toString())));
+        source = observe(ch, h);
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+    Map<String, List<String>> restoredEtcd = restoreAndObserve(EtcdProcess.Kind.ETCD, snap, h);
+    restoredEtcd.remove(AFTER_RESTORE);
+    compare("source etcdj", source, "restored etcd", restoredEtcd);
   }
 
   /** What the fill left: the compacted and head revisions, the leases by name. */
@@ -159,6 +185,8 @@ class MigrationProcessTest {
     kv.compact(CompactionRequest.newBuilder().setRevision(compactRev).setPhysical(true).build());
     put(kv, "hist", "v7", 0);
     long headRev = put(kv, "last", "z", 0).getHeader().getRevision();
+    // An alarm raised for some member: it travels in the snapshot and blocks writes after the restore.
+    MaintenanceGrpc.newBlockingStub(ch).alarm(alarm(AlarmRequest.AlarmAction.ACTIVATE));
     return new History(compactRev, headRev, leases);
   }
 
@@ -177,9 +205,14 @@ class MigrationProcessTest {
       ManagedChannel ch = channel(m);
       try {
         Map<String, List<String>> seen = observe(ch, h);
-        PutResponse after = put(KVGrpc.newBlockingStub(ch), "after", "restore", 0);
-        RangeResponse got = KVGrpc.newBlockingStub(ch).range(RangeRequest.newBuilder().setKey(b("after")).build());
-        seen.put(AFTER_RESTORE, List.of("revision " + after.getHeader().getRevision(), kv(got.getKvs(0))));
+        KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(ch);
+        List<String> after = new ArrayList<>();
+        after.add("put with the alarm: " + error(() -> put(kv, "after", "alarm", 0)));
+        AlarmResponse disarmed = MaintenanceGrpc.newBlockingStub(ch).alarm(alarm(AlarmRequest.AlarmAction.DEACTIVATE));
+        after.add("disarm: " + TextFormat.printer().shortDebugString(disarmed.toBuilder().clearHeader().build()));
+        after.add("put revision " + put(kv, "after", "restore", 0).getHeader().getRevision());
+        after.add(kv(kv.range(RangeRequest.newBuilder().setKey(b("after")).build()).getKvs(0)));
+        seen.put(AFTER_RESTORE, after);
         return seen;
       } finally {
         ch.shutdownNow();
@@ -216,7 +249,10 @@ class MigrationProcessTest {
     out.put("leases", leases(ch, h));
     var hash = MaintenanceGrpc.newBlockingStub(ch).hashKV(HashKVRequest.newBuilder().build());
     out.put("hashkv", List.of("hash " + hash.getHash() + " compact_revision " + hash.getCompactRevision() + " header revision " + hash.getHeader().getRevision()));
-    out.put("status revision", List.of("" + MaintenanceGrpc.newBlockingStub(ch).status(StatusRequest.getDefaultInstance()).getHeader().getRevision()));
+    StatusResponse status = MaintenanceGrpc.newBlockingStub(ch).status(StatusRequest.getDefaultInstance());
+    out.put("status", List.of("revision " + status.getHeader().getRevision() + " errors " + status.getErrorsList()));
+    AlarmResponse alarms = MaintenanceGrpc.newBlockingStub(ch).alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.GET).build());
+    out.put("alarms", List.of(TextFormat.printer().shortDebugString(alarms.toBuilder().clearHeader().build())));
     return out;
   }
 
@@ -307,6 +343,10 @@ class MigrationProcessTest {
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode() + ": " + e.getStatus().getDescription();
     }
+  }
+
+  private static AlarmRequest alarm(AlarmRequest.AlarmAction action) {
+    return AlarmRequest.newBuilder().setAction(action).setMemberID(ALARM_MEMBER_ID).setAlarm(AlarmType.NOSPACE).build();
   }
 
   private static RangeRequest.Builder everything() {
