@@ -113,15 +113,15 @@ class EtcdjMemberDirTest {
     assertFalse(Files.exists(dataDir));
   }
 
-  /** A snapshot holding only an alarm bucket with these keys (etcd's: marshalled AlarmMember messages). */
-  private Path snapshotWithAlarms(byte[]... keys) throws Exception {
-    Path snap = tmp.resolve("alarms.db");
+  /** A snapshot holding an empty key bucket and {@code bucket} with these keys and values. */
+  private Path snapshotWith(String bucket, byte[][]... entries) throws Exception {
+    Path snap = tmp.resolve(bucket + ".db");
+    List<byte[][]> sorted = new java.util.ArrayList<>(List.of(entries));
+    sorted.sort((a, b) -> java.util.Arrays.compareUnsigned(a[0], b[0]));
     try (BoltWriter w = BoltWriter.create(snap, 4096)) {
-      w.beginBucket("alarm".getBytes(StandardCharsets.UTF_8));
-      List<byte[]> sorted = new java.util.ArrayList<>(List.of(keys));
-      sorted.sort(java.util.Arrays::compareUnsigned);
-      for (byte[] k : sorted) {
-        w.put(k, new byte[0]);
+      w.beginBucket(bucket.getBytes(StandardCharsets.UTF_8));
+      for (byte[][] e : sorted) {
+        w.put(e[0], e[1]);
       }
       w.endBucket();
       w.beginBucket("key".getBytes(StandardCharsets.UTF_8));
@@ -129,6 +129,30 @@ class EtcdjMemberDirTest {
       w.finish(2);
     }
     return snap;
+  }
+
+  /** A snapshot holding only an alarm bucket with these keys (etcd's: marshalled AlarmMember messages). */
+  private Path snapshotWithAlarms(byte[]... keys) throws Exception {
+    byte[][][] entries = new byte[keys.length][][];
+    for (int i = 0; i < keys.length; i++) {
+      entries[i] = new byte[][] {keys[i], new byte[0]};
+    }
+    return snapshotWith("alarm", entries);
+  }
+
+  @Test
+  void aSnapshotWithAuthEnabledIsRefusedAndLeavesNoDirectory() throws Exception {
+    Path dataDir = tmp.resolve("restored");
+    byte[][] enabled = {"authEnabled".getBytes(StandardCharsets.UTF_8), new byte[] {1}};
+    RestoreChecks.Config cfg = config(snapshotWith("auth", enabled), dataDir, "", true);
+    RestoreChecks.RestoreException e =
+        assertThrows(RestoreChecks.RestoreException.class, () -> RestoreChecks.restore(cfg, sink(new ByteArrayOutputStream())));
+    assertTrue(e.getMessage().startsWith("the snapshot has authentication enabled"), e.getMessage());
+    assertFalse(Files.exists(dataDir));
+    // Auth enabled once and disabled again: the users and roles are not carried over, the restore goes on.
+    byte[][] disabled = {"authEnabled".getBytes(StandardCharsets.UTF_8), new byte[] {0}};
+    RestoreChecks.restore(config(snapshotWith("auth", disabled), dataDir, "", true), sink(new ByteArrayOutputStream()));
+    assertTrue(Files.exists(dataDir.resolve("member/snap/db")));
   }
 
   @Test
