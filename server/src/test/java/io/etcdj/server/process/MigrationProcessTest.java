@@ -66,6 +66,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("process")
 class MigrationProcessTest {
   private static final String TOKEN = "migrated";
+  /** Twice (before and after the compaction): 1,280 keys, so the key bucket has branch pages. */
   private static final int BULK_TXNS = 10;
   private static final int BULK_PUTS = 128; // etcd's --max-txn-ops
   private static final int BIG_VALUE_BYTES = 10_000; // > a 4 KiB page: the value lies on overflow pages
@@ -93,6 +94,7 @@ class MigrationProcessTest {
         ch.shutdownNow();
       }
     }
+    assertSubstantial(source, h);
     Map<String, List<String>> restoredEtcd = restoreAndObserve(EtcdProcess.Kind.ETCD, snap, h);
     Map<String, List<String>> restoredEtcdj = restoreAndObserve(EtcdProcess.Kind.ETCDJ, snap, h);
     compare("restored etcd", restoredEtcd, "restored etcdj", restoredEtcdj);
@@ -116,6 +118,7 @@ class MigrationProcessTest {
         ch.shutdownNow();
       }
     }
+    assertSubstantial(source, h);
     Map<String, List<String>> restoredEtcd = restoreAndObserve(EtcdProcess.Kind.ETCD, snap, h);
     restoredEtcd.remove(AFTER_RESTORE);
     compare("source etcdj", source, "restored etcd", restoredEtcd);
@@ -143,13 +146,7 @@ class MigrationProcessTest {
     put(kv, "gone", "soon", 0);
     kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(b("gone")).build());
     kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(b("dir/")).setRangeEnd(b("dir0")).setPrevKv(true).build());
-    for (int t = 0; t < BULK_TXNS; t++) {
-      TxnRequest.Builder txn = TxnRequest.newBuilder();
-      for (int i = 0; i < BULK_PUTS; i++) {
-        txn.addSuccess(putOp(String.format("bulk/%02d/%03d", t, i), "value-" + t + "-" + i + "-" + "x".repeat(60), 0));
-      }
-      kv.txn(txn.build());
-    }
+    bulk(kv, "first");
     put(kv, "big", "B".repeat(BIG_VALUE_BYTES), 0);
     put(kv, "leased/live/a", "1", leases.get("live"));
     put(kv, "leased/live/b", "2", leases.get("live"));
@@ -181,6 +178,7 @@ class MigrationProcessTest {
     put(kv, "leased/short", "3b", 0);
     put(kv, "leased/short", "3c", leases.get("short"));
     put(kv, "big", "C".repeat(BIG_VALUE_BYTES + 1), 0);
+    bulk(kv, "second"); // new versions, and new generations of the keys the txn above deleted
     lease.leaseRevoke(LeaseRevokeRequest.newBuilder().setID(leases.get("revoked")).build());
     kv.compact(CompactionRequest.newBuilder().setRevision(compactRev).setPhysical(true).build());
     put(kv, "hist", "v7", 0);
@@ -188,6 +186,17 @@ class MigrationProcessTest {
     // An alarm raised for some member: it travels in the snapshot and blocks writes after the restore.
     MaintenanceGrpc.newBlockingStub(ch).alarm(alarm(AlarmRequest.AlarmAction.ACTIVATE));
     return new History(compactRev, headRev, leases);
+  }
+
+  /** {@link #BULK_TXNS} txns, each putting {@link #BULK_PUTS} keys in one revision. */
+  private static void bulk(KVGrpc.KVBlockingStub kv, String round) {
+    for (int t = 0; t < BULK_TXNS; t++) {
+      TxnRequest.Builder txn = TxnRequest.newBuilder();
+      for (int i = 0; i < BULK_PUTS; i++) {
+        txn.addSuccess(putOp(String.format("bulk/%02d/%03d", t, i), round + "-" + t + "-" + i + "-" + "x".repeat(60), 0));
+      }
+      kv.txn(txn.build());
+    }
   }
 
   /** Restores the snapshot with the kind's own etcdctl into a new member, starts it and observes it. */
@@ -372,6 +381,15 @@ class MigrationProcessTest {
   private static Etcdctl.Result ok(Etcdctl.Result r) {
     assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
     return r;
+  }
+
+  /** The source's answers hold what the fill meant to make, so equal answers mean something. */
+  private static void assertSubstantial(Map<String, List<String>> source, History h) {
+    assertTrue(h.headRev() - h.compactRev() >= BULK_TXNS + 5, h.toString());
+    assertTrue(source.get("range at " + h.compactRev()).size() > BULK_TXNS * BULK_PUTS, "keys at the compacted revision");
+    assertTrue(source.get("watch from compacted+1 with prev_kv").size() > BULK_TXNS * BULK_PUTS, "events after the compaction");
+    assertTrue(source.get("alarms").get(0).contains("NOSPACE"), source.get("alarms").toString());
+    assertTrue(source.get("leases").get(1).contains("keys [leased/live/a, leased/live/b, txn/b]"), source.get("leases").toString());
   }
 
   /** Fails with the first differing lines of each section that differs. */
