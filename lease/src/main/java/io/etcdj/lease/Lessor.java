@@ -230,10 +230,15 @@ public final class Lessor {
     }
   }
 
-  /** Adds a lease read from the store (see {@link #reset}); keys follow with {@link #keyPut}. */
+  /**
+   * Adds a lease read from the store (see {@link #reset}); keys follow with {@link #keyPut}. A TTL
+   * below this member's minimum is raised to it, as etcd's {@code initAndRecover} does: a store
+   * written by a member with a shorter election timeout (or another server, after a snapshot
+   * restore) may hold one. The stored TTL is left as it is.
+   */
   public void restore(long id, long ttlSeconds, long remainingTtlSeconds) {
     synchronized (mu) {
-      Lease l = new Lease(id, ttlSeconds, Math.max(0, remainingTtlSeconds));
+      Lease l = new Lease(id, Math.max(ttlSeconds, config.minTtlSeconds()), Math.max(0, remainingTtlSeconds));
       leases.put(id, l);
       if (primary) {
         long now = nanoClock.getAsLong();

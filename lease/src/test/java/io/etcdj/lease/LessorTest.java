@@ -292,4 +292,16 @@ class LessorTest {
     assertNull(l.timeToLive(7));
     assertEquals(0, l.leaseCount());
   }
+
+  @Test
+  void restoredTtlsBelowTheMinimumAreRaisedToIt() {
+    // A 5 s election timeout makes the minimum ceil(7.5) = 8 s; a store from a 1 s member may hold 2 s leases.
+    Lessor l = new Lessor(LessorConfig.of(5_000, true), () -> now);
+    l.restore(7, 2, 0);
+    l.restore(8, 30, 0);
+    assertEquals(8, l.timeToLive(7).grantedTtlSeconds());
+    assertEquals(30, l.timeToLive(8).grantedTtlSeconds());
+    l.promote(ELECTION);
+    assertEquals(9, l.timeToLive(7).remainingSeconds()); // the raised TTL plus the 1 s extension
+  }
 }

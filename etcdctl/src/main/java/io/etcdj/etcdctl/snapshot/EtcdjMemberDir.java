@@ -1,5 +1,7 @@
 package io.etcdj.etcdctl.snapshot;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.etcdj.api.etcdserverpb.AlarmMember;
 import io.etcdj.api.etcdserverpb.Member;
 import io.etcdj.api.internal.ConfChange;
 import io.etcdj.api.internal.ConfChangeType;
@@ -52,8 +54,10 @@ import java.util.Properties;
  *
  * <p>A member started on the directory takes its ids and members from it (the initial-* flags are
  * ignored, as etcd ignores them once a WAL exists) and elects a leader with the others. The
- * snapshot's own members, alarms and auth are left out as etcd's restore leaves out the members;
- * etcdj has no alarms or auth to carry them in, so a snapshot with auth enabled is refused.
+ * snapshot's active alarms carry over, as etcd's restore keeps its alarm bucket (a restored member
+ * with a NOSPACE alarm refuses writes until it is disarmed); they keep the old member ids. The
+ * snapshot's own members are left out as etcd's restore leaves them out. etcdj has no auth to carry
+ * over, so a snapshot with auth enabled is refused.
  */
 public final class EtcdjMemberDir {
   private static final int BATCH_ENTRIES = 10_000;
@@ -160,6 +164,7 @@ public final class EtcdjMemberDir {
       }
       copy(db, "key", io.etcdj.storage.backend.Bucket.KEY, backend);
       copy(db, "lease", io.etcdj.storage.backend.Bucket.LEASE, backend);
+      copyAlarms(db, backend);
       Bucket meta = db.root().bucket(ascii("meta"));
       try (BatchTxn tx = backend.batchTxn()) {
         byte[] index = new byte[8];
@@ -212,6 +217,33 @@ public final class EtcdjMemberDir {
     } finally {
       tx[0].close();
     }
+  }
+
+  /**
+   * etcd's alarm bucket keys are marshalled {@code AlarmMember} messages; etcdj's are the member id
+   * then the alarm type, big-endian (the server's {@code AlarmStore.key}), with empty values.
+   */
+  private static void copyAlarms(BoltFile db, Backend backend) throws BoltException {
+    Bucket source = db.root().bucket(ascii("alarm"));
+    if (source == null) {
+      return;
+    }
+    try (BatchTxn tx = backend.batchTxn()) {
+      source.forEach((k, v) -> {
+        AlarmMember m;
+        try {
+          m = AlarmMember.parseFrom(k);
+        } catch (InvalidProtocolBufferException e) {
+          throw new BoltException("alarm bucket key is not an alarm: " + e.getMessage());
+        }
+        tx.put(io.etcdj.storage.backend.Bucket.ALARM, alarmKey(m), new byte[0]);
+      });
+      tx.commit();
+    }
+  }
+
+  static byte[] alarmKey(AlarmMember m) {
+    return ByteBuffer.allocate(Long.BYTES + Integer.BYTES).putLong(m.getMemberID()).putInt(m.getAlarmValue()).array();
   }
 
   private static void writeMembers(Path file, Cluster cluster) throws IOException {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.etcdj.api.etcdserverpb.AlarmMember;
+import io.etcdj.api.etcdserverpb.AlarmType;
 import io.etcdj.api.etcdserverpb.Member;
 import io.etcdj.api.internal.ConfChange;
 import io.etcdj.api.internal.EntryType;
@@ -13,6 +15,7 @@ import io.etcdj.api.internal.MembershipState;
 import io.etcdj.raft.wal.Wal;
 import io.etcdj.raft.wal.WalContents;
 import io.etcdj.raft.wal.WalOptions;
+import io.etcdj.storage.bbolt.BoltWriter;
 import io.etcdj.storage.mvcc.KV;
 import io.etcdj.storage.mvcc.KvStores;
 import java.io.ByteArrayOutputStream;
@@ -107,6 +110,72 @@ class EtcdjMemberDirTest {
     RestoreChecks.RestoreException e =
         assertThrows(RestoreChecks.RestoreException.class, () -> RestoreChecks.restore(cfg, sink(new ByteArrayOutputStream())));
     assertEquals("invalid database", e.getMessage());
+    assertFalse(Files.exists(dataDir));
+  }
+
+  /** A snapshot holding an empty key bucket and {@code bucket} with these keys and values. */
+  private Path snapshotWith(String bucket, byte[][]... entries) throws Exception {
+    Path snap = tmp.resolve(bucket + ".db");
+    List<byte[][]> sorted = new java.util.ArrayList<>(List.of(entries));
+    sorted.sort((a, b) -> java.util.Arrays.compareUnsigned(a[0], b[0]));
+    try (BoltWriter w = BoltWriter.create(snap, 4096)) {
+      w.beginBucket(bucket.getBytes(StandardCharsets.UTF_8));
+      for (byte[][] e : sorted) {
+        w.put(e[0], e[1]);
+      }
+      w.endBucket();
+      w.beginBucket("key".getBytes(StandardCharsets.UTF_8));
+      w.endBucket();
+      w.finish(2);
+    }
+    return snap;
+  }
+
+  /** A snapshot holding only an alarm bucket with these keys (etcd's: marshalled AlarmMember messages). */
+  private Path snapshotWithAlarms(byte[]... keys) throws Exception {
+    byte[][][] entries = new byte[keys.length][][];
+    for (int i = 0; i < keys.length; i++) {
+      entries[i] = new byte[][] {keys[i], new byte[0]};
+    }
+    return snapshotWith("alarm", entries);
+  }
+
+  @Test
+  void aSnapshotWithAuthEnabledIsRefusedAndLeavesNoDirectory() throws Exception {
+    Path dataDir = tmp.resolve("restored");
+    byte[][] enabled = {"authEnabled".getBytes(StandardCharsets.UTF_8), new byte[] {1}};
+    RestoreChecks.Config cfg = config(snapshotWith("auth", enabled), dataDir, "", true);
+    RestoreChecks.RestoreException e =
+        assertThrows(RestoreChecks.RestoreException.class, () -> RestoreChecks.restore(cfg, sink(new ByteArrayOutputStream())));
+    assertTrue(e.getMessage().startsWith("the snapshot has authentication enabled"), e.getMessage());
+    assertFalse(Files.exists(dataDir));
+    // Auth enabled once and disabled again: the users and roles are not carried over, the restore goes on.
+    byte[][] disabled = {"authEnabled".getBytes(StandardCharsets.UTF_8), new byte[] {0}};
+    RestoreChecks.restore(config(snapshotWith("auth", disabled), dataDir, "", true), sink(new ByteArrayOutputStream()));
+    assertTrue(Files.exists(dataDir.resolve("member/snap/db")));
+  }
+
+  @Test
+  void alarmsCarryOverInEtcdjsKeyLayout() throws Exception {
+    AlarmMember nospace = AlarmMember.newBuilder().setMemberID(0x1234).setAlarm(AlarmType.NOSPACE).build();
+    AlarmMember corrupt = AlarmMember.newBuilder().setMemberID(-2L).setAlarm(AlarmType.CORRUPT).build();
+    Path dataDir = tmp.resolve("restored");
+    RestoreChecks.restore(config(snapshotWithAlarms(nospace.toByteArray(), corrupt.toByteArray()), dataDir, "", true), sink(new ByteArrayOutputStream()));
+    List<String> got = new java.util.ArrayList<>();
+    try (KV kv = KvStores.openLmdb(dataDir.resolve("member/snap/db"), 1L << 30)) {
+      kv.forEachAlarm(k -> got.add(java.util.HexFormat.of().formatHex(k)));
+    }
+    // Member id then alarm type, big-endian, in key order (the server's AlarmStore.key).
+    assertEquals(List.of("000000000000123400000001", "fffffffffffffffe00000002"), got);
+  }
+
+  @Test
+  void anAlarmKeyThatIsNotAnAlarmFailsTheRestore() throws Exception {
+    Path dataDir = tmp.resolve("restored");
+    RestoreChecks.Config cfg = config(snapshotWithAlarms(new byte[] {(byte) 0xff}), dataDir, "", true);
+    RestoreChecks.RestoreException e =
+        assertThrows(RestoreChecks.RestoreException.class, () -> RestoreChecks.restore(cfg, sink(new ByteArrayOutputStream())));
+    assertTrue(e.getMessage().startsWith("alarm bucket key is not an alarm"), e.getMessage());
     assertFalse(Files.exists(dataDir));
   }
 }
