@@ -91,6 +91,21 @@ public final class KvModel {
     return new Outcome(after, r);
   }
 
+  /**
+   * The state after one revision of a {@link WriteLog}: its events applied as one write at
+   * {@code revision} (the log must have no gap, so {@code revision} is one above the state's).
+   */
+  public static State replay(State s, long revision, List<WriteLog.Event> events) {
+    if (revision != s.revision + 1) {
+      throw new IllegalArgumentException("replaying revision " + revision + " onto " + s);
+    }
+    Batch b = new Batch(s);
+    for (WriteLog.Event e : events) {
+      b.run(e.isPut() ? new Put(e.key(), e.value(), e.lease()) : new Delete(e.key()));
+    }
+    return b.commit();
+  }
+
   private static Outcome txn(State s, Txn t) {
     boolean succeeded = t.compares().stream().allMatch(c -> holds(s, c));
     Batch b = new Batch(s);

@@ -190,7 +190,7 @@ class LinearizabilityCheckerTest {
   @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
   void generatedHistoriesAreLinearizableAndACorruptedReadIsCaught(int seed) {
     Random rnd = new Random(seed);
-    List<Operation> history = generate(rnd, 4, 300, 0.03);
+    List<Operation> history = Histories.generate(rnd, 4, 300, 0.03).history();
     Result r = LinearizabilityChecker.check(history, BUDGET);
     assertVerdict(Verdict.LINEARIZABLE, r);
 
@@ -210,62 +210,7 @@ class LinearizabilityCheckerTest {
 
   @Test
   void aSearchOverItsBudgetSaysSoInsteadOfPassing() {
-    List<Operation> history = generate(new Random(42), 8, 5_000, 0.0);
+    List<Operation> history = Histories.generate(new Random(42), 8, 5_000, 0.0).history();
     assertVerdict(Verdict.TIMEOUT, LinearizabilityChecker.check(history, Duration.ZERO));
-  }
-
-  /**
-   * {@code clients} clients, one call in flight each, {@code count} calls on 3 keys. The hidden
-   * order is the order of linearization points (one per time unit); a call is made up to 3 units
-   * before its point and returns up to 3 units after, never overlapping its client's previous call.
-   * With probability {@code unknown} a write's answer is dropped (its client saw an error).
-   */
-  static List<Operation> generate(Random rnd, int clients, int count, double unknown) {
-    String[] keys = {"k0", "k1", "k2"};
-    KvModel.State state = KvModel.State.EMPTY;
-    long[] free = new long[clients]; // when each client's last call returned
-    List<Operation> out = new ArrayList<>();
-    int unique = 0;
-    for (int i = 0; i < count; i++) {
-      long point = 10L * (i + 1);
-      int client = rnd.nextInt(clients);
-      long call = Math.max(free[client] + 1, point - rnd.nextInt(30));
-      if (call > point) { // that client is still busy: take the first free one
-        client = 0;
-        for (int c = 1; c < clients; c++) {
-          if (free[c] < free[client]) {
-            client = c;
-          }
-        }
-        call = Math.max(free[client] + 1, point - rnd.nextInt(30));
-        if (call > point) {
-          call = point; // intervals may touch the point; still contains it
-          free[client] = point - 1;
-        }
-      }
-      long ret = point + rnd.nextInt(30);
-      String key = keys[rnd.nextInt(keys.length)];
-      KvRequest req =
-          switch (rnd.nextInt(5)) {
-            case 0, 1 -> new Get(key);
-            case 2 -> new Put(key, "v" + unique++);
-            case 3 -> new Delete(key);
-            default ->
-                new Txn(
-                    List.of(new Compare(key, Compare.Target.VERSION, Compare.Result.GREATER, (long) rnd.nextInt(3))),
-                    List.of(new Put(key, "v" + unique++), new Get(keys[rnd.nextInt(keys.length)])),
-                    List.of(new Get(key)));
-          };
-      KvModel.Outcome o = KvModel.apply(state, req);
-      state = o.state();
-      if (req.mayWrite() && rnd.nextDouble() < unknown) {
-        out.add(Operation.unknown(client, call, req));
-        free[client] = call; // the client gave up at once; a new call may follow
-      } else {
-        out.add(new Operation(client, call, ret, req, o.response()));
-        free[client] = ret;
-      }
-    }
-    return out;
   }
 }
