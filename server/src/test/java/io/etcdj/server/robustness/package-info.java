@@ -1,0 +1,15 @@
+/**
+ * The robustness harness's oracles (issue 15), written to be checked on their own before they
+ * judge a server: a recorded client history ({@link io.etcdj.server.robustness.Operation}) is
+ * checked for linearizability against a sequential model of etcd's KV API ({@link
+ * io.etcdj.server.robustness.KvModel}) by a Wing-Gong-Lowe search ({@link
+ * io.etcdj.server.robustness.LinearizabilityChecker}), as etcd's robustness suite does with
+ * porcupine: one model of the whole key space (every response carries the global revision, so
+ * keys are not independent and the history is not split by key), few keys, unique values per
+ * write, and a write whose client saw an error or a timeout treated as "may have happened at any
+ * time after its call".
+ *
+ * <p>Everything here is plain single-threaded code over immutable values, so the checker's own
+ * tests are fast unit tests with hand-made legal and illegal histories.
+ */
+package io.etcdj.server.robustness;
