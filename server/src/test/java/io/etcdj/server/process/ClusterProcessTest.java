@@ -570,16 +570,13 @@ class ClusterProcessTest {
       return Paths.get(EtcdProcess.ETCD_BINARY);
     }
     Path wrapper = tmp.resolve("etcdj-member");
-    String javaBin = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    StringBuilder exec = new StringBuilder("#!/bin/sh\nexec");
+    for (String arg : EtcdjJvm.command()) {
+      exec.append(" '").append(arg).append('\'');
+    }
     Files.writeString(
         wrapper,
-        "#!/bin/sh\nexec '"
-            + javaBin
-            + "' --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp '"
-            + System.getProperty("java.class.path")
-            + "' "
-            + EtcdProcess.ETCDJ_MAIN_CLASS
-            + " \"$@\"\n",
+        exec + " \"$@\"\n",
         StandardCharsets.UTF_8);
     wrapper.toFile().setExecutable(true);
     return wrapper;

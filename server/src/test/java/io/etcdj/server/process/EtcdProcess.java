@@ -372,8 +372,11 @@ final class EtcdProcess implements AutoCloseable {
   }
 
   private String classPathOrEmpty() {
-    String cp = System.getProperty("java.class.path");
-    return kind == Kind.ETCDJ && cp != null && !cp.isEmpty() ? cp : "\u0000";
+    if (kind != Kind.ETCDJ) {
+      return "\u0000";
+    }
+    List<String> java = EtcdjJvm.command();
+    return java.get(java.indexOf("-cp") + 1);
   }
 
   private List<String> command() {
@@ -381,14 +384,7 @@ final class EtcdProcess implements AutoCloseable {
     if (kind == Kind.ETCD) {
       cmd.add(ETCD_BINARY);
     } else {
-      cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.add("--add-opens");
-      cmd.add("java.base/java.nio=ALL-UNNAMED");
-      cmd.add("--add-opens");
-      cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add(ETCDJ_MAIN_CLASS);
+      cmd.addAll(EtcdjJvm.command());
     }
     if (environmentOnly) {
       return cmd;

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,15 +22,7 @@ final class ServerCommand {
     if (kind == EtcdProcess.Kind.ETCD) {
       return List.of(EtcdProcess.ETCD_BINARY);
     }
-    return List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens",
-        "java.base/java.nio=ALL-UNNAMED",
-        "--add-opens",
-        "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp",
-        System.getProperty("java.class.path"),
-        EtcdProcess.ETCDJ_MAIN_CLASS);
+    return EtcdjJvm.command();
   }
 
   static Result run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
