@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,6 +29,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * directory where stock writes an etcd one). Against etcdj, the files are etcdj's store written as etcd's backend.
  */
 @Tag("process")
+// Like the other golden tests (junit-platform.properties): its own servers on its own ports, mostly waiting on
+// processes, so it runs beside the sequential process tests instead of after them.
+@Execution(ExecutionMode.CONCURRENT)
 class CtlSnapshotGoldenTest {
   private static final List<String> FORMATS = List.of("simple", "json", "fields", "table", "protobuf");
 

@@ -17,6 +17,8 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Golden output of etcdctl over TLS: a real etcd 3.4.23 serving clients over TLS with
@@ -31,6 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * client certificates are made with openssl in a temp dir for each run.
  */
 @Tag("process")
+// Like the other golden tests (junit-platform.properties): its own servers on its own ports, mostly waiting on
+// processes, so it runs beside the sequential process tests instead of after them.
+@Execution(ExecutionMode.CONCURRENT)
 class CtlTlsGoldenTest {
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
   static final String OPENSSL = System.getProperty("etcdj.process.openssl", "/usr/bin/openssl");

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -26,6 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code target/process-logs/<session>-<kind>.transcript} for inspection.
  */
 @Tag("process")
+// Like the other golden tests (junit-platform.properties): its own servers on its own ports, mostly waiting on
+// processes, so it runs beside the sequential process tests instead of after them.
+@Execution(ExecutionMode.CONCURRENT)
 class EtcdctlDifferentialTest {
 
   static final String SESSIONS = "/process/etcdctl-sessions.txt";

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * etcd's JSON gateway, driven with curl as its users drive it: every recipe of {@code
@@ -31,6 +33,9 @@ import org.junit.jupiter.api.Test;
  * checks the transcript is complete (a recipe per entry) instead of comparing.
  */
 @Tag("process")
+// Like the other golden tests (junit-platform.properties): its own servers on its own ports, mostly waiting on
+// processes, so it runs beside the sequential process tests instead of after them.
+@Execution(ExecutionMode.CONCURRENT)
 class GatewayDifferentialTest {
   static final String RECIPES = "/process/gateway-recipes.txt";
   static final long CURL_TIMEOUT_SECONDS = 15;

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,6 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bad logging flags.
  */
 @Tag("process")
+// Like the golden tests (junit-platform.properties): its own servers on its own ports, output compared rather than
+// timing, so it runs beside the sequential process tests instead of after them.
+@Execution(ExecutionMode.CONCURRENT)
 class LogFormatProcessTest {
   /** zap messages etcd 3.4.23 logs on a first start and a SIGTERM of a one-member cluster (checked live). */
   static final List<String> ZAP_MESSAGES =
