@@ -75,7 +75,7 @@ final class EtcdjJvm {
   private static List<String> prepare() {
     List<String> entries = classPath();
     if (!CDS) {
-      return java(String.join(":", entries), List.of());
+      return java(System.getProperty("java.class.path"), List.of());
     }
     long startNs = System.nanoTime();
     try {
@@ -93,7 +93,7 @@ final class EtcdjJvm {
       return withArchive;
     } catch (IOException | RuntimeException e) {
       System.err.println("etcdj process tests: no class-data-sharing archive, etcdj starts slower: " + e);
-      return java(String.join(":", entries), List.of());
+      return java(System.getProperty("java.class.path"), List.of());
     }
   }
 

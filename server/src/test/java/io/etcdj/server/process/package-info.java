@@ -3,7 +3,9 @@
  * {@code etcdctl} 3.4 and by jetcd, and compared with a real etcd 3.4.23.
  *
  * <p>Owns: {@link io.etcdj.server.process.EtcdProcess} (start, readiness, SIGTERM, SIGKILL, restart on the same data
- * dir, log capture), {@link io.etcdj.server.process.Etcdctl} (one etcdctl run with stdin and a timeout), the
+ * dir, log capture), {@link io.etcdj.server.process.EtcdjJvm} (the java command of every etcdj child: class path packed
+ * into jars, an AppCDS archive made once, C1 only; start-up was the largest cost of these tests),
+ * {@link io.etcdj.server.process.Etcdctl} (one etcdctl run with stdin and a timeout), the
  * differential session runner and its normalizer, the crash-recovery check, and the HashKV differential check (same
  * writes on both servers, then {@code endpoint hashkv --rev N} compared), and {@link io.etcdj.server.process.EtcdCluster}
  * (three members of one kind as one new cluster: leader lookup, kill -9 / stop / restart of single members, Status
