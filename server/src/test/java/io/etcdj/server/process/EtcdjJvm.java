@@ -33,8 +33,8 @@ import java.util.stream.Stream;
  * {@code target/classes}, the test classes) is packed into a jar under {@link #DIR}, in class-path order, so a child
  * finds every class exactly where it found it before. One training server is started with {@code
  * -XX:ArchiveClassesAtExit}, served a few stock etcdctl commands, and stopped with SIGTERM; the JVM writes the archive
- * as it exits. The jars and the archive are kept with a key of the class path (every file's size and time): an
- * unchanged build reuses them, any change makes them anew (a stale archive would only be refused by the JVM, which then
+ * as it exits. The jars and the archive are kept with a key of the class path (jars' sizes and times, directories'
+ * file contents): an unchanged build reuses them, any change makes them anew (a stale archive would only be refused by the JVM, which then
  * loads classes normally, but making it anew keeps the speed).
  *
  * <p>Anything going wrong here costs speed, never a test: the command falls back to the plain class path. {@code
@@ -146,7 +146,7 @@ final class EtcdjJvm {
     return DIR.resolve(index + "-" + module + abs.getFileName() + ".jar");
   }
 
-  /** SHA-256 over every class-path entry and, for directories, every file's name, size and time. */
+  /** SHA-256 over every class-path entry: a jar's size and time, a directory's file names and contents. */
   static String key(List<String> entries) throws IOException {
     MessageDigest sha;
     try {
@@ -160,8 +160,10 @@ final class EtcdjJvm {
       sha.update((e + "\n").getBytes(StandardCharsets.UTF_8));
       if (Files.isDirectory(p)) {
         try (Stream<Path> files = Files.walk(p)) {
+          // Contents, not times: the reactor recompiles a module whenever a dependency changed, to the same bytes.
           for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-            sha.update(stamp(p.relativize(f).toString(), f).getBytes(StandardCharsets.UTF_8));
+            sha.update((p.relativize(f) + "\n").getBytes(StandardCharsets.UTF_8));
+            sha.update(Files.readAllBytes(f));
           }
         }
       } else if (Files.isRegularFile(p)) {
