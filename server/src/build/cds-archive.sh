@@ -9,8 +9,8 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 out="$root/server/target/etcdj-server.jsa"
 rm -f "$out"
-# bin/etcdj must neither rebuild (we are inside its build) nor take a caller's JVM flags.
-unset ETCDJ_REBUILD ETCDJ_JAVA_OPTS
+# bin/etcdj must neither rebuild (we are inside its build) nor take a caller's JVM flags or class path.
+unset ETCDJ_REBUILD ETCDJ_JAVA_OPTS ETCDJ_CLASSPATH
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # Two ports from the kernel's free ones, released just before the server binds them.
