@@ -27,6 +27,8 @@ public final class KvTraffic {
     }
   }
 
+  private static final long BACKOFF_MS = 50;
+
   private KvTraffic() {}
 
   /** Runs the traffic to its end and returns every call made, in no particular order. */
@@ -48,6 +50,11 @@ public final class KvTraffic {
                     Operation op = r.call(next(cfg, rnd, client, seq++, seenMod));
                     history.add(op);
                     remember(op, seenMod);
+                    if (op.response() == null) {
+                      // A member that is down fails calls at once: back off rather than pile up
+                      // unknown outcomes, as a real client's retry policy would.
+                      Thread.sleep(BACKOFF_MS);
+                    }
                   }
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
