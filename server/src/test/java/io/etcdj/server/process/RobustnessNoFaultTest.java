@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("process")
 class RobustnessNoFaultTest {
-  private static final Duration TRAFFIC = Duration.ofSeconds(5);
+  private static final Duration TRAFFIC = Duration.ofSeconds(Long.getLong("etcdj.robustness.seconds", 5));
   private static final String PREFIX = "rb/";
 
   @ParameterizedTest(name = "{0}")
@@ -51,12 +51,36 @@ class RobustnessNoFaultTest {
       assertTrue(history.size() > 100, "only " + history.size() + " calls in " + TRAFFIC);
       assertTrue(log.lastRevision() > 20, "only " + log.lastRevision() + " revisions");
 
+      // Calls per second and per-kind latency: etcdj's JIT warm-up shows here (a fresh cluster runs at
+      // a third of its later rate for its first ~10 s; -Detcdj.robustness.seconds=20 shows the climb).
+      System.out.println("robustness " + kind + " no fault: " + latencies(history));
       assertEquals(List.of(), RevisionChecker.check(history, log));
       LinearizabilityChecker.Result r = LinearizabilityChecker.check(history, Duration.ofSeconds(60));
       assertTrue(r.ok(), r.explanation());
 
       assertEquals(1, hashesAt(endpoints, log.lastRevision()).size(), "HashKV differs between members");
     }
+  }
+
+  /** Calls and mean latency per kind of call and client (client i talks to member i mod 3). */
+  private static String latencies(List<Operation> history) {
+    java.util.Map<String, long[]> by = new java.util.TreeMap<>();
+    for (Operation o : history) {
+      if (o.response() == null) {
+        continue;
+      }
+      String k = o.request().getClass().getSimpleName() + "@client" + o.client();
+      long[] a = by.computeIfAbsent(k, x -> new long[2]);
+      a[0]++;
+      a[1] += o.ret() - o.call();
+    }
+    StringBuilder b = new StringBuilder();
+    long t0 = history.stream().mapToLong(Operation::call).min().orElse(0);
+    java.util.Map<Long, Integer> perSecond = new java.util.TreeMap<>();
+    history.forEach(o -> perSecond.merge((o.call() - t0) / 1_000_000_000L, 1, Integer::sum));
+    b.append("calls per second ").append(perSecond.values()).append("; ");
+    by.forEach((k, a) -> b.append(String.format("%s %d calls %.1f ms; ", k, a[0], a[1] / 1e6 / a[0])));
+    return b.toString();
   }
 
   /** HashKV of every member at {@code revision}, waiting for a member that has not applied it yet. */
