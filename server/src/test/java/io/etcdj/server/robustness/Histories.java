@@ -88,4 +88,59 @@ final class Histories {
       }
     }
   }
+
+  /** A legal watch record and the compactions it relies on. */
+  record GeneratedWatch(WatchRecord record, List<Compaction> compactions) {}
+
+  /**
+   * A stream etcd could send for {@code request} over {@code log}: the created response (its
+   * header the current revision; a watch from 0 owes the revisions after it), then the wanted
+   * events of whole revisions batched at random up to a random last revision, progress
+   * notifications (if asked for) at revisions owing no undelivered event, and, if {@code compact},
+   * a cancel for a compaction above the first revision still owed. Times run from 1,000 in steps of
+   * 10; a compaction is called just before the cancel, on another member.
+   */
+  static GeneratedWatch watch(Random rnd, WriteLog log, WatchRecord.Request request, boolean compact) {
+    long last = log.lastRevision();
+    long header = request.startRevision() == 0 ? 1 + rnd.nextInt((int) last) : last;
+    long from = request.startRevision() == 0 ? header + 1 : request.startRevision();
+    List<WatchRecord.Event> wanted = new ArrayList<>();
+    for (WatchRecord.Event e : EventReplay.of(log).wanted(request, from)) {
+      wanted.add(request.prevKv() ? e : new WatchRecord.Event(e.type(), e.kv(), null));
+    }
+    long stop = from - 1 + rnd.nextInt((int) Math.max(1, last - from + 2));
+    long time = 1_000;
+    List<WatchRecord.Response> rs = new ArrayList<>();
+    rs.add(WatchRecord.Response.created(time, header));
+    long vouched = from - 1; // every wanted event up to here is delivered
+    int i = 0;
+    while (i < wanted.size() && wanted.get(i).revision() <= stop) {
+      List<WatchRecord.Event> batch = new ArrayList<>();
+      int revisions = 1 + rnd.nextInt(3);
+      while (i < wanted.size() && wanted.get(i).revision() <= stop && revisions > 0) {
+        long rev = wanted.get(i).revision();
+        while (i < wanted.size() && wanted.get(i).revision() == rev) {
+          batch.add(wanted.get(i++));
+        }
+        revisions--;
+        vouched = rev;
+      }
+      time += 10;
+      rs.add(WatchRecord.Response.events(time, Math.min(last, vouched + rnd.nextInt(2)), batch));
+      if (request.progressNotify() && rnd.nextInt(3) == 0) {
+        long nextEvent = i < wanted.size() ? wanted.get(i).revision() : last + 1;
+        vouched += rnd.nextInt((int) (Math.min(nextEvent - 1, stop) - vouched + 1));
+        time += 10;
+        rs.add(WatchRecord.Response.progress(time, vouched));
+      }
+    }
+    List<Compaction> compactions = new ArrayList<>();
+    if (compact && vouched + 2 <= last) {
+      long at = vouched + 2 + rnd.nextInt((int) (last - vouched - 1));
+      compactions.add(new Compaction("other", at, time + 1, time + 2));
+      rs.add(WatchRecord.Response.compacted(time + 10, at));
+    }
+    WatchRecord.Request r = request;
+    return new GeneratedWatch(new WatchRecord("generated " + r, "member", 0, r, rs), compactions);
+  }
 }
