@@ -39,7 +39,7 @@ import java.util.Set;
  *       only comes while the watch still owes a revision below it (etcd cancels a watcher whose
  *       next revision is compacted, never one past it); a watch opened from R on a member that had
  *       already acknowledged a compaction above R is cancelled with a compact revision at least
- *       that high and delivers no event.
+ *       that high, if at all before the watcher stops, and delivers no event.
  * </ul>
  */
 public final class WatchChecker {
@@ -264,9 +264,8 @@ public final class WatchChecker {
         if (t == null || t.type() != e.type()) {
           continue; // reliable names it
         }
-        boolean createWanted = t.isCreate();
-        if (e.isCreate() != createWanted || (e.type() == WatchRecord.EventType.PUT && (e.kv().version() == 1) != createWanted)) {
-          fail("is_create", "event " + e + " is " + (e.isCreate() ? "" : "not ") + "a create, the log's is " + (createWanted ? "" : "not ") + "a create");
+        if (e.isCreate() != t.isCreate()) {
+          fail("is_create", "event " + e + " is " + (e.isCreate() ? "" : "not ") + "a create, the log's is " + (t.isCreate() ? "" : "not ") + "a create");
         } else if (!e.kv().equals(t.kv())) {
           fail("kv", "event " + e + " but the log's kv is " + t.kv());
         }

@@ -97,6 +97,13 @@ class WatchCheckerTest {
   }
 
   @Test
+  void theLogWatchersRecordIsTheWriteLog() {
+    Request r = Request.all().from(1);
+    WriteLog log = record(r, legal(r)).writeLog();
+    assertEquals(LOG.byRevision(), log.byRevision());
+  }
+
+  @Test
   void legalHandStreamsPass() {
     for (Request r :
         List.of(

@@ -29,6 +29,24 @@ public record WatchRecord(String name, String member, long requested, Request re
   }
 
   /**
+   * The write log this watch saw, for a watch on the whole key space from revision 1 (the
+   * harness's log watcher): its events as the log's puts and deletes.
+   */
+  public WriteLog writeLog() {
+    if (!request.equals(Request.all().from(1)) && !request.equals(Request.all().from(1).withPrevKv())) {
+      throw new IllegalArgumentException("a write log needs a watch on every key from revision 1, not " + request);
+    }
+    WriteLog log = new WriteLog();
+    for (Response r : responses) {
+      for (Event e : r.events()) {
+        boolean put = e.type() == EventType.PUT;
+        log.add(new WriteLog.Event(e.revision(), e.key(), put ? e.kv().value() : null, put ? e.kv().lease() : 0));
+      }
+    }
+    return log;
+  }
+
+  /**
    * The WatchCreateRequest: a key, or the range [key, rangeEnd) (rangeEnd "\0": every key from
    * key on), the start revision (0: the revision after the current one), prev_kv, the NOPUT and
    * NODELETE filters, and progress_notify.
