@@ -3,6 +3,7 @@ package io.etcdj.server.robustness;
 import io.etcdj.server.robustness.WatchRecord.Event;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,9 +15,13 @@ import java.util.Map;
  */
 final class EventReplay {
   private final List<Event> events;
+  private final Map<String, Event> byRevisionAndKey = new HashMap<>();
 
   private EventReplay(List<Event> events) {
     this.events = events;
+    for (Event e : events) {
+      byRevisionAndKey.put(e.revision() + "/" + e.key(), e);
+    }
   }
 
   /**
@@ -41,6 +46,11 @@ final class EventReplay {
   /** Every event, by revision, in each revision's order. */
   List<Event> events() {
     return events;
+  }
+
+  /** The log's event on {@code key} at {@code revision}, or null. */
+  Event at(long revision, String key) {
+    return byRevisionAndKey.get(revision + "/" + key);
   }
 
   /** The events a watch with {@code request} must deliver from revision {@code from} on, in order. */

@@ -251,16 +251,12 @@ public final class WatchChecker {
     }
 
     private void eventsEqualTheReplay() {
-      Map<String, Event> truth = new HashMap<>();
-      for (Event e : replay.events()) {
-        truth.put(e.revision() + "/" + e.key(), e);
-      }
       Map<Long, Response> responseOf = new HashMap<>();
       for (Response r : w.responses()) {
         r.events().forEach(e -> responseOf.putIfAbsent(e.revision(), r));
       }
       for (Event e : got) {
-        Event t = truth.get(e.revision() + "/" + e.key());
+        Event t = replay.at(e.revision(), e.key());
         if (t == null || t.type() != e.type()) {
           continue; // reliable names it
         }

@@ -13,7 +13,10 @@ import java.util.List;
  * from jetcd's {@code Watcher}: that one swallows the created response, turns a compaction cancel
  * into an error and silently re-opens a broken stream from its last revision, which would hide
  * exactly what the checker looks at. A fragmented response (the {@code fragment} option) is
- * recorded once reassembled.
+ * recorded once reassembled. Progress is best asked for with the watch's progress_notify:
+ * etcd 3.4 answers a stream-wide RequestProgress with the store's revision whether or not the
+ * stream's watchers have caught up (etcd issue 15220), which the checker rightly names a
+ * bookmarkable violation.
  *
  * <p>Times are {@link System#nanoTime()} on the harness's one clock (see {@link LeaseChecker}).
  *
