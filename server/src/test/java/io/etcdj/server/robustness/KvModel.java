@@ -55,6 +55,18 @@ public final class KvModel {
       return kvs.get(key);
     }
 
+    /** The keys attached to {@code lease}, in key order. */
+    public List<String> keysWithLease(long lease) {
+      List<String> out = new ArrayList<>();
+      for (KeyValue kv : kvs.values()) {
+        if (kv.lease() == lease) {
+          out.add(kv.key());
+        }
+      }
+      out.sort(null);
+      return out;
+    }
+
     @Override
     public boolean equals(Object o) {
       return o instanceof State s && s.hash == hash && s.revision == revision && s.kvs.equals(kvs);

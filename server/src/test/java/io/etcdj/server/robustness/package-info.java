@@ -9,6 +9,15 @@
  * write, and a write whose client saw an error or a timeout treated as "may have happened at any
  * time after its call".
  *
+ * <p>Two more oracles judge what a run recorded besides the KV calls: {@link
+ * io.etcdj.server.robustness.WatchChecker} holds every recorded watch stream ({@link
+ * io.etcdj.server.robustness.WatchRecord}) to etcd's watch guarantees (ordered, unique, atomic,
+ * bookmarkable, resumable, reliable, right kv and prev_kv, cancelled on compaction exactly when
+ * owed) against the replayed {@link io.etcdj.server.robustness.WriteLog}, and {@link
+ * io.etcdj.server.robustness.LeaseChecker} holds the log to the leases the clients kept alive or
+ * let go ({@link io.etcdj.server.robustness.LeaseHistory}): no key of a live lease deleted, no key
+ * of an expired one left past TTL + 2 s, on one nanoTime clock.
+ *
  * <p>Everything here is plain single-threaded code over immutable values, so the checker's own
  * tests are fast unit tests with hand-made legal and illegal histories.
  */
