@@ -52,7 +52,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import io.etcdj.watch.WatchableStore;
 import io.etcdj.server.logging.EtcdEvents;
 import org.slf4j.Logger;
@@ -95,7 +94,7 @@ public final class EtcdServer implements AutoCloseable {
   private final CorruptionCheck corruption;
   /** Null unless --auto-compaction-retention is set. */
   private volatile AutoCompactor compactor;
-  private final AtomicLong requestIds;
+  private final IdGenerator requestIds;
   private volatile boolean stopped;
   private final CompletableFuture<Void> removed = new CompletableFuture<>();
   private final java.util.concurrent.atomic.AtomicBoolean removing =
@@ -213,8 +212,7 @@ public final class EtcdServer implements AutoCloseable {
     log.onSteppedDown(leaseFront::steppedDown);
     applyLoop.onSelfRemoved(cluster.memberId(), this::stopRemoved);
     applyLoop.clusterId(cluster.clusterId());
-    // Unique per member across restarts: the high bits come from the start time.
-    this.requestIds = new AtomicLong(System.currentTimeMillis() << 20);
+    this.requestIds = new IdGenerator(cluster.memberId(), System.currentTimeMillis());
   }
 
   /** Opens the data dir, replays what the store has not applied, and starts the loops. */
@@ -868,7 +866,7 @@ public final class EtcdServer implements AutoCloseable {
     if (stopped) {
       return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
     }
-    long id = requestIds.incrementAndGet();
+    long id = requestIds.next();
     CompletableFuture<Object> f = wait.register(id);
     io.grpc.Context.CancellationListener gone =
         c -> wait.cancel(id, new java.util.concurrent.CancellationException("caller went away"));
@@ -1034,7 +1032,7 @@ public final class EtcdServer implements AutoCloseable {
     if (stopped) {
       return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
     }
-    long id = requestIds.incrementAndGet();
+    long id = requestIds.next();
     byte[] data = request.setHeader(RequestHeader.newBuilder().setId(id)).build().toByteArray();
     if (data.length > config.maxRequestBytes()) {
       return CompletableFuture.failedFuture(EtcdError.REQUEST_TOO_LARGE.exception());

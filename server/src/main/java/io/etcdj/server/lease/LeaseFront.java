@@ -11,6 +11,7 @@ import io.etcdj.api.etcdserverpb.LeaseStatus;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etcdj.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etcdj.api.internal.InternalRaftRequest;
+import io.etcdj.server.IdGenerator;
 import io.etcdj.lease.Checkpoint;
 import io.etcdj.lease.LeaseException;
 import io.etcdj.lease.Lessor;
@@ -23,7 +24,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,11 +45,6 @@ public final class LeaseFront implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseFront.class);
   static final long LOOP_PERIOD_MS = 500;
   static final long FORWARD_RETRY_MS = 50;
-  /** etcd's idutil: 16 bits of member id above 40 bits of start time in ms and 8 of count. */
-  private static final int ID_SUFFIX_BITS = 48;
-
-  private static final long ID_SUFFIX_MASK = (1L << ID_SUFFIX_BITS) - 1;
-
   /** What the lease operations need from the server. */
   public interface Host {
     long memberId();
@@ -74,8 +69,7 @@ public final class LeaseFront implements AutoCloseable {
   private final Lessor lessor;
   private final Host host;
   private final LeaderForwarder forwarder = new LeaderForwarder();
-  private final long idPrefix;
-  private final AtomicLong idSuffix;
+  private final IdGenerator leaseIds;
   /** Orders promotion (apply thread) against demotion (raft loop). */
   private final Object leadership = new Object();
 
@@ -84,8 +78,7 @@ public final class LeaseFront implements AutoCloseable {
   public LeaseFront(Lessor lessor, Host host) {
     this.lessor = lessor;
     this.host = host;
-    this.idPrefix = host.memberId() << ID_SUFFIX_BITS;
-    this.idSuffix = new AtomicLong((System.currentTimeMillis() << 8) & ID_SUFFIX_MASK);
+    this.leaseIds = new IdGenerator(host.memberId(), System.currentTimeMillis());
     lessor.setCheckpointer(cps -> host.propose(checkpoints(cps), Long.MAX_VALUE));
   }
 
@@ -173,7 +166,7 @@ public final class LeaseFront implements AutoCloseable {
   }
 
   long nextLeaseId() {
-    return (idPrefix | (idSuffix.incrementAndGet() & ID_SUFFIX_MASK)) & Long.MAX_VALUE;
+    return leaseIds.next() & Long.MAX_VALUE; // a lease id is positive
   }
 
   public CompletableFuture<LeaseRevokeResponse> revoke(
