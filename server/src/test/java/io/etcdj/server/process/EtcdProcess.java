@@ -595,28 +595,47 @@ final class EtcdProcess implements AutoCloseable {
    * Distinct free loopback ports: bind port 0, remember, release. Holding all sockets open until every port is chosen
    * keeps the kernel from handing out the same port twice.
    */
+  /**
+   * Ports for test servers, below the kernel's ephemeral range (ip_local_port_range, 32768 and up
+   * here) so that no outgoing connection of any process can take one between our check and the
+   * server's bind, and never the same port twice in one test JVM, so concurrent tests cannot be
+   * handed the same port (asking the kernel for port 0 and closing it allowed both: CI saw
+   * "address already in use" once more tests ran concurrently). A port some other process holds
+   * is skipped.
+   */
   static int[] freePorts(int count) {
-    List<ServerSocket> sockets = new ArrayList<>();
+    int[] ports = new int[count];
+    for (int i = 0; i < count; i++) {
+      ports[i] = nextFreePort();
+    }
+    return ports;
+  }
+
+  private static final int PORT_LOW = 10_000;
+  private static final int PORT_HIGH = Math.max(PORT_LOW + 5_000, Math.min(32_768, ephemeralLow()));
+  private static final java.util.concurrent.atomic.AtomicInteger PORT_CURSOR =
+      new java.util.concurrent.atomic.AtomicInteger(new java.util.Random().nextInt(PORT_HIGH - PORT_LOW));
+
+  private static int nextFreePort() {
+    for (int tries = 0; tries < PORT_HIGH - PORT_LOW; tries++) {
+      int port = PORT_LOW + Math.floorMod(PORT_CURSOR.getAndIncrement(), PORT_HIGH - PORT_LOW);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException inUse) {
+        // held by another process: try the next one
+      }
+    }
+    throw new IllegalStateException("no free loopback port in " + PORT_LOW + ".." + PORT_HIGH);
+  }
+
+  /** The lowest ephemeral port of this machine (Linux), or 32768, Linux's default. */
+  private static int ephemeralLow() {
     try {
-      int[] ports = new int[count];
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        s.bind(new InetSocketAddress("127.0.0.1", 0));
-        sockets.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // best effort: the port is free again either way once the process exits
-        }
-      }
+      String range = Files.readString(Paths.get("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
     }
   }
 
