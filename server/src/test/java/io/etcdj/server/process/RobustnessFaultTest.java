@@ -3,7 +3,7 @@ package io.etcdj.server.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.etcd.jetcd.Client;
+import io.etcdj.server.robustness.HashKvCheck;
 import io.etcdj.server.robustness.HistoryPatch;
 import io.etcdj.server.robustness.JetcdRecorder;
 import io.etcdj.server.robustness.KvRequest;
@@ -15,10 +15,8 @@ import io.etcdj.server.robustness.RevisionChecker;
 import io.etcdj.server.robustness.WriteLog;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -96,7 +94,7 @@ class RobustnessFaultTest {
       assertEquals(List.of(), RevisionChecker.check(history, log));
       LinearizabilityChecker.Result r = LinearizabilityChecker.check(HistoryPatch.patch(history, log), Duration.ofSeconds(120));
       assertTrue(r.ok(), r.verdict() + ": " + r.explanation());
-      assertEquals(1, hashesAt(endpoints, log.lastRevision()).size(), "HashKV differs between members");
+      assertEquals(1, HashKvCheck.hashesAt(endpoints, log.lastRevision()).size(), "HashKV differs between members");
       long timedOut = history.stream().filter(o -> o.response() == null).count();
       System.out.printf(
           "robustness %s %s: %d calls (%d unknown), %d revisions, first write %d ms after the fault%n",
@@ -152,24 +150,4 @@ class RobustnessFaultTest {
     }
   }
 
-  private static Set<Integer> hashesAt(List<String> endpoints, long revision) throws Exception {
-    Set<Integer> hashes = new HashSet<>();
-    try (Client client = Client.builder().endpoints(endpoints.toArray(new String[0])).build()) {
-      for (String ep : endpoints) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-          try {
-            hashes.add(client.getMaintenanceClient().hashKV(ep, revision).get(5, TimeUnit.SECONDS).getHash());
-            break;
-          } catch (java.util.concurrent.ExecutionException e) {
-            if (System.nanoTime() > deadline) {
-              throw e;
-            }
-            Thread.sleep(100);
-          }
-        }
-      }
-    }
-    return hashes;
-  }
 }

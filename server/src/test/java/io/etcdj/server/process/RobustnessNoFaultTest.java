@@ -3,7 +3,7 @@ package io.etcdj.server.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.etcd.jetcd.Client;
+import io.etcdj.server.robustness.HashKvCheck;
 import io.etcdj.server.robustness.KvResponse;
 import io.etcdj.server.robustness.KvTraffic;
 import io.etcdj.server.robustness.LinearizabilityChecker;
@@ -58,7 +58,7 @@ class RobustnessNoFaultTest {
       LinearizabilityChecker.Result r = LinearizabilityChecker.check(history, Duration.ofSeconds(60));
       assertTrue(r.ok(), r.explanation());
 
-      assertEquals(1, hashesAt(endpoints, log.lastRevision()).size(), "HashKV differs between members");
+      assertEquals(1, HashKvCheck.hashesAt(endpoints, log.lastRevision()).size(), "HashKV differs between members");
     }
   }
 
@@ -83,25 +83,4 @@ class RobustnessNoFaultTest {
     return b.toString();
   }
 
-  /** HashKV of every member at {@code revision}, waiting for a member that has not applied it yet. */
-  private static Set<Integer> hashesAt(List<String> endpoints, long revision) throws Exception {
-    Set<Integer> hashes = new HashSet<>();
-    try (Client client = Client.builder().endpoints(endpoints.toArray(new String[0])).build()) {
-      for (String ep : endpoints) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-          try {
-            hashes.add(client.getMaintenanceClient().hashKV(ep, revision).get(5, TimeUnit.SECONDS).getHash());
-            break;
-          } catch (java.util.concurrent.ExecutionException e) {
-            if (System.nanoTime() > deadline) {
-              throw e;
-            }
-            Thread.sleep(100); // "future revision": that member has not applied the head yet
-          }
-        }
-      }
-    }
-    return hashes;
-  }
 }
