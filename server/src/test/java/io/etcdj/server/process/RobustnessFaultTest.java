@@ -51,11 +51,28 @@ class RobustnessFaultTest {
     TERM_LEADER
   }
 
+  /**
+   * CI's short profile: three faults, seed 1. Longer runs by properties, e.g. every fault with
+   * seeds 1..50: {@code -Detcdj.robustness.faults=ALL -Detcdj.robustness.seeds=50} (or a list,
+   * {@code -Detcdj.robustness.faults=KILL,TERM_LEADER}).
+   */
   static Stream<Arguments> runs() {
+    String faults = System.getProperty("etcdj.robustness.faults", "KILL_LEADER,PAUSE_LEADER,KILL");
+    List<Fault> selected = new ArrayList<>();
+    if (faults.equals("ALL")) {
+      selected.addAll(List.of(Fault.values()));
+    } else {
+      for (String f : faults.split(",")) {
+        selected.add(Fault.valueOf(f.trim()));
+      }
+    }
+    long seeds = Long.getLong("etcdj.robustness.seeds", 1);
     List<Arguments> out = new ArrayList<>();
-    for (EtcdProcess.Kind kind : EtcdProcess.selectedKinds()) {
-      for (Fault f : List.of(Fault.KILL_LEADER, Fault.PAUSE_LEADER, Fault.KILL)) {
-        out.add(Arguments.of(kind, f, 1L));
+    for (long seed = 1; seed <= seeds; seed++) {
+      for (EtcdProcess.Kind kind : EtcdProcess.selectedKinds()) {
+        for (Fault f : selected) {
+          out.add(Arguments.of(kind, f, seed));
+        }
       }
     }
     return out.stream();
