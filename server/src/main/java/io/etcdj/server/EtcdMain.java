@@ -101,7 +101,7 @@ public final class EtcdMain {
                 () -> {
                   EtcdEvents.closing(config, false);
                   grpc.close();
-                  server.close();
+                  server.stop(); // a leader hands leadership over first, as etcd's Stop
                   EtcdEvents.closing(config, true);
                   stopped.countDown();
                 },

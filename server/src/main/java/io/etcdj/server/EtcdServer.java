@@ -1084,6 +1084,18 @@ public final class EtcdServer implements AutoCloseable {
         transport::activeSince);
   }
 
+  /**
+   * A graceful stop (a signal): as etcd's Stop, a leader first hands leadership over (see {@link
+   * LeadershipHandover}), then the member closes.
+   */
+  public void stop() {
+    if (!stopped) {
+      LeadershipHandover.beforeStop(
+          cluster.memberId(), log.leaderId(), membership.list(), transport::activeSince, this::moveLeader, config.requestTimeoutMs());
+    }
+    close();
+  }
+
   @Override
   public void close() {
     if (stopped) {
