@@ -329,7 +329,16 @@ class EtcdServerTest {
     for (int i = 0; i < 100; i++) {
       kv().put(PutRequest.newBuilder().setKey(b("s" + i)).setValue(b("v" + i)).build());
     }
+    // The member's own entries (publishing its name, the cluster version) are proposed in the
+    // background and may land after the puts on a loaded machine (CI saw one land after the
+    // index was read): wait until the log stops growing before taking the index.
     long index = status().getRaftIndex();
+    for (int stable = 0; stable < 3; ) {
+      Thread.sleep(100);
+      long now = status().getRaftIndex();
+      stable = now == index ? stable + 1 : 0;
+      index = now;
+    }
     stop();
     start("--snapshot-count", "10");
     assertEquals(index + 2, status().getRaftIndex());
