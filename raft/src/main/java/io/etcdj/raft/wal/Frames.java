@@ -87,7 +87,7 @@ final class Frames {
   }
 
   /**
-   * Checks the frame at {@code pos} of a little-endian heap buffer whose valid data ends at {@code
+   * Checks the frame at {@code pos} of a little-endian buffer (heap or mapped) whose valid data ends at {@code
    * end}. Returns the frame's size in bytes if it is complete (padding included), its checksum
    * matches, its type is known and (for sync marks) its payload is consistent with where it sits;
    * -1 otherwise.
@@ -117,7 +117,7 @@ final class Frames {
       }
     }
     crc.reset();
-    crc.update(in.array(), in.arrayOffset() + pos + 4, 4 + bodyBytes);
+    crc.update(in.slice(pos + 4, 4 + bodyBytes));
     if ((int) crc.getValue() != in.getInt(pos)) {
       return -1;
     }
