@@ -60,7 +60,18 @@ final class GrpcTransport implements Transport {
     this.handler = Objects.requireNonNull(handler, "handler");
     this.removedMember = Objects.requireNonNull(removedMember, "removedMember");
     this.snapshots = new SnapshotSender(config, handler);
-    this.service = new PeerService(config, handler, removedMember, traffic);
+    this.service =
+        new PeerService(
+            config,
+            handler,
+            removedMember,
+            traffic,
+            from -> {
+              PeerSender p = peers.get(from);
+              if (p != null) {
+                p.peerDialledUs();
+              }
+            });
     this.serviceDefinition =
         ServerInterceptors.intercept(
             service,

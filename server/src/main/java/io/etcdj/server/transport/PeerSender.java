@@ -71,6 +71,7 @@ final class PeerSender {
   private List<URI> urls; // guarded
   private int urlIndex; // guarded
   private boolean urlsChanged; // guarded
+  private boolean peerSeenUp; // guarded: the peer dialled us while we waited out a backoff
   private boolean down; // guarded
   private boolean stopped; // guarded
   private ManagedChannel channel; // guarded
@@ -248,6 +249,23 @@ final class PeerSender {
         lastError);
   }
 
+  /**
+   * The peer just opened a stream to us, so it is up: a dial waiting out its backoff goes now. A
+   * restarted member dials its peers at once; without this, their streams back to it waited for
+   * their next redial (up to the backoff ceiling), and so did its first heartbeat from the leader.
+   * etcd gets the same effect from its streams being dialled by the receiving side.
+   */
+  void peerDialledUs() {
+    lock.lock();
+    try {
+      peerSeenUp = true;
+      backoff.reset();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The channel to the peer's current URL (created on demand), or null once stopped. */
   ManagedChannel channel() {
     lock.lock();
@@ -324,6 +342,7 @@ final class PeerSender {
         return null;
       }
       down = false;
+      peerSeenUp = false;
       ch = channelLocked();
     } finally {
       lock.unlock();
@@ -524,7 +543,7 @@ final class PeerSender {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     lock.lock();
     try {
-      while (!stopped && !urlsChanged) {
+      while (!stopped && !urlsChanged && !peerSeenUp) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return;

@@ -38,6 +38,7 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   private final RaftHandler handler;
   private final java.util.function.LongPredicate removedPeer;
   private final PeerTraffic traffic;
+  private final java.util.function.LongConsumer peerDialledUs;
   final AtomicLong messagesReceived = new AtomicLong();
   final AtomicLong batchesReceived = new AtomicLong();
   final AtomicLong messagesRejected = new AtomicLong();
@@ -47,8 +48,10 @@ final class PeerService extends PeerGrpc.PeerImplBase {
       TransportConfig config,
       RaftHandler handler,
       java.util.function.LongPredicate removedPeer,
-      PeerTraffic traffic) {
+      PeerTraffic traffic,
+      java.util.function.LongConsumer peerDialledUs) {
     this.traffic = traffic;
+    this.peerDialledUs = peerDialledUs;
     this.config = config;
     this.handler = handler;
     this.removedPeer = removedPeer;
@@ -63,6 +66,7 @@ final class PeerService extends PeerGrpc.PeerImplBase {
             .setMemberId(config.memberId())
             .build());
     LOG.debug("accepted peer stream from {}", PeerHeaders.hex(from));
+    peerDialledUs.accept(from);
     return new StreamObserver<>() {
       private boolean closed;
 

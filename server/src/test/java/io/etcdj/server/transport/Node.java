@@ -37,6 +37,15 @@ final class Node implements AutoCloseable {
     return new Node(id, config, 0);
   }
 
+  /** A node listening on {@code port}, as a member restarted on its old peer URL. */
+  static Node startOnPort(long clusterId, long id, Path dir, int port) throws IOException {
+    return new Node(id, TransportConfig.builder(clusterId, id, dir.resolve("snap-" + id)).build(), port);
+  }
+
+  int port() {
+    return port;
+  }
+
   static URI listenUrl(int port) {
     return URI.create("http://127.0.0.1:" + port);
   }

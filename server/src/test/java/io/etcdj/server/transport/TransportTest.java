@@ -301,6 +301,37 @@ class TransportTest {
   }
 
   @Test
+  void aPeerThatDialsUsCutsOurRedialBackoffShort() throws Exception {
+    // A 20 s backoff: only the peer's own dial can bring our stream back within the wait below.
+    Node a = node(1, b -> b.backoffMillis(20_000, 20_000));
+    Node b = node(2);
+    a.connect(b);
+    awaitActive(a, b);
+    int port = b.port();
+    b.close(); // the member is killed
+    closeables.remove(b);
+    Await.until("stream down", () -> a.transport.activeSince(2) == 0);
+    Await.until(
+        "a redial failed, so the writer now waits out its backoff",
+        () -> stats(a, 2).lastError() != null,
+        () -> String.valueOf(stats(a, 2)));
+    long restartedAt = System.nanoTime();
+    Node restarted = Node.startOnPort(CLUSTER, 2, dir, port); // and restarted on its peer URL
+    closeables.add(restarted);
+    restarted.transport.addPeer(1, List.of(a.url()));
+    Await.until(
+        "the restarted member's stream back from us",
+        5_000,
+        () -> a.transport.activeSince(2) > 0,
+        () -> String.valueOf(stats(a, 2)));
+    assertTrue(
+        System.nanoTime() - restartedAt < TimeUnit.SECONDS.toNanos(5),
+        "stream back within 5 s of the restart, not after the 20 s backoff");
+    a.transport.send(apps(1, 2, 0, 3));
+    Await.until("delivery to the restarted member", () -> restarted.handler.processed.size() == 3);
+  }
+
+  @Test
   void floodToDeadPeerStaysWithinQueueBound() throws Exception {
     Node a = node(1);
     a.transport.addPeer(9, List.of(deadUrl()));
