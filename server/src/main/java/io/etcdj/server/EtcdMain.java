@@ -20,6 +20,9 @@ public final class EtcdMain {
   private EtcdMain() {}
 
   public static void main(String[] args) {
+    // Libraries initialize on the other core while flags are parsed (a daemon thread: --help and
+    // --version exit without waiting for it).
+    StartupWarmup.begin();
     try {
       if (Flags.helpRequested(args)) {
         Usage.print(System.out, System.err);

@@ -225,9 +225,15 @@ public final class EtcdServer implements AutoCloseable {
       Files.createDirectories(config.walDir());
       ClusterInfo.Start start =
           ClusterInfo.loadOrCreate(
-              config, urls -> PeerClusterClient.fetchMembers(urls, JOIN_FETCH_TIMEOUT_MS));
+              config,
+              urls -> {
+                StartupWarmup.awaitAll(); // a gRPC client: Netty must be initialized by then
+                return PeerClusterClient.fetchMembers(urls, JOIN_FETCH_TIMEOUT_MS);
+              });
+      StartupWarmup.awaitStorage();
       kv = KvStores.openLmdb(config.backendDir(), mapSizeBytes(config));
       wal = Wal.open(config.walDir(), WalSegments.options());
+      StartupWarmup.awaitAll(); // before the first Netty or gRPC object
       EtcdServer server = new EtcdServer(config, start, kv, wal);
       try {
         server.recoverAndStart(memberInitialized);

@@ -1,0 +1,115 @@
+package io.etcdj.server;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Initializes the libraries a member needs on a second core while the main thread parses flags,
+ * sets up logging and replays the WAL. A JVM pays for each library once, at first use: lmdbjava's
+ * jnr-ffi generates its native stubs (0.3-0.5 s on this project's 2-core machine), Netty loads its
+ * epoll library and sizes its buffer pools, protobuf builds the descriptors of every generated
+ * file, the JDK starts JMX for the JVM metrics. Done one after the other on the main thread, that
+ * was about a second of every restart (issue 18: a restarted member must serve within ~1.5 s).
+ *
+ * <p>Nothing here has an effect a server start would not have: each step only initializes what
+ * the server initializes anyway. To rule out class-initialization deadlocks between the two
+ * threads, the main thread never initializes a library the warm-up may be in: it calls {@link
+ * #awaitStorage} before it opens LMDB and {@link #awaitAll} before it creates any Netty or gRPC
+ * object. Protobuf descriptors and JMX are the only things both may initialize at once; neither
+ * has initialization cycles (proto files cannot import each other in a cycle; the JDK's platform
+ * MBean server is created under a lock). A step that fails is skipped: the main thread then pays
+ * for it and reports any real problem itself.
+ *
+ * <p>Not started by in-process servers (tests): the awaits then return at once.
+ */
+final class StartupWarmup {
+  /** Long enough for a slow machine, short enough that a stuck step cannot stall a start. */
+  private static final long AWAIT_MAX_SECONDS = 30;
+
+  private static final CountDownLatch STORAGE = new CountDownLatch(1);
+  private static final CountDownLatch ALL = new CountDownLatch(1);
+  private static volatile boolean begun;
+
+  private StartupWarmup() {}
+
+  /** Starts the warm-up thread (once; from {@link EtcdMain} before it parses flags). */
+  static synchronized void begin() {
+    if (begun) {
+      return;
+    }
+    begun = true;
+    Thread t = new Thread(StartupWarmup::run, "etcdj-warmup");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void run() {
+    try {
+      step("lmdb", () -> Class.forName("org.lmdbjava.Library", true, loader()));
+    } finally {
+      STORAGE.countDown();
+    }
+    try {
+      step("protobuf", StartupWarmup::descriptors);
+      step("netty", StartupWarmup::netty);
+      step("jmx", ManagementFactory::getPlatformMBeanServer);
+    } finally {
+      ALL.countDown();
+    }
+  }
+
+  private static void descriptors() {
+    io.etcdj.api.internal.EtcdjInternal.getDescriptor();
+    io.etcdj.api.internal.EtcdjPeerProto.getDescriptor();
+    io.etcdj.api.etcdserverpb.Rpc.getDescriptor();
+  }
+
+  private static void netty() throws ClassNotFoundException {
+    io.netty.channel.epoll.Epoll.isAvailable();
+    io.netty.buffer.PooledByteBufAllocator.DEFAULT.buffer(1).release();
+    Class.forName("io.grpc.netty.NettyServerBuilder", true, loader());
+    Class.forName("io.grpc.netty.NettyChannelBuilder", true, loader());
+  }
+
+  private static ClassLoader loader() {
+    return StartupWarmup.class.getClassLoader();
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /** Logs through a logger made on failure only: the warm-up must not be what sets up logging. */
+  private static void step(String name, Step s) {
+    try {
+      s.run();
+    } catch (Exception | LinkageError e) {
+      LoggerFactory.getLogger(StartupWarmup.class).debug("start-up warm-up step {} failed; the server initializes it itself", name, e);
+    }
+  }
+
+  /** Returns once LMDB's native binding is initialized (or the warm-up was never started). */
+  static void awaitStorage() {
+    await(STORAGE);
+  }
+
+  /** Returns once every step is done (or the warm-up was never started). */
+  static void awaitAll() {
+    await(ALL);
+  }
+
+  private static void await(CountDownLatch latch) {
+    if (!begun) {
+      return;
+    }
+    try {
+      if (!latch.await(AWAIT_MAX_SECONDS, TimeUnit.SECONDS)) {
+        LoggerFactory.getLogger(StartupWarmup.class).warn("start-up warm-up still running after {} s; going on without it", AWAIT_MAX_SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
