@@ -40,8 +40,8 @@ import java.util.concurrent.TimeoutException;
  * that (a renewal counts from its send time; TTL 0 is etcd's "lease not found"). Each keep-alive is
  * one request on a fresh stream, answered or abandoned within the call timeout. The client fails
  * over to the next member after any error. Leases are only let go while there is time left in the
- * run for them to expire and be seen expiring (TTL + {@link LeaseChecker#EXPIRY_SLACK} + 1 s);
- * every lease still kept at the end is revoked.
+ * run for them to expire (TTL + 1 s; the {@link Workload} waits out the oracle's slack before its
+ * final log read); every lease still kept at the end is revoked.
  *
  * <p>One thread; {@link #run} returns when the traffic is over.
  */
@@ -137,15 +137,18 @@ public final class LeaseTraffic {
 
   private void loop(long deadline) throws InterruptedException {
     long lastGrant = 0;
-    long slack = LeaseChecker.EXPIRY_SLACK.toNanos() + TimeUnit.SECONDS.toNanos(1);
+    long slack = TimeUnit.SECONDS.toNanos(1);
     while (System.nanoTime() < deadline) {
       long now = System.nanoTime();
       if (live.size() < cfg.leasesMax() && now - lastGrant >= TimeUnit.MILLISECONDS.toNanos(GRANT_EVERY_MS)) {
         lastGrant = now;
         long ttl = TTLS_SECONDS[rnd.nextInt(TTLS_SECONDS.length)];
         boolean mayLetGo = now + TimeUnit.SECONDS.toNanos(ttl) + slack < deadline;
-        int dice = rnd.nextInt(100);
-        Fate fate = mayLetGo && dice < 40 ? Fate.LET_GO : dice < 70 ? Fate.REVOKE : Fate.KEEP;
+        // Fates in turn, so even a short run has each: let go (while it may), revoke, keep.
+        Fate fate = Fate.values()[(all.size() + 2) % 3];
+        if (fate == Fate.LET_GO && !mayLetGo) {
+          fate = Fate.REVOKE;
+        }
         grant(ttl, fate, now);
       }
       for (Iterator<Lease> it = live.iterator(); it.hasNext(); ) {
@@ -204,7 +207,8 @@ public final class LeaseTraffic {
     }
     long revokeAt = now + TimeUnit.MILLISECONDS.toNanos(500 + rnd.nextInt(1_000));
     Lease l = new Lease(r.getID(), r.getTTL(), call, ret, fate, revokeAt);
-    l.keepAlivesLeft = rnd.nextInt(2);
+    l.keepAlivesLeft = (int) (all.stream().filter(x -> x.fate == Fate.LET_GO).count() % 2); // none, or one
+
     all.add(l);
     live.add(l);
     int keys = 1 + rnd.nextInt(2);
