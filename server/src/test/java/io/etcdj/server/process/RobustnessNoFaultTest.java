@@ -68,6 +68,10 @@ class RobustnessNoFaultTest {
       assertTrue(run.leases().stream().anyMatch(l -> l.revoke() == null), "no lease let go");
       assertTrue(run.leases().stream().anyMatch(l -> !l.keepAlives().isEmpty()), "no lease kept alive");
       assertTrue(run.watches().stream().allMatch(x -> !x.responses().isEmpty()), "a watch got no response");
+      assertTrue(run.compactions().stream().allMatch(x -> x.ret() != Long.MAX_VALUE), "the compaction failed: " + run.compactions());
+      assertTrue(
+          run.watches().stream().anyMatch(x -> x.responses().get(x.responses().size() - 1).isCompactionCancel()),
+          "no watch was cancelled for the compaction");
 
       Oracles.Verdicts v = Oracles.check(run, Duration.ofSeconds(60));
       System.out.println("robustness " + kind + " no fault: " + v.summary());

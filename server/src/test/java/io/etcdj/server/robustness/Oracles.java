@@ -18,11 +18,12 @@ public final class Oracles {
    * What a run recorded.
    *
    * @param history the KV calls of every client (lease puts included), no server calls
+   * @param compactions the Compact calls the run made
    * @param watchesBehind {@link WatchRecorder#awaitCaughtUp}'s answer
    * @param observedUntil when the final log read and the watches' catch-up were over
    */
   public record Recorded(
-      List<Operation> history, List<LeaseHistory> leases, List<WatchRecord> watches, List<String> watchesBehind, WriteLog log, List<Long> newTermSeen, long observedUntil) {}
+      List<Operation> history, List<LeaseHistory> leases, List<WatchRecord> watches, List<String> watchesBehind, WriteLog log, List<Compaction> compactions, List<Long> newTermSeen, long observedUntil) {}
 
   /** The verdicts and a one-line summary of what was checked. */
   public record Verdicts(List<String> violations, String summary) {}
@@ -38,7 +39,7 @@ public final class Oracles {
     if (!lin.ok()) {
       out.add("linearizability: " + lin.verdict() + ": " + lin.explanation());
     }
-    WatchChecker.check(r.watches(), r.log(), List.of()).forEach(v -> out.add("watch: " + v));
+    WatchChecker.check(r.watches(), r.log(), r.compactions()).forEach(v -> out.add("watch: " + v));
     r.watchesBehind().forEach(v -> out.add("watch: reliable: " + v));
     LeaseChecker.check(new LeaseChecker.Input(r.leases(), r.history(), r.log(), firstSeen, r.newTermSeen(), r.observedUntil())).forEach(v -> out.add("lease: " + v));
     int events = 0;
@@ -52,9 +53,10 @@ public final class Oracles {
     long expiries = server.stream().filter(o -> o.request() instanceof KvRequest.Txn).count();
     String summary =
         String.format(
-            "%d calls, %d revisions, %d watch records with %d events and %d progress notifications, %d leases (%d keep-alives), %d lease deletes, %d new terms",
+            "%d calls, %d revisions, compacted at %s, %d watch records with %d events and %d progress notifications, %d leases (%d keep-alives), %d lease deletes, %d new terms",
             r.history().size(),
             r.log().lastRevision(),
+            r.compactions().stream().map(c -> c.revision() + (c.acknowledged() ? "" : "?")).toList(),
             r.watches().size(),
             events,
             progress,

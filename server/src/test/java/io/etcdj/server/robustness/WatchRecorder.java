@@ -118,6 +118,43 @@ public final class WatchRecorder implements AutoCloseable {
     }
   }
 
+  /** The highest revision the watch named {@code name} (with its resumptions) has told about. */
+  public long covered(String name) {
+    long covered = 0;
+    for (Stream s : snapshot()) {
+      if (s.chain.equals(name)) {
+        covered = Math.max(covered, s.covered());
+      }
+    }
+    return covered;
+  }
+
+  /**
+   * The write log as the watch named {@code name} (with its resumptions) delivered it: for a watch
+   * on every key the run writes, from revision 1, this is the committed log, recorded live, so it
+   * survives a compaction that a read from revision 1 after the run would not. Each resumption
+   * contributes its events from its own start revision on (an event below it is the watch
+   * checker's to name, not the log's).
+   */
+  public WriteLog log(String name) {
+    WriteLog log = new WriteLog();
+    for (Stream s : snapshot()) {
+      if (!s.chain.equals(name)) {
+        continue;
+      }
+      WatchRecord r = s.record();
+      for (Response x : r.responses()) {
+        for (Event e : x.events()) {
+          if (e.revision() >= r.request().startRevision()) {
+            boolean put = e.type() == WatchRecord.EventType.PUT;
+            log.add(new WriteLog.Event(e.revision(), e.key(), put ? e.kv().value() : null, put ? e.kv().lease() : 0));
+          }
+        }
+      }
+    }
+    return log;
+  }
+
   /** Stops every stream and returns what each recorded, in the order they were opened. */
   public List<WatchRecord> stop() {
     stopping = true;

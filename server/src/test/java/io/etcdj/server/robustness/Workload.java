@@ -1,6 +1,12 @@
 package io.etcdj.server.robustness;
 
+import io.etcdj.api.etcdserverpb.CompactionRequest;
+import io.etcdj.api.etcdserverpb.KVGrpc;
 import io.etcdj.server.robustness.WatchRecord.Request;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +22,24 @@ import java.util.concurrent.TimeUnit;
  * progress_notify) and from revision 1, one KV key from now (prev_kv), one leased key from 1
  * (prev_kv), the prefix without deletes (progress_notify), the leased keys' prefix (prev_kv); half
  * way through, the prefix from 20 revisions back (prev_kv), from now (progress_notify), and a key
- * from revision 1 again. Every watch resumes on the next member if its stream breaks.
+ * from revision 1 again; a tenth later the harness compacts (a few revisions below what the
+ * whole-prefix watch from revision 1 has delivered) and opens a key watch from revision 1 on the
+ * member that compacted, which must be cancelled. Every watch resumes on the next member if its
+ * stream breaks.
+ *
+ * <p>The committed log is the live record of the whole-prefix watch from revision 1 and its
+ * resumptions, read up to a linearizable head revision after the traffic: a log read from revision
+ * 1 after the run would hit the compaction.
  *
  * <p>Threads: the KV clients and the lease client run on their own threads from {@link #start};
  * the caller's thread may inject faults meanwhile.
  */
 public final class Workload implements AutoCloseable {
   private static final long RECENT_REVISIONS = 20;
+  /** The watch whose live record is the run's committed log. */
+  private static final String LOG_WATCH = "prefix from 1";
+  /** How far below what the log watch has covered the compaction goes. */
+  private static final long COMPACT_BEHIND = 5;
 
   private final List<String> endpoints;
   private final Duration traffic;
@@ -32,6 +49,7 @@ public final class Workload implements AutoCloseable {
   private CompletableFuture<List<Operation>> kv;
   private CompletableFuture<LeaseTraffic.Result> leases;
   private Thread lateWatches;
+  private final List<Compaction> compactions = new ArrayList<>(); // guarded by itself
 
   private Workload(List<String> endpoints, Duration traffic, String prefix) {
     this.endpoints = List.copyOf(endpoints);
@@ -69,6 +87,8 @@ public final class Workload implements AutoCloseable {
               try {
                 Thread.sleep(traffic.toMillis() / 2);
                 w.openLateWatches();
+                Thread.sleep(traffic.toMillis() / 10);
+                w.compact(w.member(0));
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -85,7 +105,7 @@ public final class Workload implements AutoCloseable {
   private void openFirstWatches() {
     Request all = Request.prefix(prefix);
     watches.open("prefix from now", member(0), all.withPrevKv().withProgressNotify(), true);
-    watches.open("prefix from 1", member(1), all.from(1), true);
+    watches.open(LOG_WATCH, member(1), all.from(1), true);
     watches.open("key " + prefix + "0 from now", member(2), Request.key(prefix + "0").withPrevKv(), true);
     watches.open("key " + prefix + "l0 from 1", member(0), Request.key(prefix + "l0").from(1).withPrevKv(), true);
     watches.open("prefix without deletes", member(1), all.withoutDeletes().withProgressNotify(), true);
@@ -101,9 +121,38 @@ public final class Workload implements AutoCloseable {
   }
 
   /**
-   * Waits for the traffic, reads the committed log on {@code logEndpoint}, lets the watches catch
-   * up with it (10 s at most), stops them and returns the record. {@code extra} are calls the test
-   * made itself (probes), which join the history.
+   * Compacts below what the log watch has already delivered (so its resumption never needs a
+   * compacted revision and the live log stays whole), records the call, and opens a watch from
+   * revision 1 on the same member afterwards, which etcd must cancel for the compaction.
+   */
+  private void compact(int member) {
+    long revision = watches.covered(LOG_WATCH) - COMPACT_BEHIND;
+    if (revision < 2) {
+      throw new IllegalStateException("the log watch has covered only revision " + watches.covered(LOG_WATCH) + " half way through the run");
+    }
+    URI u = URI.create(endpoints.get(member));
+    ManagedChannel ch = NettyChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
+    long call = System.nanoTime();
+    long ret = Long.MAX_VALUE;
+    try {
+      KVGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS).compact(CompactionRequest.newBuilder().setRevision(revision).build());
+      ret = System.nanoTime();
+    } catch (StatusRuntimeException e) {
+      // unknown outcome: the member may have applied it; the watch checker then expects nothing of its watches
+    } finally {
+      ch.shutdownNow();
+    }
+    synchronized (compactions) {
+      compactions.add(new Compaction(endpoints.get(member), revision, call, ret));
+    }
+    watches.open("key " + prefix + "2 from 1 after compaction", member, Request.key(prefix + "2").from(1).withPrevKv(), true);
+  }
+
+  /**
+   * Waits for the traffic, reads the head revision on {@code logEndpoint}, lets the log watch and
+   * then every other watch catch up with it (30 s and 10 s at most), stops them and returns the
+   * record with the log watch's log. {@code extra} are calls the test made itself (probes), which
+   * join the history.
    */
   public Oracles.Recorded finish(List<Operation> extra, String logEndpoint) throws Exception {
     long bound = traffic.toSeconds() + 60;
@@ -113,11 +162,23 @@ public final class Workload implements AutoCloseable {
     history.addAll(l.puts());
     history.addAll(extra);
     quiesce(l.leases());
-    WriteLog log = LogReader.read(logEndpoint, prefix, Duration.ofSeconds(30));
+    long head = LogReader.head(logEndpoint, prefix, Duration.ofSeconds(30));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (watches.covered(LOG_WATCH) < head) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the log watch covers revision " + watches.covered(LOG_WATCH) + " 30 s after the head was read at " + head);
+      }
+      Thread.sleep(20);
+    }
+    WriteLog log = watches.log(LOG_WATCH);
     long observedUntil = System.nanoTime();
     List<String> behind = watches.awaitCaughtUp(log, Duration.ofSeconds(10));
     List<WatchRecord> records = watches.stop();
-    return new Oracles.Recorded(history, l.leases(), records, behind, log, terms.newTermSeen(), observedUntil);
+    List<Compaction> compacted;
+    synchronized (compactions) {
+      compacted = List.copyOf(compactions);
+    }
+    return new Oracles.Recorded(history, l.leases(), records, behind, log, compacted, terms.newTermSeen(), observedUntil);
   }
 
   /**
