@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("process")
 class RobustnessFaultTest {
   private static final Duration TRAFFIC = Duration.ofSeconds(8);
+  private static final Duration SOAK_TRAFFIC = Duration.ofSeconds(20);
   private static final long FAULT_AT_MS = 2_000;
   private static final String PREFIX = "rb/";
 
@@ -60,16 +61,40 @@ class RobustnessFaultTest {
     return out.stream();
   }
 
+  /** Every fault, three seeds, 20 s of traffic: behind -Psoak. */
+  static Stream<Arguments> soakRuns() {
+    List<Arguments> out = new ArrayList<>();
+    for (EtcdProcess.Kind kind : EtcdProcess.selectedKinds()) {
+      for (Fault f : Fault.values()) {
+        for (long seed = 1; seed <= 3; seed++) {
+          out.add(Arguments.of(kind, f, seed));
+        }
+      }
+    }
+    return out.stream();
+  }
+
   @ParameterizedTest(name = "{0} {1} seed {2}")
   @MethodSource("runs")
   void oneFaultDuringTrafficBreaksNoOracle(EtcdProcess.Kind kind, Fault fault, long seed) throws Exception {
+    run(kind, fault, seed, TRAFFIC);
+  }
+
+  @Tag("soak")
+  @ParameterizedTest(name = "{0} {1} seed {2}")
+  @MethodSource("soakRuns")
+  void oneFaultDuringLongTrafficBreaksNoOracle(EtcdProcess.Kind kind, Fault fault, long seed) throws Exception {
+    run(kind, fault, seed, SOAK_TRAFFIC);
+  }
+
+  private static void run(EtcdProcess.Kind kind, Fault fault, long seed, Duration traffic) throws Exception {
     try (EtcdCluster c = EtcdCluster.start(kind, "robust-" + fault.name().toLowerCase(), RobustnessNoFaultTest.options())) {
       List<String> endpoints = new ArrayList<>();
       c.members().forEach(m -> endpoints.add(m.clientUrl()));
       Oracles.Recorded run;
       Duration toServe;
       Duration limit = Duration.ofMillis(3 * c.options().electionMs() + 2_000);
-      try (Workload w = Workload.start(endpoints, TRAFFIC, seed)) {
+      try (Workload w = Workload.start(endpoints, traffic, seed)) {
         Thread.sleep(FAULT_AT_MS);
         inject(c, fault, new Random(seed));
         List<Operation> probes = new ArrayList<>();

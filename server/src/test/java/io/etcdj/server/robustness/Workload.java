@@ -49,6 +49,7 @@ public final class Workload implements AutoCloseable {
   private CompletableFuture<List<Operation>> kv;
   private CompletableFuture<LeaseTraffic.Result> leases;
   private Thread lateWatches;
+  private volatile RuntimeException lateFailure;
   private final List<Compaction> compactions = new ArrayList<>(); // guarded by itself
 
   private Workload(List<String> endpoints, Duration traffic, String prefix) {
@@ -91,6 +92,8 @@ public final class Workload implements AutoCloseable {
                 w.compact(w.member(0));
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+              } catch (RuntimeException e) {
+                w.lateFailure = e;
               }
             },
             "late-watches");
@@ -126,10 +129,11 @@ public final class Workload implements AutoCloseable {
    * revision 1 on the same member afterwards, which etcd must cancel for the compaction.
    */
   private void compact(int member) {
-    long revision = watches.covered(LOG_WATCH) - COMPACT_BEHIND;
-    if (revision < 2) {
-      throw new IllegalStateException("the log watch has covered only revision " + watches.covered(LOG_WATCH) + " half way through the run");
+    long covered = watches.covered(LOG_WATCH);
+    if (covered < 2) {
+      return; // nothing written yet (a very slow start): a compaction would only fail
     }
+    long revision = Math.max(2, covered - COMPACT_BEHIND);
     URI u = URI.create(endpoints.get(member));
     ManagedChannel ch = NettyChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
     long call = System.nanoTime();
@@ -159,9 +163,14 @@ public final class Workload implements AutoCloseable {
     List<Operation> history = new ArrayList<>(kv.get(bound, TimeUnit.SECONDS));
     LeaseTraffic.Result l = leases.get(bound, TimeUnit.SECONDS);
     lateWatches.join();
+    if (lateFailure != null) {
+      throw new IllegalStateException("opening the late watches or compacting failed", lateFailure);
+    }
     history.addAll(l.puts());
     history.addAll(extra);
+    long t0 = System.nanoTime();
     quiesce(l.leases());
+    long t1 = System.nanoTime();
     long head = LogReader.head(logEndpoint, prefix, Duration.ofSeconds(30));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (watches.covered(LOG_WATCH) < head) {
@@ -173,6 +182,9 @@ public final class Workload implements AutoCloseable {
     WriteLog log = watches.log(LOG_WATCH);
     long observedUntil = System.nanoTime();
     List<String> behind = watches.awaitCaughtUp(log, Duration.ofSeconds(10));
+    System.out.printf(
+        "workload: waited %d ms for let-go leases, %d ms for the log watch to reach head %d, %d ms for the other watches%n",
+        (t1 - t0) / 1_000_000, (observedUntil - t1) / 1_000_000, head, (System.nanoTime() - observedUntil) / 1_000_000);
     List<WatchRecord> records = watches.stop();
     List<Compaction> compacted;
     synchronized (compactions) {
