@@ -53,8 +53,9 @@ public final class Oracles {
     long expiries = server.stream().filter(o -> o.request() instanceof KvRequest.Txn).count();
     String summary =
         String.format(
-            "%d calls, %d revisions, compacted at %s, %d watch records with %d events and %d progress notifications, %d leases (%d keep-alives), %d lease deletes, %d new terms",
+            "%d calls (%d unknown), %d revisions, compacted at %s, %d watch records with %d events and %d progress notifications, %d leases (%d keep-alives), %d lease deletes, %d new terms",
             r.history().size(),
+            r.history().stream().filter(o -> o.response() == null).count(),
             r.log().lastRevision(),
             r.compactions().stream().map(c -> c.revision() + (c.acknowledged() ? "" : "?")).toList(),
             r.watches().size(),
