@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcdj.server.robustness.HashKvCheck;
-import io.etcdj.server.robustness.HistoryPatch;
 import io.etcdj.server.robustness.JetcdRecorder;
 import io.etcdj.server.robustness.KvRequest;
-import io.etcdj.server.robustness.KvTraffic;
-import io.etcdj.server.robustness.LinearizabilityChecker;
-import io.etcdj.server.robustness.LogReader;
 import io.etcdj.server.robustness.Operation;
-import io.etcdj.server.robustness.RevisionChecker;
-import io.etcdj.server.robustness.WriteLog;
+import io.etcdj.server.robustness.Oracles;
+import io.etcdj.server.robustness.Workload;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -26,15 +21,18 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Single-fault robustness runs (issue 15): recorded jetcd traffic on a three-member cluster, one
+ * Single-fault robustness runs (issue 15): the recorded {@link Workload} (KV traffic, a lease
+ * client, watches that resume on another member when theirs dies) on a three-member cluster, one
  * fault injected two seconds in, then every oracle — linearizability of the history (unknown
- * outcomes settled by the committed log), the revision checker, HashKV equal on all members, and
- * the cluster taking a write within 3 × election timeout + 2 s of the fault's end. Run against
+ * outcomes settled by the committed log, lease deletes as server calls), the revision checker,
+ * the watch and lease checkers, HashKV equal on all members, and the cluster taking a write within
+ * 3 × election timeout + 2 s of the fault's end. Run against
  * real etcd too: an oracle that fails on etcd is the harness's bug.
  */
 @Tag("process")
 class RobustnessFaultTest {
   private static final Duration TRAFFIC = Duration.ofSeconds(8);
+  private static final Duration SOAK_TRAFFIC = Duration.ofSeconds(20);
   private static final long FAULT_AT_MS = 2_000;
   private static final String PREFIX = "rb/";
 
@@ -78,44 +76,56 @@ class RobustnessFaultTest {
     return out.stream();
   }
 
+  /** Every fault, three seeds, 20 s of traffic: behind -Psoak. */
+  static Stream<Arguments> soakRuns() {
+    List<Arguments> out = new ArrayList<>();
+    for (EtcdProcess.Kind kind : EtcdProcess.selectedKinds()) {
+      for (Fault f : Fault.values()) {
+        for (long seed = 1; seed <= 3; seed++) {
+          out.add(Arguments.of(kind, f, seed));
+        }
+      }
+    }
+    return out.stream();
+  }
+
   @ParameterizedTest(name = "{0} {1} seed {2}")
   @MethodSource("runs")
   void oneFaultDuringTrafficBreaksNoOracle(EtcdProcess.Kind kind, Fault fault, long seed) throws Exception {
-    try (EtcdCluster c = EtcdCluster.start(kind, "robust-" + fault.name().toLowerCase())) {
+    run(kind, fault, seed, TRAFFIC);
+  }
+
+  @Tag("soak")
+  @ParameterizedTest(name = "{0} {1} seed {2}")
+  @MethodSource("soakRuns")
+  void oneFaultDuringLongTrafficBreaksNoOracle(EtcdProcess.Kind kind, Fault fault, long seed) throws Exception {
+    run(kind, fault, seed, SOAK_TRAFFIC);
+  }
+
+  private static void run(EtcdProcess.Kind kind, Fault fault, long seed, Duration traffic) throws Exception {
+    try (EtcdCluster c = EtcdCluster.start(kind, "robust-" + fault.name().toLowerCase(), RobustnessNoFaultTest.options())) {
       List<String> endpoints = new ArrayList<>();
       c.members().forEach(m -> endpoints.add(m.clientUrl()));
-      CompletableFuture<List<Operation>> traffic =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return KvTraffic.run(KvTraffic.Config.of(4, TRAFFIC, seed), endpoints);
-                } catch (InterruptedException e) {
-                  throw new IllegalStateException(e);
-                }
-              });
-      Thread.sleep(FAULT_AT_MS);
-      long faultEnd = inject(c, fault, new Random(seed));
-      List<Operation> probes = new ArrayList<>();
-      Duration toServe = firstWrite(c, probes);
+      Oracles.Recorded run;
+      Duration toServe;
       Duration limit = Duration.ofMillis(3 * c.options().electionMs() + 2_000);
-      List<Operation> history = new ArrayList<>(traffic.get(TRAFFIC.toSeconds() + 60, TimeUnit.SECONDS));
-      history.addAll(probes);
+      try (Workload w = Workload.start(endpoints, traffic, seed)) {
+        Thread.sleep(FAULT_AT_MS);
+        inject(c, fault, new Random(seed));
+        List<Operation> probes = new ArrayList<>();
+        toServe = firstWrite(c, probes);
+        for (EtcdProcess m : c.members()) {
+          m.awaitReady(m.readyTimeout()); // every member back and serving before the log is read
+        }
+        run = w.finish(probes, endpoints.get(0));
+      }
       assertTrue(
           toServe.compareTo(limit) <= 0,
           "first write " + toServe.toMillis() + " ms after the fault ended (limit " + limit.toMillis() + " ms)");
-
-      for (EtcdProcess m : c.members()) {
-        m.awaitReady(m.readyTimeout()); // every member back and serving before the log is read
-      }
-      WriteLog log = LogReader.read(endpoints.get(0), PREFIX, Duration.ofSeconds(30));
-      assertEquals(List.of(), RevisionChecker.check(history, log));
-      LinearizabilityChecker.Result r = LinearizabilityChecker.check(HistoryPatch.patch(history, log), Duration.ofSeconds(120));
-      assertTrue(r.ok(), r.verdict() + ": " + r.explanation());
-      assertEquals(1, HashKvCheck.hashesAt(endpoints, log.lastRevision()).size(), "HashKV differs between members");
-      long timedOut = history.stream().filter(o -> o.response() == null).count();
-      System.out.printf(
-          "robustness %s %s: %d calls (%d unknown), %d revisions, first write %d ms after the fault%n",
-          kind, fault, history.size(), timedOut, log.lastRevision(), toServe.toMillis());
+      Oracles.Verdicts v = Oracles.check(run, Duration.ofSeconds(120));
+      System.out.printf("robustness %s %s: %s, first write %d ms after the fault%n", kind, fault, v.summary(), toServe.toMillis());
+      assertEquals(List.of(), v.violations());
+      assertEquals(1, HashKvCheck.hashesAt(endpoints, run.log().lastRevision()).size(), "HashKV differs between members");
     }
   }
 

@@ -21,19 +21,31 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class LogReader {
   private LogReader() {}
 
+  /**
+   * The head revision by a linearizable read: every write committed before this call is at or
+   * below it.
+   */
+  public static long head(String endpoint, String prefix, Duration timeout) throws InterruptedException {
+    try (Client client = Client.builder().endpoints(endpoint).build()) {
+      return head(client, endpoint, prefix, timeout);
+    }
+  }
+
+  private static long head(Client client, String endpoint, String prefix, Duration timeout) throws InterruptedException {
+    try {
+      return client.getKVClient()
+          .get(JetcdRecorder.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .getHeader()
+          .getRevision();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot read the head revision from " + endpoint, e);
+    }
+  }
+
   public static WriteLog read(String endpoint, String prefix, Duration timeout) throws InterruptedException {
     try (Client client = Client.builder().endpoints(endpoint).build()) {
-      long head;
-      try {
-        head =
-            client.getKVClient()
-                .get(JetcdRecorder.bytes(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())
-                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .getHeader()
-                .getRevision();
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException("cannot read the head revision from " + endpoint, e);
-      }
+      long head = head(client, endpoint, prefix, timeout);
       WriteLog log = new WriteLog();
       if (head <= 1) {
         return log;

@@ -18,7 +18,19 @@
  * let go ({@link io.etcdj.server.robustness.LeaseHistory}): no key of a live lease deleted, no key
  * of an expired one left past TTL + 2 s, on one nanoTime clock.
  *
- * <p>Everything here is plain single-threaded code over immutable values, so the checker's own
+ * <p>The oracles are plain single-threaded code over immutable values, so the checkers' own
  * tests are fast unit tests with hand-made legal and illegal histories.
+ *
+ * <p>The recording side: a {@link io.etcdj.server.robustness.Workload} runs the KV clients ({@link
+ * io.etcdj.server.robustness.KvTraffic} over {@link io.etcdj.server.robustness.JetcdRecorder}), a
+ * lease client ({@link io.etcdj.server.robustness.LeaseTraffic}, raw Lease stub) and recorded
+ * watches ({@link io.etcdj.server.robustness.WatchRecorder}, raw Watch stub, resumed on another
+ * member when a stream breaks), compacts once, and takes the committed log from the live watch on
+ * the whole prefix from revision 1; every header's raft term goes to a {@link
+ * io.etcdj.server.robustness.TermLog}. {@link io.etcdj.server.robustness.Oracles} then runs every
+ * oracle over the record, after {@link io.etcdj.server.robustness.ServerDeletes} has turned the
+ * lease revokes and expiries in the log into calls of a "server" client, which the KV oracles need
+ * and the lease oracle must not see. Those pieces own threads and gRPC channels; they are exercised
+ * by the process tests RobustnessNoFaultTest and RobustnessFaultTest.
  */
 package io.etcdj.server.robustness;

@@ -1,0 +1,320 @@
+package io.etcdj.server.robustness;
+
+import com.google.protobuf.ByteString;
+import io.etcdj.api.etcdserverpb.WatchCreateRequest;
+import io.etcdj.api.etcdserverpb.WatchGrpc;
+import io.etcdj.api.etcdserverpb.WatchRequest;
+import io.etcdj.api.etcdserverpb.WatchResponse;
+import io.etcdj.api.mvccpb.Event.EventType;
+import io.etcdj.server.robustness.WatchRecord.Event;
+import io.etcdj.server.robustness.WatchRecord.Request;
+import io.etcdj.server.robustness.WatchRecord.Response;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Records watch streams for {@link WatchChecker} during a robustness run, over the raw
+ * etcdserverpb Watch stub (one gRPC channel per member, one stream per watch), so every response
+ * is kept as sent: the created response, progress notifications, compaction cancels. A stream that
+ * breaks (its member was killed) ends its {@link WatchRecord}; with {@code resume} the watch is
+ * re-opened, as clientv3 does, as a new record on the next member from the revision after the last
+ * one the stream vouched for, which is what the checker's "resumable" rule holds it to.
+ *
+ * <p>Every header's raft term goes to the run's {@link TermLog}. Threads: the gRPC callbacks
+ * append to each stream's own record under its lock; re-opening runs on one scheduler thread.
+ */
+public final class WatchRecorder implements AutoCloseable {
+  private static final long RESUME_BACKOFF_MS = 200;
+  /** Bounds the records a run can produce when a member stays down and every re-open fails. */
+  private static final int STREAMS_MAX = 500;
+
+  private final List<String> endpoints;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final TermLog terms;
+  private final List<Stream> streams = new ArrayList<>(); // guarded by itself
+  private final ScheduledExecutorService resumer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "watch-resume"));
+  private final AtomicLong headSeen = new AtomicLong();
+  private volatile boolean stopping;
+
+  public WatchRecorder(List<String> endpoints, TermLog terms) {
+    this.endpoints = List.copyOf(endpoints);
+    this.terms = terms;
+    for (String ep : endpoints) {
+      URI u = URI.create(ep);
+      channels.add(NettyChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build());
+    }
+  }
+
+  /** The highest header revision any stream has reported so far (a "recent" revision to watch from). */
+  public long headSeen() {
+    return headSeen.get();
+  }
+
+  /** Opens one watch on member {@code member}; {@code name} prefixes its records' names. */
+  public void open(String name, int member, Request request, boolean resume) {
+    start(name, 0, member, request, resume);
+  }
+
+  private void start(String name, int generation, int member, Request request, boolean resume) {
+    Stream s = new Stream(generation == 0 ? name : name + " resumed " + generation, name, generation, member, request, resume);
+    synchronized (streams) {
+      if (stopping || streams.size() >= STREAMS_MAX) {
+        return;
+      }
+      streams.add(s);
+    }
+    s.requests = WatchGrpc.newStub(channels.get(member)).watch(s);
+    s.requests.onNext(WatchRequest.newBuilder().setCreateRequest(create(request)).build());
+  }
+
+  private static WatchCreateRequest create(Request r) {
+    WatchCreateRequest.Builder b =
+        WatchCreateRequest.newBuilder().setKey(bytes(r.key())).setStartRevision(r.startRevision()).setPrevKv(r.prevKv()).setProgressNotify(r.progressNotify());
+    if (r.rangeEnd() != null) {
+      b.setRangeEnd(bytes(r.rangeEnd()));
+    }
+    if (r.noPut()) {
+      b.addFilters(WatchCreateRequest.FilterType.NOPUT);
+    }
+    if (r.noDelete()) {
+      b.addFilters(WatchCreateRequest.FilterType.NODELETE);
+    }
+    return b.build();
+  }
+
+  /**
+   * Waits until every watch still streaming has covered the last revision of {@code log} it wants
+   * (by an event, a progress notification or its created header); returns one line per watch that
+   * did not within {@code timeout}: etcd delivers every committed event to a live watcher, so a
+   * watch stuck behind the head is a "reliable" violation the per-stream checks cannot see.
+   */
+  public List<String> awaitCaughtUp(WriteLog log, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<String> behind = new ArrayList<>();
+      for (Stream s : snapshot()) {
+        long want = lastWanted(s.request, log);
+        long covered = s.covered();
+        if (!s.ended() && covered < want) {
+          behind.add(s.name + " on " + endpoints.get(s.member) + ": covers revision " + covered + ", the log's last event it wants is at " + want);
+        }
+      }
+      if (behind.isEmpty() || System.nanoTime() > deadline) {
+        return behind;
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** The highest revision the watch named {@code name} (with its resumptions) has told about. */
+  public long covered(String name) {
+    long covered = 0;
+    for (Stream s : snapshot()) {
+      if (s.chain.equals(name)) {
+        covered = Math.max(covered, s.covered());
+      }
+    }
+    return covered;
+  }
+
+  /**
+   * The write log as the watch named {@code name} (with its resumptions) delivered it: for a watch
+   * on every key the run writes, from revision 1, this is the committed log, recorded live, so it
+   * survives a compaction that a read from revision 1 after the run would not. Each resumption
+   * contributes its events from its own start revision on (an event below it is the watch
+   * checker's to name, not the log's).
+   */
+  public WriteLog log(String name) {
+    WriteLog log = new WriteLog();
+    for (Stream s : snapshot()) {
+      if (!s.chain.equals(name)) {
+        continue;
+      }
+      WatchRecord r = s.record();
+      for (Response x : r.responses()) {
+        for (Event e : x.events()) {
+          if (e.revision() >= r.request().startRevision()) {
+            boolean put = e.type() == WatchRecord.EventType.PUT;
+            log.add(new WriteLog.Event(e.revision(), e.key(), put ? e.kv().value() : null, put ? e.kv().lease() : 0));
+          }
+        }
+      }
+    }
+    return log;
+  }
+
+  /** Stops every stream and returns what each recorded, in the order they were opened. */
+  public List<WatchRecord> stop() {
+    stopping = true;
+    resumer.shutdownNow();
+    List<WatchRecord> out = new ArrayList<>();
+    for (Stream s : snapshot()) {
+      s.cancel();
+      out.add(s.record());
+    }
+    return out;
+  }
+
+  private List<Stream> snapshot() {
+    synchronized (streams) {
+      return new ArrayList<>(streams);
+    }
+  }
+
+  private static long lastWanted(Request r, WriteLog log) {
+    long last = 0;
+    for (Map.Entry<Long, List<WriteLog.Event>> rev : log.byRevision().entrySet()) {
+      for (WriteLog.Event e : rev.getValue()) {
+        if (r.inRange(e.key()) && !(e.isPut() ? r.noPut() : r.noDelete()) && rev.getKey() >= r.startRevision()) {
+          last = rev.getKey();
+        }
+      }
+    }
+    return last;
+  }
+
+  @Override
+  public void close() {
+    stop();
+    for (ManagedChannel c : channels) {
+      c.shutdownNow();
+    }
+  }
+
+  /** One Watch stream carrying one watch: its record, filled by the gRPC thread. */
+  private final class Stream implements StreamObserver<WatchResponse> {
+    final String name;
+    final String chain;
+    final int generation;
+    final int member;
+    final Request request;
+    final boolean resume;
+    final long requested = System.nanoTime();
+    private final List<Response> responses = new ArrayList<>(); // guarded by this
+    private boolean ended; // guarded by this
+    volatile StreamObserver<WatchRequest> requests;
+
+    Stream(String name, String chain, int generation, int member, Request request, boolean resume) {
+      this.name = name;
+      this.chain = chain;
+      this.generation = generation;
+      this.member = member;
+      this.request = request;
+      this.resume = resume;
+    }
+
+    @Override
+    public void onNext(WatchResponse r) {
+      long now = System.nanoTime();
+      terms.saw(r.getHeader().getRaftTerm(), now);
+      headSeen.accumulateAndGet(r.getHeader().getRevision(), Math::max);
+      List<Event> events = new ArrayList<>(r.getEventsCount());
+      for (io.etcdj.api.mvccpb.Event e : r.getEventsList()) {
+        KeyValue prev = e.hasPrevKv() ? kv(e.getPrevKv()) : null;
+        events.add(new Event(e.getType() == EventType.PUT ? WatchRecord.EventType.PUT : WatchRecord.EventType.DELETE, kv(e.getKv()), prev));
+      }
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+        responses.add(new Response(now, r.getHeader().getRevision(), events, r.getCreated(), r.getCanceled(), r.getCompactRevision()));
+        if (r.getCanceled()) {
+          ended = true; // the server ended this watch; a compaction cancel is final for a client too
+        }
+      }
+      if (r.getCanceled()) {
+        requests.onCompleted();
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      broke();
+    }
+
+    @Override
+    public void onCompleted() {
+      broke();
+    }
+
+    /** The stream ended under the watch: record its end and, if asked, resume elsewhere. */
+    private void broke() {
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+        ended = true;
+      }
+      if (resume && !stopping) {
+        long from = nextRevision();
+        int next = (member + 1) % channels.size();
+        try {
+          resumer.schedule(() -> start(chain, generation + 1, next, request.from(from), true), RESUME_BACKOFF_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+          // the recorder is stopping
+        }
+      }
+    }
+
+    synchronized boolean ended() {
+      return ended;
+    }
+
+    /** clientv3's resume point: the revision after the last one the stream vouched for. */
+    synchronized long nextRevision() {
+      long next = request.startRevision();
+      for (Response r : responses) {
+        if (r.created() && request.startRevision() == 0 || r.isProgressNotify()) {
+          next = Math.max(next, r.headerRevision() + 1);
+        }
+        for (Event e : r.events()) {
+          next = Math.max(next, e.revision() + 1);
+        }
+      }
+      return next;
+    }
+
+    /** The highest revision the stream has told about: an event, a progress notification or its creation. */
+    synchronized long covered() {
+      return nextRevision() - 1;
+    }
+
+    void cancel() {
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+        ended = true;
+      }
+      StreamObserver<WatchRequest> q = requests;
+      if (q != null) {
+        q.onError(Status.CANCELLED.withDescription("the run is over").asRuntimeException());
+      }
+    }
+
+    synchronized WatchRecord record() {
+      return new WatchRecord(name, endpoints.get(member), requested, request, responses);
+    }
+  }
+
+  private static KeyValue kv(io.etcdj.api.mvccpb.KeyValue kv) {
+    return new KeyValue(
+        kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8), kv.getCreateRevision(), kv.getModRevision(), kv.getVersion(), kv.getLease());
+  }
+
+  private static ByteString bytes(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+}
