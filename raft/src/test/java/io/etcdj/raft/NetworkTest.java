@@ -109,6 +109,47 @@ class NetworkTest {
     }
   }
 
+  /**
+   * Issue 18: an old leader killed and restarted on its data dir, whose peers cannot reach it yet (their streams to it
+   * are not up) while its own messages get through, times out (its clock also advanced as etcd's adjustTicks does) and
+   * pre-campaigns again and again at its stale term. The new leader keeps its place: its followers are in lease and the
+   * leader itself rejects; once reachable, the restarted member follows it without a term change.
+   */
+  @Test
+  void restartedOldLeaderThatCannotHearTheNewLeaderDoesNotDeposeIt() {
+    Network net = elected(103, 3, 1);
+    net.propose(1, "a");
+    net.isolate(1); // killed: neither ticks nor hears anything
+    long lead = 0;
+    for (int i = 0; i < 4 * ET && lead < 2; i++) {
+      net.tick(2, 1);
+      net.tick(3, 1);
+      lead = net.leader();
+    }
+    assertTrue(lead == 2 || lead == 3, net.describe());
+    long term = net.node(lead).status().term();
+    net.propose(lead, "b");
+
+    Network.Node restarted = net.restart(1);
+    net.recover();
+    net.drop(2, 1, 1.0);
+    net.drop(3, 1, 1.0);
+    net.tick(1, ET - 2); // the election clock advanced once its own streams are up
+    net.tickAll(6 * ET);
+    assertTrue(net.delivered.stream().anyMatch(m -> m.getFrom() == 1 && m.getType() == MessageType.MSG_PRE_VOTE),
+        "the restarted member never pre-campaigned: " + net.describe());
+    for (long id : List.of(2L, 3L)) {
+      assertEquals(term, net.node(id).status().term(), net.describe());
+      assertEquals(lead, net.node(id).status().lead(), net.describe());
+    }
+
+    net.recover();
+    net.tickAll(2 * ET);
+    assertEquals(lead, restarted.status().lead(), net.describe());
+    assertEquals(term, restarted.status().term(), net.describe());
+    assertEquals(List.of("a", "b"), restarted.applied, net.describe());
+  }
+
   /** Contrast: without PreVote and CheckQuorum the rejoining node's higher term deposes the leader. */
   @Test
   void withoutPreVoteRejoiningNodeDisrupts() {
