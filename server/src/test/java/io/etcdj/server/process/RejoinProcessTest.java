@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RejoinProcessTest {
   /** The bound for a write stall caused by a member coming back. */
   static final long STALL_MAX_MS = 1_000;
-  /** A generous bound from process start to a served linearizable get (etcd: ~0.1 s; etcdj startup is being cut). */
+  /** A generous bound from process start to a served linearizable get (etcd: 0.2-0.9 s here; etcdj start-up is being cut). */
   static final Duration SERVING_BOUND = Duration.ofSeconds(10);
   /** How long the member stays down (after the others write again), or hung. */
   static final long DOWN_MS = 1_000;
