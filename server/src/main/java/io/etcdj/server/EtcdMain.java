@@ -68,8 +68,9 @@ public final class EtcdMain {
     EtcdServer server;
     ClientServer grpc;
     try {
-      server = EtcdServer.start(config);
-      grpc = new ClientServer(server);
+      ClientServer[] built = new ClientServer[1];
+      server = EtcdServer.start(config, s -> built[0] = new ClientServer(s)); // built, not serving
+      grpc = built[0];
       grpc.start();
     } catch (StartupException e) {
       log.error("{}", e.getMessage()); // an expected refusal, such as a cluster it cannot join

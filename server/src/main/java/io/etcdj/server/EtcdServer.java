@@ -217,6 +217,16 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Opens the data dir, replays what the store has not applied, and starts the loops. */
   public static EtcdServer start(ServerConfig config) {
+    return start(config, server -> {});
+  }
+
+  /**
+   * As {@link #start(ServerConfig)}; {@code beforePublish} runs on the calling thread once the
+   * loops run, while this member's publish entry travels through the cluster, so work a caller
+   * needs before serving (building the client server) overlaps that wait. It must not serve
+   * clients yet: everything before the publish entry is still being applied.
+   */
+  public static EtcdServer start(ServerConfig config, java.util.function.Consumer<EtcdServer> beforePublish) {
     KV kv = null;
     Wal wal = null;
     try {
@@ -236,7 +246,7 @@ public final class EtcdServer implements AutoCloseable {
       StartupWarmup.awaitAll(); // before the first Netty or gRPC object
       EtcdServer server = new EtcdServer(config, start, kv, wal);
       try {
-        server.recoverAndStart(memberInitialized);
+        server.recoverAndStart(memberInitialized, beforePublish);
       } catch (RuntimeException e) {
         server.close(); // the peer listener and loops may already run
         throw e;
@@ -301,7 +311,7 @@ public final class EtcdServer implements AutoCloseable {
    * URLs; a new cluster also records its version) and returns once that is applied, so that
    * everything before it in the log has been replayed into the store.
    */
-  private void recoverAndStart(boolean memberInitialized) {
+  private void recoverAndStart(boolean memberInitialized, java.util.function.Consumer<EtcdServer> beforePublish) {
     try {
       peerServer =
           PeerServer.start(
@@ -335,6 +345,7 @@ public final class EtcdServer implements AutoCloseable {
                         config.advertiseClientUrls().stream().map(Object::toString).toList()));
     // As etcd, keep trying until the cluster has a leader and the entry is applied; clients are
     // served only afterwards.
+    beforePublish.accept(this);
     publishUntilApplied(publish);
     EtcdEvents.published(
         cluster.memberId(), config.name(), config.advertiseClientUrls(), cluster.clusterId());

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
 /**
- * Initializes the libraries a member needs on a second core while the main thread parses flags,
+ * Initializes the libraries a member needs on the other core(s) while the main thread parses flags,
  * sets up logging and replays the WAL. A JVM pays for each library once, at first use: lmdbjava's
  * jnr-ffi generates its native stubs (0.3-0.5 s on this project's 2-core machine), Netty loads its
  * epoll library and sizes its buffer pools, protobuf builds the descriptors of every generated
@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * was about a second of every restart (issue 18: a restarted member must serve within ~1.5 s).
  *
  * <p>Nothing here has an effect a server start would not have: each step only initializes what
- * the server initializes anyway. To rule out class-initialization deadlocks between the two
- * threads, the main thread never initializes a library the warm-up may be in: it calls {@link
+ * the server initializes anyway. The two warm-up threads touch disjoint libraries (lmdbjava and
+ * jnr-ffi; protobuf, Netty, gRPC and JMX). To rule out class-initialization deadlocks with the
+ * main thread, the main thread never initializes a library the warm-up may be in: it calls {@link
  * #awaitStorage} before it opens LMDB and {@link #awaitAll} before it creates any Netty or gRPC
  * object. Protobuf descriptors and JMX are the only things both may initialize at once; neither
  * has initialization cycles (proto files cannot import each other in a cycle; the JDK's platform
@@ -29,28 +30,39 @@ final class StartupWarmup {
   private static final long AWAIT_MAX_SECONDS = 30;
 
   private static final CountDownLatch STORAGE = new CountDownLatch(1);
-  private static final CountDownLatch ALL = new CountDownLatch(1);
+  private static final CountDownLatch ALL = new CountDownLatch(2); // both threads
   private static volatile boolean begun;
 
   private StartupWarmup() {}
 
-  /** Starts the warm-up thread (once; from {@link EtcdMain} before it parses flags). */
+  /** Starts the warm-up threads (once; from {@link EtcdMain} before it parses flags). */
   static synchronized void begin() {
     if (begun) {
       return;
     }
     begun = true;
-    Thread t = new Thread(StartupWarmup::run, "etcdj-warmup");
+    // Two threads: LMDB's stubs are the longest step and are needed first (the store opens before
+    // the WAL is replayed), so they do not queue behind the network libraries.
+    start("etcdj-warmup-storage", StartupWarmup::storage);
+    start("etcdj-warmup-net", StartupWarmup::network);
+  }
+
+  private static void start(String name, Runnable r) {
+    Thread t = new Thread(r, name);
     t.setDaemon(true);
     t.start();
   }
 
-  private static void run() {
+  private static void storage() {
     try {
       step("lmdb", () -> Class.forName("org.lmdbjava.Library", true, loader()));
     } finally {
       STORAGE.countDown();
+      ALL.countDown();
     }
+  }
+
+  private static void network() {
     try {
       step("protobuf", StartupWarmup::descriptors);
       step("netty", StartupWarmup::netty);
