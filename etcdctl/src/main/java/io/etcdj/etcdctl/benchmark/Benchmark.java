@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       WatchLatencyCommand.class,
       LeaseKeepAliveCommand.class,
       LeaseGrantCommand.class,
+      ServingCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Benchmark implements Runnable {

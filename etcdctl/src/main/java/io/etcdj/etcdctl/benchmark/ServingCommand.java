@@ -1,0 +1,96 @@
+package io.etcdj.etcdctl.benchmark;
+
+import com.google.protobuf.ByteString;
+import io.etcdj.api.etcdserverpb.KVGrpc;
+import io.etcdj.api.etcdserverpb.RangeRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code benchmark serving}: how long a member that is (re)starting takes to serve, as a client
+ * sees it. Not one of etcd's benchmark commands; {@code bin/bench-rejoin} uses it (issue 18).
+ *
+ * <p>Started before the member, so this JVM's own start-up is not measured: it prints {@code
+ * WAITING}, reads one line from stdin (the caller writes it as it starts the member), then sends
+ * a linearizable get of one key every few milliseconds, each with a 1 s deadline, on one channel
+ * whose reconnect backoff it resets before each try, until one succeeds. It prints {@code RESULT
+ * op=serving ms=...}: the time from the line to the first answer. A server that accepts
+ * connections before it serves (etcd) holds the get until it serves; one that refuses them until
+ * then (etcdj) fails it at once and is tried again: both are measured to a few milliseconds.
+ */
+@Command(
+    name = "serving",
+    mixinStandardHelpOptions = true,
+    description = "Time from a line on stdin until the endpoint answers a linearizable get")
+final class ServingCommand implements Callable<Integer> {
+  private static final long RETRY_PAUSE_MILLIS = 5;
+  private static final long CALL_DEADLINE_MILLIS = 1_000;
+
+  @ParentCommand Benchmark root;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "60s",
+      converter = Benchmark.DurationMillisConverter.class,
+      description = "Give up after this long, e.g. 30s, 2m (default: 60s)")
+  long timeoutMillis;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    List<Endpoint> endpoints = root.validatedEndpoints(spec);
+    if (endpoints.size() != 1) {
+      throw new ParameterException(spec.commandLine(), "serving takes exactly one endpoint");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    ManagedChannel channel = Connections.channel(endpoints.get(0));
+    try {
+      KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
+      RangeRequest get = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("x")).build();
+      out.println("WAITING");
+      out.flush();
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      if (in.readLine() == null) {
+        spec.commandLine().getErr().println("serving: stdin closed before the start line");
+        return 1;
+      }
+      long start = System.nanoTime();
+      long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+      String lastError = "none";
+      while (System.nanoTime() - deadline < 0) {
+        channel.resetConnectBackoff();
+        try {
+          kv.withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS).range(get);
+          double ms = (System.nanoTime() - start) / 1e6;
+          out.printf("RESULT op=serving ms=%.1f%n", ms);
+          out.flush();
+          return 0;
+        } catch (StatusRuntimeException e) {
+          lastError = e.getStatus().toString();
+          Thread.sleep(RETRY_PAUSE_MILLIS);
+        }
+      }
+      spec.commandLine()
+          .getErr()
+          .println("serving: no answer within " + timeoutMillis + " ms; last error " + lastError);
+      return 1;
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+}
