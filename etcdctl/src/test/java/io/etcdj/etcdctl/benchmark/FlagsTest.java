@@ -311,6 +311,9 @@ class FlagsTest {
         "--endpoints https://127.0.0.1:2379 put",
         "--dial-timeout 5 put",
         "put --no-such-flag",
+        "--endpoints 127.0.0.1:1,127.0.0.1:2 serving",
+        "serving --timeout 0",
+        "serving extra",
       })
   void badFlagsAreUsageErrors(String args) {
     StringWriter err = new StringWriter();
