@@ -20,9 +20,6 @@ public final class EtcdMain {
   private EtcdMain() {}
 
   public static void main(String[] args) {
-    // Libraries initialize on the other core while flags are parsed (a daemon thread: --help and
-    // --version exit without waiting for it).
-    StartupWarmup.begin();
     try {
       if (Flags.helpRequested(args)) {
         Usage.print(System.out, System.err);
@@ -46,6 +43,10 @@ public final class EtcdMain {
     ServerConfig config;
     try {
       config = Flags.parse(args, System.getenv());
+      // Libraries initialize on the other core from here on, while logging is set up and the WAL
+      // replayed. Not before: --help, --version and a bad flag (a few ms to parse) start nothing
+      // they would have to wait for or cut short.
+      StartupWarmup.begin();
       config.logging().deprecationWarnings().forEach(System.err::println);
       EtcdLogging.configure(config.logging());
     } catch (FlagException e) {
@@ -74,11 +75,11 @@ public final class EtcdMain {
       grpc.start();
     } catch (StartupException e) {
       log.error("{}", e.getMessage()); // an expected refusal, such as a cluster it cannot join
-      System.exit(1);
+      exit(1);
       return;
     } catch (RuntimeException e) {
       log.error("failed to start etcdj: {}", e.getMessage(), e);
-      System.exit(1);
+      exit(1);
       return;
     }
     log.info(
@@ -123,7 +124,17 @@ public final class EtcdMain {
     if (fromCommandLine && e.printsUsage()) {
       Usage.printUsageLine(System.err);
     }
-    System.exit(e.exitCode());
+    exit(e.exitCode());
+  }
+
+  /**
+   * Exits once the warm-up (if started) is past LMDB's native binding: jffi extracts its library to
+   * a temp file, and a JVM shutting down under it deletes that file, after which jffi extracts it
+   * again into the working directory, where it stays.
+   */
+  private static void exit(int status) {
+    StartupWarmup.awaitStorage();
+    System.exit(status);
   }
 
   /**

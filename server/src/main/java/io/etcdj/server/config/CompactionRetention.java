@@ -1,7 +1,5 @@
 package io.etcdj.server.config;
 
-import picocli.CommandLine;
-
 /**
  * etcd's {@code --auto-compaction-mode} with its {@code --auto-compaction-retention}, read as etcd
  * 3.4's {@code parseCompactionRetention} reads them: a non-negative integer is hours in periodic
@@ -46,7 +44,7 @@ public record CompactionRetention(String mode, long retention) {
     } else {
       try {
         retention = GoDuration.parseNanos(text);
-      } catch (CommandLine.TypeConversionException e) {
+      } catch (IllegalArgumentException e) {
         throw new FlagException("error parsing CompactionRetention: " + e.getMessage(), 1);
       }
     }

@@ -1,22 +1,16 @@
 package io.etcdj.server.config;
 
-import picocli.CommandLine;
-
 /**
  * Go's {@code time.ParseDuration} for duration flags ("10m", "1h30m", "1.5s", "500ms", "0"): a
  * sequence of decimal numbers, each with a unit (ns, us, µs, ms, s, m, h), optionally signed. A
- * bad value fails the parse, which {@link Flags} reports as Go's flag package does ("parse
- * error"); the exception's message is Go's own error text, for callers that print it (etcd's
+ * bad value throws an IllegalArgumentException, which {@link Flags} reports as Go's flag package
+ * does ("parse error"); its message is Go's own error text, for callers that print it (etcd's
  * {@code --auto-compaction-retention} does). {@link #format} is Go's {@code Duration.String}.
  */
-public final class GoDuration implements CommandLine.ITypeConverter<Long> {
+public final class GoDuration {
+  private GoDuration() {}
 
-  /** Parses to nanoseconds. */
-  @Override
-  public Long convert(String value) {
-    return parseNanos(value);
-  }
-
+  /** Parses to nanoseconds; a bad value throws an IllegalArgumentException with Go's message. */
   public static long parseNanos(String s) {
     String orig = s;
     boolean negative = false;
@@ -47,7 +41,7 @@ public final class GoDuration implements CommandLine.ITypeConverter<Long> {
       }
       String unitName = s.substring(unitStart, i);
       if (unitName.isEmpty()) {
-        throw new CommandLine.TypeConversionException(
+        throw new IllegalArgumentException(
             "time: missing unit in duration \"" + orig + "\"");
       }
       double unit =
@@ -59,7 +53,7 @@ public final class GoDuration implements CommandLine.ITypeConverter<Long> {
             case "m" -> 60e9;
             case "h" -> 3600e9;
             default ->
-                throw new CommandLine.TypeConversionException(
+                throw new IllegalArgumentException(
                     "time: unknown unit \"" + unitName + "\" in duration \"" + orig + "\"");
           };
       total += Double.parseDouble(number) * unit;
@@ -71,8 +65,8 @@ public final class GoDuration implements CommandLine.ITypeConverter<Long> {
     return negative ? -nanos : nanos;
   }
 
-  private static CommandLine.TypeConversionException bad(String value) {
-    return new CommandLine.TypeConversionException("time: invalid duration \"" + value + "\"");
+  private static IllegalArgumentException bad(String value) {
+    return new IllegalArgumentException("time: invalid duration \"" + value + "\"");
   }
 
   /** Go's {@code Duration.String}: "1h0m0s", "1m30s", "1.5s", "500ms", "0s". */

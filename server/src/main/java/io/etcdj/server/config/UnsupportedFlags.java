@@ -1,6 +1,5 @@
 package io.etcdj.server.config;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,52 +83,8 @@ final class UnsupportedFlags {
     FLAGS.put(flag, new Refusal(accepted, bool, reason));
   }
 
-  /**
-   * Takes the refused flags out of {@code args}, throwing for one given with a value etcdj cannot honour; the
-   * remaining arguments go to the real parser. Values are compared as given ("--enable-v2=0" is refused).
-   */
-  static String[] check(String[] args, Map<String, String> env) {
-    List<String> rest = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (arg.equals("--") || !arg.startsWith("-")) {
-        for (int j = i; j < args.length; j++) {
-          rest.add(args[j]);
-        }
-        break;
-      }
-      String bare = arg.replaceFirst("^--?", "");
-      int eq = bare.indexOf('=');
-      String name = eq < 0 ? bare : bare.substring(0, eq);
-      Refusal r = FLAGS.get(name);
-      if (r == null) {
-        rest.add(arg);
-        continue;
-      }
-      String value;
-      if (eq >= 0) {
-        value = bare.substring(eq + 1);
-      } else if (r.bool()) {
-        value = "true";
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new FlagException("flag needs an argument: -" + name, 2);
-      }
-      if (!r.accepted().contains(value)) {
-        throw new FlagException(message(name, value, r), 2);
-      }
-    }
-    for (Map.Entry<String, Refusal> e : FLAGS.entrySet()) {
-      String value = env.get(Flags.envName(e.getKey()));
-      if (value != null && !e.getValue().accepted().contains(value)) {
-        throw new FlagException(message(e.getKey(), value, e.getValue()) + " (from " + Flags.envName(e.getKey()) + ")", 1);
-      }
-    }
-    return rest.toArray(new String[0]);
-  }
-
-  private static String message(String flag, String value, Refusal r) {
+  /** Why a value is refused: "--enable-v2=true is not supported by etcdj: etcdj serves only the v3 API". */
+  static String message(String flag, String value, Refusal r) {
     return "--" + flag + "=" + value + " is not supported by etcdj: " + r.reason();
   }
 }

@@ -14,7 +14,6 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine.Model.OptionSpec;
 
 /** The help text stays true to the parser: every flag listed once, with the default the parser uses. */
 class UsageTest {
@@ -35,8 +34,8 @@ class UsageTest {
       }
     }
     Set<String> parsed = new HashSet<>();
-    for (OptionSpec opt : Flags.options()) {
-      String name = opt.longestName().substring(2);
+    for (FlagSpec opt : Flags.options()) {
+      String name = opt.name();
       parsed.add(name);
       if (Usage.UNLISTED.contains(name)) {
         assertFalse(listed.containsKey(name), "--" + name + " is one etcd leaves out of its help");
