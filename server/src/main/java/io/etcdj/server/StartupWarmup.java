@@ -6,8 +6,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
 /**
- * Initializes the libraries a member needs on the other core(s) while the main thread parses flags,
- * sets up logging and replays the WAL. A JVM pays for each library once, at first use: lmdbjava's
+ * Initializes the libraries a member needs on the other core(s) while the main thread sets up
+ * logging, opens the store and replays the WAL. A JVM pays for each library once, at first use: lmdbjava's
  * jnr-ffi generates its native stubs (0.3-0.5 s on this project's 2-core machine), Netty loads its
  * epoll library and sizes its buffer pools, protobuf builds the descriptors of every generated
  * file, the JDK starts JMX for the JVM metrics. Done one after the other on the main thread, that
@@ -35,7 +35,7 @@ final class StartupWarmup {
 
   private StartupWarmup() {}
 
-  /** Starts the warm-up threads (once; from {@link EtcdMain} before it parses flags). */
+  /** Starts the warm-up threads (once; from {@link EtcdMain} once the flags are parsed). */
   static synchronized void begin() {
     if (begun) {
       return;
