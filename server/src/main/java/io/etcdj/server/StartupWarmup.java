@@ -7,11 +7,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Initializes the libraries a member needs on the other core(s) while the main thread sets up
- * logging, opens the store and replays the WAL. A JVM pays for each library once, at first use: lmdbjava's
- * jnr-ffi generates its native stubs (0.3-0.5 s on this project's 2-core machine), Netty loads its
- * epoll library and sizes its buffer pools, protobuf builds the descriptors of every generated
- * file, the JDK starts JMX for the JVM metrics. Done one after the other on the main thread, that
- * was about a second of every restart (issue 18: a restarted member must serve within ~1.5 s).
+ * logging, opens the store and replays the WAL. A JVM pays for each library once, at first use:
+ * lmdbjava's jnr-ffi generates its native stubs (0.3-0.5 s on this project's 2-core machine),
+ * Netty loads its epoll library and sizes its buffer pools, protobuf builds the descriptors of
+ * every generated file, the JDK starts JMX for the JVM metrics. Done one after the other on the
+ * main thread, that was about a second of every restart (issue 18: a restarted member must serve
+ * within ~1.5 s).
  *
  * <p>Nothing here has an effect a server start would not have: each step only initializes what
  * the server initializes anyway. The two warm-up threads touch disjoint libraries (lmdbjava and
