@@ -99,7 +99,8 @@ final class StartupWarmup {
     try {
       s.run();
     } catch (Exception | LinkageError e) {
-      LoggerFactory.getLogger(StartupWarmup.class).debug("start-up warm-up step {} failed; the server initializes it itself", name, e);
+      LoggerFactory.getLogger(StartupWarmup.class)
+          .debug("start-up warm-up step {} failed; the server initializes it itself", name, e);
     }
   }
 
@@ -119,7 +120,8 @@ final class StartupWarmup {
     }
     try {
       if (!latch.await(AWAIT_MAX_SECONDS, TimeUnit.SECONDS)) {
-        LoggerFactory.getLogger(StartupWarmup.class).warn("start-up warm-up still running after {} s; going on without it", AWAIT_MAX_SECONDS);
+        LoggerFactory.getLogger(StartupWarmup.class)
+            .warn("start-up warm-up still running after {} s; going on", AWAIT_MAX_SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
