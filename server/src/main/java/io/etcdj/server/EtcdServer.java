@@ -240,9 +240,10 @@ public final class EtcdServer implements AutoCloseable {
                 StartupWarmup.awaitAll(); // a gRPC client: Netty must be initialized by then
                 return PeerClusterClient.fetchMembers(urls, JOIN_FETCH_TIMEOUT_MS);
               });
+      // The WAL first: its replay overlaps the warm-up's LMDB binding, the longest step of a start.
+      wal = Wal.open(config.walDir(), WalSegments.options());
       StartupWarmup.awaitStorage();
       kv = KvStores.openLmdb(config.backendDir(), mapSizeBytes(config));
-      wal = Wal.open(config.walDir(), WalSegments.options());
       StartupWarmup.awaitAll(); // before the first Netty or gRPC object
       EtcdServer server = new EtcdServer(config, start, kv, wal);
       try {
@@ -252,6 +253,7 @@ public final class EtcdServer implements AutoCloseable {
         throw e;
       }
       server.metrics.watch(new EtcdServerState(server), VERSION, CLUSTER_VERSION);
+      server.metrics.registerJvmMetricsInBackground();
       return server;
     } catch (IOException e) {
       closeQuietly(wal, kv);

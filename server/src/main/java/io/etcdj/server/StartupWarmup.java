@@ -1,6 +1,5 @@
 package io.etcdj.server;
 
-import java.lang.management.ManagementFactory;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
@@ -10,19 +9,18 @@ import org.slf4j.LoggerFactory;
  * logging, opens the store and replays the WAL. A JVM pays for each library once, at first use:
  * lmdbjava's jnr-ffi generates its native stubs (0.3-0.5 s on this project's 2-core machine),
  * Netty loads its epoll library and sizes its buffer pools, protobuf builds the descriptors of
- * every generated file, the JDK starts JMX for the JVM metrics. Done one after the other on the
- * main thread, that was about a second of every restart (issue 18: a restarted member must serve
- * within ~1.5 s).
+ * every generated file. Done one after the other on the main thread, that was over half a second
+ * of every restart (issue 18: a restarted member must serve within ~1.5 s). The JVM metrics' JMX
+ * is not needed to serve at all: {@link io.etcdj.server.metrics.Metrics} starts it after.
  *
  * <p>Nothing here has an effect a server start would not have: each step only initializes what
  * the server initializes anyway. The two warm-up threads touch disjoint libraries (lmdbjava and
- * jnr-ffi; protobuf, Netty, gRPC and JMX). To rule out class-initialization deadlocks with the
+ * jnr-ffi; protobuf, Netty and gRPC). To rule out class-initialization deadlocks with the
  * main thread, the main thread never initializes a library the warm-up may be in: it calls {@link
  * #awaitStorage} before it opens LMDB and {@link #awaitAll} before it creates any Netty or gRPC
- * object. Protobuf descriptors and JMX are the only things both may initialize at once; neither
- * has initialization cycles (proto files cannot import each other in a cycle; the JDK's platform
- * MBean server is created under a lock). A step that fails is skipped: the main thread then pays
- * for it and reports any real problem itself.
+ * object. Protobuf descriptors are the only thing both may initialize at once, and they have no
+ * initialization cycles (proto files cannot import each other in a cycle). A step that fails is
+ * skipped: the main thread then pays for it and reports any real problem itself.
  *
  * <p>Not started by in-process servers (tests): the awaits then return at once.
  */
@@ -67,7 +65,6 @@ final class StartupWarmup {
     try {
       step("protobuf", StartupWarmup::descriptors);
       step("netty", StartupWarmup::netty);
-      step("jmx", ManagementFactory::getPlatformMBeanServer);
     } finally {
       ALL.countDown();
     }

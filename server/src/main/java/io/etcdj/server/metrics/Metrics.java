@@ -49,6 +49,8 @@ public final class Metrics {
   }
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  private static final long JVM_REGISTRATION_WAIT_MILLIS = 5_000;
+  private volatile Thread jvmRegistration;
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final boolean extensive;
 
@@ -114,8 +116,18 @@ public final class Metrics {
     proposals = new ProposalMetrics(registry);
     mvcc = new MvccMetrics(registry, backendCommit);
     peers = new PeerMetrics(registry);
-    // jvm_* (etcd's go_* counterpart) and process_*, which etcd exposes under the same names.
-    JvmMetrics.builder().register(registry);
+  }
+
+  /**
+   * Registers jvm_* (etcd's go_* counterpart) and process_*, which etcd exposes under the same
+   * names, on a thread of their own: they start the JDK's JMX, ~0.15 s of CPU that a restarting
+   * member should not spend before it serves. Scrapes wait for it. Call once.
+   */
+  public void registerJvmMetricsInBackground() {
+    Thread t = new Thread(() -> JvmMetrics.builder().register(registry), "etcdj-jvm-metrics");
+    t.setDaemon(true);
+    jvmRegistration = t;
+    t.start();
   }
 
   /** Records one WAL fdatasync (called by the WAL on the raft loop thread). */
@@ -222,6 +234,14 @@ public final class Metrics {
 
   /** Writes every metric in text format 0.0.4. Runs on the scrape thread. */
   public void write(OutputStream out) throws IOException {
+    Thread registering = jvmRegistration;
+    if (registering != null && registering.isAlive()) {
+      try {
+        registering.join(JVM_REGISTRATION_WAIT_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     writer.write(out, registry.scrape());
     Writer text = new OutputStreamWriter(out, StandardCharsets.UTF_8);
     healthFailures.write(text);
