@@ -779,6 +779,11 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<Void> linearizableRead() {
+      return EtcdServer.this.linearizableRead(NO_CLIENT_TIMEOUT);
+    }
+
+    @Override
     public long requestTimeoutMs() {
       return config.requestTimeoutMs();
     }
@@ -797,7 +802,7 @@ public final class EtcdServer implements AutoCloseable {
   private final class PeerSide implements ClusterSource {
     @Override
     public CompletableFuture<Long> leaseRenewAsLeader(long leaseId) {
-      return lessor.renew(leaseId); // fails NOT_PRIMARY unless this member keeps lease time
+      return leaseFront.renewAsLeader(leaseId);
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,9 @@ public final class LeaseFront implements AutoCloseable {
     /** See {@code EtcdServer.propose}: the apply result, or an etcd error. */
     CompletableFuture<Object> propose(InternalRaftRequest.Builder request, long clientTimeoutNanos);
 
+    /** See {@code EtcdServer.linearizableRead}: a read index confirmed by a quorum, applied here. */
+    CompletableFuture<Void> linearizableRead();
+
     long requestTimeoutMs();
 
     long electionTimeoutMs();
@@ -74,12 +78,21 @@ public final class LeaseFront implements AutoCloseable {
   private final Object leadership = new Object();
 
   private ScheduledFuture<?> loop;
+  /** A tick's leadership check is under way: the next tick skips. */
+  private final AtomicBoolean ticking = new AtomicBoolean();
 
   public LeaseFront(Lessor lessor, Host host) {
     this.lessor = lessor;
     this.host = host;
     this.leaseIds = new IdGenerator(host.memberId(), System.currentTimeMillis());
-    lessor.setCheckpointer(cps -> host.propose(checkpoints(cps), Long.MAX_VALUE));
+    lessor.setCheckpointer(
+        cps ->
+            ensureLeadership()
+                .thenCompose(
+                    leads ->
+                        leads
+                            ? host.propose(checkpoints(cps), Long.MAX_VALUE)
+                            : CompletableFuture.failedFuture(notPrimary())));
   }
 
   public void start() {
@@ -120,27 +133,73 @@ public final class LeaseFront implements AutoCloseable {
     }
   }
 
-  /** One pass of the leader's lease loop: revocations of expired leases, then checkpoints. */
+  /**
+   * One pass of the leader's lease loop: revocations of expired leases, then checkpoints, each
+   * only once {@link #ensureLeadership} holds. A skipped revocation comes back from the lessor
+   * after its retry interval; a skipped checkpoint at its next period.
+   */
   void tick() {
+    if (!lessor.isPrimary() || !ticking.compareAndSet(false, true)) {
+      return;
+    }
     try {
-      for (long id : lessor.expiredLeases()) {
-        host.propose(
-                InternalRaftRequest.newBuilder()
-                    .setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)),
-                Long.MAX_VALUE)
-            .whenComplete(
-                (r, e) -> {
-                  if (e != null && !(unwrap(e) instanceof LeaseException)) {
-                    LOG.debug("revoking expired lease {}: {}", Long.toHexString(id), e.toString());
-                  }
-                });
-      }
+      long[] expired = lessor.expiredLeases();
       List<Checkpoint> cps = lessor.dueCheckpoints();
-      if (!cps.isEmpty()) {
-        host.propose(checkpoints(cps), Long.MAX_VALUE);
+      if (expired.length == 0 && cps.isEmpty()) {
+        ticking.set(false);
+        return;
       }
+      ensureLeadership()
+          .whenComplete(
+              (leads, e) -> {
+                ticking.set(false);
+                if (Boolean.TRUE.equals(leads)) {
+                  revokeExpired(expired);
+                  if (!cps.isEmpty()) {
+                    host.propose(checkpoints(cps), Long.MAX_VALUE);
+                  }
+                } else {
+                  LOG.warn(
+                      "ignored {} lease revocations and {} checkpoints: this member is no longer"
+                          + " the leader",
+                      expired.length,
+                      cps.size());
+                }
+              });
     } catch (RuntimeException e) {
+      ticking.set(false);
       LOG.warn("lease loop: {}", e.toString()); // never end the periodic task
+    }
+  }
+
+  private void revokeExpired(long[] expired) {
+    for (long id : expired) {
+      host.propose(
+              InternalRaftRequest.newBuilder()
+                  .setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)),
+              Long.MAX_VALUE)
+          .whenComplete(
+              (r, e) -> {
+                if (e != null && !(unwrap(e) instanceof LeaseException)) {
+                  LOG.debug("revoking expired lease {}: {}", Long.toHexString(id), e.toString());
+                }
+              });
+    }
+  }
+
+  /**
+   * Completes true when this member still leads: a quorum confirmed a read index and the leader
+   * it knows after that is itself (etcd's {@code ensureLeadership}, since 3.4.31 and 3.5.13). Never
+   * fails. A leader that was paused or cut off believes it leads until it hears a higher term;
+   * renewing a lease on its own clock then promises the client time that the real leader does not
+   * know of, and revoking on its own clock ends leases the real leader keeps (etcd issue 15247).
+   */
+  CompletableFuture<Boolean> ensureLeadership() {
+    try {
+      return host.linearizableRead()
+          .handle((v, e) -> e == null && host.leaderId() == host.memberId());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(false);
     }
   }
 
@@ -185,8 +244,7 @@ public final class LeaseFront implements AutoCloseable {
 
   private CompletableFuture<Long> renewUntil(long leaseId, long deadlineNanos) {
     if (lessor.isPrimary()) {
-      return lessor
-          .renew(leaseId)
+      return renewAsLeader(leaseId)
           .exceptionallyCompose(
               e ->
                   isNotPrimary(e)
@@ -205,6 +263,20 @@ public final class LeaseFront implements AutoCloseable {
                     ? CompletableFuture.failedFuture(
                         new LeaseException(LeaseException.Kind.NOT_FOUND))
                     : later(() -> renewUntil(leaseId, deadlineNanos), deadlineNanos));
+  }
+
+  /**
+   * A renewal by this member's lessor (also the peer side of a forwarded one): fails NOT_PRIMARY
+   * unless it keeps lease time and {@link #ensureLeadership} holds, so a deposed leader never
+   * renews (etcd's {@code LeaseRenew}).
+   */
+  public CompletableFuture<Long> renewAsLeader(long leaseId) {
+    if (!lessor.isPrimary()) {
+      return CompletableFuture.failedFuture(notPrimary());
+    }
+    return ensureLeadership()
+        .thenCompose(
+            leads -> leads ? lessor.renew(leaseId) : CompletableFuture.failedFuture(notPrimary()));
   }
 
   /** Time-to-live from the leader's lessor; an unknown lease answers TTL -1 (etcd 3.4). */
@@ -302,6 +374,10 @@ public final class LeaseFront implements AutoCloseable {
       out.completeExceptionally(EtcdError.STOPPED.exception());
     }
     return out;
+  }
+
+  private static LeaseException notPrimary() {
+    return new LeaseException(LeaseException.Kind.NOT_PRIMARY);
   }
 
   private static boolean isNotPrimary(Throwable e) {
