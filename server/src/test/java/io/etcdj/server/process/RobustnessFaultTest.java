@@ -124,9 +124,33 @@ class RobustnessFaultTest {
           "first write " + toServe.toMillis() + " ms after the fault ended (limit " + limit.toMillis() + " ms)");
       Oracles.Verdicts v = Oracles.check(run, Duration.ofSeconds(120));
       System.out.printf("robustness %s %s: %s, first write %d ms after the fault%n", kind, fault, v.summary(), toServe.toMillis());
-      assertEquals(List.of(), v.violations());
+      List<String> violations = new ArrayList<>();
+      for (String violation : v.violations()) {
+        if (knownEtcdBug(kind, fault, violation)) {
+          System.out.println("robustness: known etcd 3.4.23 bug (etcd issue 15247, fixed in 3.4.31), not counted: " + violation);
+        } else {
+          violations.add(violation);
+        }
+      }
+      assertEquals(List.of(), violations);
       assertEquals(1, HashKvCheck.hashesAt(endpoints, run.log().lastRevision()).size(), "HashKV differs between members");
     }
+  }
+
+  /**
+   * etcd before 3.4.31 lets a paused leader end leases it should not: when it resumes, its lessor
+   * still runs on the clock that jumped over the pause and proposes the revocation of leases that
+   * look expired; if the member has just stepped down, raft forwards the proposal to the new
+   * leader, which commits it although clients renewed those leases there (etcd issue 15247). The
+   * installed reference is 3.4.23, so on real etcd the lease checker's "while alive" violations
+   * after a pause are that bug. etcdj confirms its leadership first (LeaseFront.ensureLeadership,
+   * as etcd 3.4.31 does), and every violation counts against it.
+   */
+  static boolean knownEtcdBug(EtcdProcess.Kind kind, Fault fault, String violation) {
+    return kind == EtcdProcess.Kind.ETCD
+        && (fault == Fault.PAUSE || fault == Fault.PAUSE_LEADER)
+        && violation.startsWith("lease ")
+        && (violation.contains(": deleted while alive: ") || violation.contains(": not found while alive: "));
   }
 
   /** Injects the fault; returns when it ended (System.nanoTime()). */

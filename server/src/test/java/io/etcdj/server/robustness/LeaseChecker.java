@@ -234,7 +234,7 @@ public final class LeaseChecker {
       if (l == null) {
         out.add("lease " + lease + ": revision " + r + " deleted its keys " + unexplained + ", but no client granted it");
       } else if (seen < aliveUntil(l)) {
-        out.add("lease " + lease + ": deleted while alive: revision " + r + " (seen by " + ms(seen) + ") deleted " + unexplained + ", but the lease was renewed until at least " + ms(aliveUntil(l)));
+        out.add("lease " + lease + ": deleted while alive: revision " + r + " (seen by " + ms(seen) + ") deleted " + unexplained + ", but the lease was renewed until at least " + ms(aliveUntil(l)) + "; " + story(l));
       }
       List<String> left = new ArrayList<>(keysOf(before, lease));
       left.removeAll(keys);
@@ -279,7 +279,7 @@ public final class LeaseChecker {
       long alive = l.grantCall() + nanos(l.ttlSeconds());
       for (LeaseHistory.KeepAlive k : l.keepAlives()) {
         if (!k.renewed() && k.received() < alive) {
-          out.add("lease " + l.id() + ": not found while alive: a keep-alive answered TTL " + k.ttlSeconds() + " at " + ms(k.received()) + ", but the lease was renewed until at least " + ms(alive));
+          out.add("lease " + l.id() + ": not found while alive: a keep-alive answered TTL " + k.ttlSeconds() + " at " + ms(k.received()) + ", but the lease was renewed until at least " + ms(alive) + "; " + story(l));
         }
         if (k.renewed()) {
           alive = Math.max(alive, k.sent() + nanos(k.ttlSeconds()));
@@ -338,6 +338,20 @@ public final class LeaseChecker {
 
     private static long nanos(long seconds) {
       return Duration.ofSeconds(seconds).toNanos();
+    }
+
+    /** The lease's calls and the cluster's leader changes, for a violation's reader. */
+    private String story(LeaseHistory l) {
+      StringBuilder b = new StringBuilder("its story: granted TTL " + l.ttlSeconds() + " s, sent " + ms(l.grantCall()) + ", answered " + ms(l.grantRet()));
+      for (LeaseHistory.KeepAlive k : l.keepAlives()) {
+        b.append("; keep-alive sent ").append(ms(k.sent())).append(", answered ").append(ms(k.received())).append(" TTL ").append(k.ttlSeconds());
+      }
+      if (l.revoke() != null) {
+        b.append("; revoke sent ").append(ms(l.revoke().call())).append(" revision ").append(l.revoke().revision());
+      }
+      b.append("; new terms first seen at");
+      in.newTermSeen().forEach(t -> b.append(' ').append(ms(t)));
+      return b.toString();
     }
 
     private static String ms(long nanos) {
