@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * not needed to serve at all: {@link io.etcdj.server.metrics.Metrics} starts it after.
  *
  * <p>Nothing here has an effect a server start would not have: each step only initializes what
- * the server initializes anyway (the one gRPC call goes to a server in this JVM, over no socket).
+ * the server initializes anyway (the one gRPC call goes to a server in this JVM, on loopback).
  * The two warm-up threads touch disjoint libraries (lmdbjava and jnr-ffi; protobuf, Netty and
  * gRPC). To rule out class-initialization deadlocks with the main thread, the main thread never
  * initializes a library the warm-up may be in: it calls {@link #awaitStorage} before it opens LMDB
@@ -87,33 +87,28 @@ final class StartupWarmup {
   }
 
   /**
-   * One gRPC call from a Netty channel to a Netty server in this JVM, over Netty's in-memory
-   * transport (no socket, no port): it runs once the code every peer stream, the peer listener and
-   * the client port run at their first use (the channel and its name resolution and load
+   * One gRPC call from a Netty channel to a Netty server in this JVM, on an ephemeral loopback port
+   * it closes right after: it runs once the code every peer stream, the peer listener and the client
+   * port run at their first use (epoll sockets, the channel and its name resolution and load
    * balancing, HTTP/2 on both sides, a server call, protobuf marshalling). Done on the restart's
    * critical path instead, that was most of the ~0.25 s from dialling the peers to their streams
-   * being up, and part of a client's first call.
+   * being up, and part of a client's first call. (Netty's in-memory transport would need no port,
+   * but gRPC sets socket options on it, and Netty logs a warning for each.)
    */
   static void grpcRoundTrip() throws Exception {
-    io.netty.channel.DefaultEventLoopGroup group = new io.netty.channel.DefaultEventLoopGroup(1);
-    io.netty.channel.local.LocalAddress address =
-        new io.netty.channel.local.LocalAddress(StartupWarmup.class);
+    java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
     io.grpc.Server server = null;
     io.grpc.ManagedChannel channel = null;
     try {
       server =
-          io.grpc.netty.NettyServerBuilder.forAddress(address)
-              .channelType(io.netty.channel.local.LocalServerChannel.class)
-              .bossEventLoopGroup(group)
-              .workerEventLoopGroup(group)
+          io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress(loopback, 0))
               .directExecutor()
               .addService(new io.grpc.protobuf.services.HealthStatusManager().getHealthService())
               .build()
               .start();
       channel =
-          io.grpc.netty.NettyChannelBuilder.forAddress(address)
-              .channelType(io.netty.channel.local.LocalChannel.class)
-              .eventLoopGroup(group)
+          io.grpc.netty.NettyChannelBuilder.forAddress(
+                  new java.net.InetSocketAddress(loopback, server.getPort()))
               .usePlaintext()
               .directExecutor()
               .build();
@@ -127,7 +122,6 @@ final class StartupWarmup {
       if (server != null) {
         server.shutdownNow();
       }
-      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
   }
 
