@@ -161,9 +161,19 @@ final class Replay {
     }
   }
 
+  /** The zero chunk {@link #endOfNonZero} compares whole chunks with; never written. */
+  private static final ByteBuffer ZERO_CHUNK = ByteBuffer.allocate(64 * 1024).asReadOnlyBuffer();
+
   /** The offset just after the last nonzero byte in [from, end), or from if there is none. */
-  private static int endOfNonZero(ByteBuffer in, int from, int end) {
+  static int endOfNonZero(ByteBuffer in, int from, int end) {
     int p = end;
+    // Whole chunks first, by ByteBuffer.mismatch (vectorized once compiled, and compiled early: the
+    // JDK itself calls it): a preallocated segment's tail is tens of MiB of zeroes, and a loop of
+    // getLong calls, interpreted while a starting JVM's compilers are busy, took 0.2 s of a restart.
+    int chunk = ZERO_CHUNK.capacity();
+    while (p - from >= chunk && in.slice(p - chunk, chunk).mismatch(ZERO_CHUNK.duplicate()) < 0) {
+      p -= chunk;
+    }
     while (p - from >= Long.BYTES && in.getLong(p - Long.BYTES) == 0) {
       p -= Long.BYTES;
     }

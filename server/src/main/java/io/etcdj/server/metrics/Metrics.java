@@ -51,6 +51,11 @@ public final class Metrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private static final long JVM_REGISTRATION_WAIT_MILLIS = 5_000;
   private volatile Thread jvmRegistration;
+  /** How long after the member serves the JVM metrics are registered, unless a scrape comes first. */
+  static final long JVM_REGISTRATION_DELAY_MILLIS = 2_000;
+  /** Counted down by the first scrape: the registration then starts at once. */
+  private final java.util.concurrent.CountDownLatch jvmRegistrationDue =
+      new java.util.concurrent.CountDownLatch(1);
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final boolean extensive;
 
@@ -121,10 +126,23 @@ public final class Metrics {
   /**
    * Registers jvm_* (etcd's go_* counterpart) and process_*, which etcd exposes under the same
    * names, on a thread of their own: they start the JDK's JMX, ~0.15 s of CPU that a restarting
-   * member should not spend before it serves. Scrapes wait for it. Call once.
+   * member should not spend before it serves, nor while it answers its first clients (their
+   * first calls run cold code too), so the thread starts on it {@link
+   * #JVM_REGISTRATION_DELAY_MILLIS} later, or at once for a scrape, which waits for it. Call once.
    */
   public void registerJvmMetricsInBackground() {
-    Thread t = new Thread(() -> JvmMetrics.builder().register(registry), "etcdj-jvm-metrics");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                jvmRegistrationDue.await(
+                    JVM_REGISTRATION_DELAY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // register anyway: scrapes expect them
+              }
+              JvmMetrics.builder().register(registry);
+            },
+            "etcdj-jvm-metrics");
     t.setDaemon(true);
     jvmRegistration = t;
     t.start();
@@ -234,6 +252,7 @@ public final class Metrics {
 
   /** Writes every metric in text format 0.0.4. Runs on the scrape thread. */
   public void write(OutputStream out) throws IOException {
+    jvmRegistrationDue.countDown();
     Thread registering = jvmRegistration;
     if (registering != null && registering.isAlive()) {
       try {
