@@ -49,6 +49,7 @@ public final class EtcdMain {
       StartupWarmup.begin();
       config.logging().deprecationWarnings().forEach(System.err::println);
       EtcdLogging.configure(config.logging());
+      StartupWarmup.loggingReady();
     } catch (FlagException e) {
       String file = Flags.configFileArgument(args, System.getenv());
       if (file != null && e.exitCode() == 1) {

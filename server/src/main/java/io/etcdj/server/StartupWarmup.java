@@ -32,6 +32,13 @@ final class StartupWarmup {
 
   private static final CountDownLatch STORAGE = new CountDownLatch(1);
   private static final CountDownLatch ALL = new CountDownLatch(2); // both threads
+  /**
+   * Opened by the main thread once logging is set up. Netty logs (at debug) as its classes
+   * initialize, through SLF4J: before logging is configured, that call would race the main
+   * thread's SLF4J initialization, and SLF4J prints a "logging calls during the initialization
+   * phase have been intercepted" warning to stderr.
+   */
+  private static final CountDownLatch LOGGING = new CountDownLatch(1);
   private static volatile boolean begun;
 
   private StartupWarmup() {}
@@ -66,6 +73,7 @@ final class StartupWarmup {
   private static void network() {
     try {
       step("protobuf", StartupWarmup::descriptors);
+      await(LOGGING);
       step("netty", StartupWarmup::netty);
       step("grpc", StartupWarmup::grpcRoundTrip);
     } finally {
@@ -141,6 +149,11 @@ final class StartupWarmup {
       LoggerFactory.getLogger(StartupWarmup.class)
           .debug("start-up warm-up step {} failed; the server initializes it itself", name, e);
     }
+  }
+
+  /** The main thread has configured logging: the network libraries may now log. */
+  static void loggingReady() {
+    LOGGING.countDown();
   }
 
   /** Returns once LMDB's native binding is initialized (or the warm-up was never started). */
