@@ -107,6 +107,25 @@ public final class RawNode {
     }
   }
 
+  /**
+   * Steps a proposal a peer forwarded ({@code MsgProp}), like {@link #step}, but says whether this
+   * node took it: false when it would drop it now (no leader known, a leadership transfer under
+   * way, this leader removed, too much uncommitted), with nothing changed. Raft itself drops such
+   * a proposal, as a lossy network would, and the proposer's client waits out its deadline; the
+   * caller may instead hold it and step it again once the node has a leader that takes it.
+   */
+  public boolean stepForwardedProposal(Message m) {
+    if (m.getType() != MessageType.MSG_PROP || m.getFrom() == Raft.NONE) {
+      throw new IllegalArgumentException("raft: not a forwarded proposal: " + m.getType());
+    }
+    try {
+      raft.step(m);
+      return true;
+    } catch (ProposalDroppedException e) {
+      return false;
+    }
+  }
+
   private static boolean isResponse(MessageType t) {
     return t == MessageType.MSG_APP_RESP
         || t == MessageType.MSG_VOTE_RESP

@@ -352,6 +352,34 @@ class NetworkTest {
     assertEquals(List.of("ok"), net.node(2).applied);
   }
 
+  /**
+   * A proposal a follower forwards during a leadership transfer is refused without a trace, so
+   * the server can hold it and step it again (HeldForwards); raft's own step drops it.
+   */
+  @Test
+  void forwardedProposalIsRefusedUntouchedDuringATransferAndTakenAfterIt() {
+    Network net = elected(73, 3, 1);
+    net.isolate(3);
+    net.node(1).raw.transferLeader(3);
+    net.stabilize();
+    io.etcdj.api.internal.Message forwarded =
+        io.etcdj.api.internal.Message.newBuilder()
+            .setType(MessageType.MSG_PROP)
+            .setFrom(2)
+            .setTo(1)
+            .addEntries(io.etcdj.api.internal.LogEntry.newBuilder().setData(ByteString.copyFromUtf8("held")))
+            .build();
+    long last = net.node(1).raft().log.lastIndex();
+    assertTrue(!net.node(1).raw.stepForwardedProposal(forwarded), "taken during a transfer");
+    assertEquals(last, net.node(1).raft().log.lastIndex(), "a refused proposal changed the log");
+
+    net.tick(1, ET); // the transfer to the isolated member times out
+    assertEquals(0, net.node(1).status().leadTransferee(), net.describe());
+    assertTrue(net.node(1).raw.stepForwardedProposal(forwarded), "refused once the transfer ended");
+    net.stabilize();
+    assertEquals(List.of("held"), net.node(2).applied, net.describe());
+  }
+
   @Test
   void followerForwardsProposalsToLeader() {
     Network net = elected(67, 3, 1);

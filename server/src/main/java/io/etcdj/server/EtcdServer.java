@@ -1113,9 +1113,19 @@ public final class EtcdServer implements AutoCloseable {
    * LeadershipHandover}), then the member closes.
    */
   public void stop() {
-    if (!stopped) {
-      LeadershipHandover.beforeStop(
-          cluster.memberId(), log.leaderId(), membership.list(), transport::activeSince, this::moveLeader, config.requestTimeoutMs());
+    if (!stopped
+        && LeadershipHandover.beforeStop(
+            cluster.memberId(), log.leaderId(), membership.list(), transport::activeSince, this::moveLeader, config.requestTimeoutMs())) {
+      // Still a follower for one heartbeat interval: proposals the others forwarded to this member
+      // during the hand-over (held, see HeldForwards) or that are still in flight to it go on to the
+      // new leader instead of dying with it. etcd's MoveLeader gives the same time by looking for
+      // the new leader only once per tick; without it, a rolling restart under 200 puts/s lost 1-4
+      // puts at each leader's stop, each after the request timeout.
+      try {
+        Thread.sleep(config.heartbeatIntervalMs());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     close();
   }

@@ -28,8 +28,9 @@ final class LeadershipHandover {
   /**
    * @param activeSince epoch millis since the peer stream to a member is up, 0 when down
    * @param moveLeader MoveLeader to the given member; completes once it leads
+   * @return whether leadership went to another member
    */
-  static void beforeStop(
+  static boolean beforeStop(
       long self,
       long leader,
       List<Member> members,
@@ -45,7 +46,7 @@ final class LeadershipHandover {
           .addKeyValue("current-leader-member-id", lead)
           .addKeyValue(Capnslog.TEXT, "skipped leadership transfer for stopping non-leader member")
           .log();
-      return;
+      return false;
     }
     long transferee = 0;
     long since = Long.MAX_VALUE;
@@ -67,11 +68,11 @@ final class LeadershipHandover {
           .addKeyValue("local-member-id", local)
           .addKeyValue("current-leader-member-id", lead)
           .log();
-      return;
+      return false;
     }
     if (transferee == 0) {
       failed(local, "etcdserver: unhealthy cluster");
-      return;
+      return false;
     }
     String to = Long.toHexString(transferee);
     long startNs = System.nanoTime();
@@ -93,6 +94,7 @@ final class LeadershipHandover {
           .addKeyValue("took", took)
           .addKeyValue(Capnslog.TEXT, local + " finished leadership transfer from " + lead + " to " + to + " (took " + took + ")")
           .log();
+      return true;
     } catch (ExecutionException e) {
       failed(local, String.valueOf(e.getCause().getMessage()));
     } catch (TimeoutException e) {
@@ -100,6 +102,7 @@ final class LeadershipHandover {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return false;
   }
 
   private static void failed(String local, String error) {

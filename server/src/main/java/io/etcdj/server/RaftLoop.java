@@ -127,6 +127,8 @@ final class RaftLoop implements Consensus, Runnable {
   private final List<ReadRequest> readsToSend = new ArrayList<>();
   /** Proposals raft refused for want of a leader, retried each round until their deadline. */
   private final java.util.ArrayDeque<Proposal> proposalsWithoutLeader = new java.util.ArrayDeque<>();
+  /** Followers' proposals that arrived while this member could not take them (see the class). */
+  private final HeldForwards heldForwards;
   private final Map<ByteString, List<ReadRequest>> readsInFlight = new HashMap<>();
   /** Membership changes raft refused for want of a leader, retried while someone waits. */
   private final java.util.ArrayDeque<ConfChangeProposal> confChangesWithoutLeader =
@@ -182,6 +184,7 @@ final class RaftLoop implements Consensus, Runnable {
     this.snapshotIndex = snapshotIndex;
     this.bootstrapped = bootstrapped;
     this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs);
+    this.heldForwards = new HeldForwards(requestTimeoutNanos);
     this.singleVoter = isSingleVoter(node.confState(), memberId);
     this.thread = new Thread(this, "etcdj-raft-loop");
   }
@@ -479,6 +482,7 @@ final class RaftLoop implements Consensus, Runnable {
         sendReads();
         long now = System.nanoTime();
         retryProposals(now);
+        heldForwards.retry(node, now);
         retryConfChanges();
         if (now - nextTick >= 0) {
           expireReads(now);
@@ -524,6 +528,10 @@ final class RaftLoop implements Consensus, Runnable {
       if (m.getType() == io.etcdj.api.internal.MessageType.MSG_SNAP) {
         // Snapshots arrive whole through receiveSnapshot; one on the message stream has no data.
         LOG.warn("dropped a MsgSnap from {} that came without its data", Long.toHexString(m.getFrom()));
+        return;
+      }
+      if (m.getType() == io.etcdj.api.internal.MessageType.MSG_PROP) {
+        heldForwards.step(node, m, System.nanoTime());
         return;
       }
       node.step(m);

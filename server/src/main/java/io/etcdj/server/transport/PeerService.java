@@ -87,7 +87,7 @@ final class PeerService extends PeerGrpc.PeerImplBase {
         long receivedBytes = 0;
         for (int i = 0; i < batch.getMessagesCount(); i++) {
           Message m = batch.getMessages(i);
-          if (m.getTo() != config.memberId() || m.getFrom() != from) {
+          if (m.getTo() != config.memberId() || (m.getFrom() != from && !relayed(m))) {
             // The headers were checked; a message contradicting them is a sender bug.
             messagesRejected.incrementAndGet();
             LOG.error(
@@ -105,6 +105,21 @@ final class PeerService extends PeerGrpc.PeerImplBase {
         if (receivedBytes > 0) {
           traffic.received(from, receivedBytes);
         }
+      }
+
+      /**
+       * A request raft relays for another member keeps that member as its sender (etcd's raft
+       * stamps From only when unset): a proposal or read index that a follower sent to a leader
+       * which has since stepped down goes on to the new leader from the old one, and a transfer
+       * request goes to the leader from whichever member got it. Dropping these here lost every
+       * proposal relayed that way, and its client waited out the request timeout.
+       */
+      private boolean relayed(Message m) {
+        return switch (m.getType()) {
+          case MSG_PROP, MSG_READ_INDEX, MSG_TRANSFER_LEADER ->
+              m.getFrom() != 0 && !removedPeer.test(m.getFrom());
+          default -> false;
+        };
       }
 
       @Override

@@ -204,6 +204,38 @@ class TransportTest {
 
   // ------------------------------------------------------------------ identity
 
+  /**
+   * Raft relays a proposal, a read index or a transfer request under its original sender: after a
+   * leader change the old leader passes a follower's proposal on to the new one. The stream of the
+   * relay must deliver it (it used to be dropped as a sender bug: every proposal relayed after a
+   * leadership hand-over was lost, and its client waited out the request timeout); any other
+   * message claiming another sender still is.
+   */
+  @Test
+  void requestsRelayedForAnotherMemberAreDelivered() throws Exception {
+    Node a = node(1);
+    Node b = node(2);
+    a.connect(b);
+    awaitActive(a, b);
+
+    Message prop =
+        Message.newBuilder()
+            .setType(MessageType.MSG_PROP)
+            .setFrom(3)
+            .setTo(2)
+            .addEntries(LogEntry.newBuilder().setData(ByteString.copyFromUtf8("p")))
+            .build();
+    Message read = prop.toBuilder().setType(MessageType.MSG_READ_INDEX).build();
+    Message forged = app(3, 2, 7); // an append is never relayed
+    a.transport.send(List.of(prop, forged, read));
+    Await.until("both relayed requests delivered", () -> b.handler.processed.size() == 2);
+    Thread.sleep(100); // the forged append would have arrived by now, in order, before the read
+
+    assertEquals(
+        List.of(MessageType.MSG_PROP, MessageType.MSG_READ_INDEX),
+        b.handler.processed.stream().map(Message::getType).toList());
+  }
+
   @Test
   void clusterIdMismatchIsRejectedAndReported() throws Exception {
     Node a = node(CLUSTER, 1);
