@@ -24,7 +24,6 @@ final class HeldForwards {
 
   private final ArrayDeque<Held> held = new ArrayDeque<>();
   private final long holdNanos;
-  private long dropped;
 
   HeldForwards(long holdNanos) {
     this.holdNanos = holdNanos;
@@ -36,8 +35,7 @@ final class HeldForwards {
       return;
     }
     if (held.size() >= MAX) {
-      dropped++;
-      return;
+      return; // dropped, as raft would have
     }
     held.add(new Held(proposal, nowNanos + holdNanos));
   }
@@ -47,22 +45,12 @@ final class HeldForwards {
     while (!held.isEmpty()) {
       Held h = held.peek();
       if (nowNanos - h.untilNanos() >= 0) {
-        held.poll();
-        dropped++;
+        held.poll(); // its client has given up
       } else if (node.stepForwardedProposal(h.proposal())) {
         held.poll();
       } else {
         return;
       }
     }
-  }
-
-  int size() {
-    return held.size();
-  }
-
-  /** Proposals given up (expired or over the bound), as raft would have dropped them. */
-  long dropped() {
-    return dropped;
   }
 }
