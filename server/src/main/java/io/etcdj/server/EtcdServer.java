@@ -511,6 +511,16 @@ public final class EtcdServer implements AutoCloseable {
     if (unready != null) {
       return CompletableFuture.failedFuture(unready.exception());
     }
+    // As etcd: the id mixes the peer URLs, the cluster token and the time in seconds, so re-adding
+    // the same URLs in a later second gives a new member; in the same second it gives the id just
+    // removed, which etcd refuses as "member not found" (ErrIDRemoved). etcd's order of checks.
+    long id = MemberIds.memberId(urls, config.initialClusterToken() + (System.currentTimeMillis() / 1000));
+    if (membership.isRemoved(id)) {
+      return CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
+    }
+    if (membership.contains(id)) {
+      return CompletableFuture.failedFuture(EtcdError.MEMBER_EXISTS.exception());
+    }
     for (Member m : membership.list()) {
       for (String u : m.getPeerURLsList()) {
         if (peerUrls.contains(u)) {
@@ -520,12 +530,6 @@ public final class EtcdServer implements AutoCloseable {
     }
     if (learner && membership.list().stream().filter(Member::getIsLearner).count() >= 1) {
       return CompletableFuture.failedFuture(EtcdError.TOO_MANY_LEARNERS.exception());
-    }
-    // As etcd: the id mixes the peer URLs, the cluster token and the time, so re-adding the same
-    // URLs later gives a new member.
-    long id = MemberIds.memberId(urls, config.initialClusterToken() + (System.currentTimeMillis() / 1000));
-    if (membership.contains(id)) {
-      return CompletableFuture.failedFuture(EtcdError.MEMBER_EXISTS.exception());
     }
     Member m = Member.newBuilder().setID(id).addAllPeerURLs(peerUrls).setIsLearner(learner).build();
     return proposeConfChange(

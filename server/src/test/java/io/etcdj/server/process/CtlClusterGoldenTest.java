@@ -56,11 +56,15 @@ class CtlClusterGoldenTest {
   @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
   void clusterCommandsPrintAsStockEtcdctl(EtcdProcess.Kind kind) throws Exception {
     try (EtcdCluster c = EtcdCluster.start(kind, "ctlcluster")) {
-      int[] ports = EtcdProcess.freePorts(4);
+      // Each session its own ports: etcd derives an added member's id from its peer URLs and the
+      // second, so the same URLs re-added in the second the other session removed them would be
+      // refused as "member not found" (a removed id).
+      int[] stockPorts = EtcdProcess.freePorts(4);
+      int[] ourPorts = EtcdProcess.freePorts(4);
       Etcdctl.Result put = Etcdctl.run(c.member(0).endpoint(), List.of("put", "k", "v"));
       assertEquals(0, put.exitCode(), put.stderr());
-      List<String> stock = scenario(c, "stock", ports, Etcdctl::run);
-      List<String> ours = scenario(c, "ours", ports, OurEtcdctl::run);
+      List<String> stock = scenario(c, "stock", stockPorts, Etcdctl::run);
+      List<String> ours = scenario(c, "ours", ourPorts, OurEtcdctl::run);
       Files.createDirectories(EtcdProcess.LOG_ROOT);
       Files.write(EtcdProcess.LOG_ROOT.resolve("ctl-cluster-" + kind.lowerName() + "-stock.transcript"), stock,
           StandardCharsets.UTF_8);
@@ -75,7 +79,7 @@ class CtlClusterGoldenTest {
 
   /** The recorded scenario of one CLI. */
   private static List<String> scenario(EtcdCluster c, String label, int[] ports, Cli cli) throws Exception {
-    Session s = new Session(c, cli);
+    Session s = new Session(c, cli, ports);
     EtcdProcess m1 = c.member(0);
     String all = EtcdCluster.endpoints(c.members());
     // Calls whose answer names the member that answered go to one endpoint: stock's balancer spreads them.
@@ -184,9 +188,13 @@ class CtlClusterGoldenTest {
     /** Ids of members this session added (hex), with their placeholders. */
     final Map<String, String> newIds = new LinkedHashMap<>();
 
-    Session(EtcdCluster cluster, Cli cli) {
+    /** The session's own ports for added members, masked so that the two sessions compare. */
+    final int[] ports;
+
+    Session(EtcdCluster cluster, Cli cli, int[] ports) {
       this.cluster = cluster;
       this.cli = cli;
+      this.ports = ports;
       this.normalizer = new EtcdctlNormalizer(cluster.members());
     }
 
@@ -236,6 +244,9 @@ class CtlClusterGoldenTest {
         t = t.replaceAll("Member +" + e.getKey() + "\\b", "Member " + e.getValue());
         t = t.replaceAll("\\b" + e.getKey() + "\\b", e.getValue());
         t = t.replaceAll("\\b" + Long.toUnsignedString(Long.parseUnsignedLong(e.getKey(), 16)) + "\\b", e.getValue());
+      }
+      for (int i = 0; i < ports.length; i++) {
+        t = t.replaceAll("127\\.0\\.0\\.1:" + ports[i] + "\\b", "127.0.0.1:<NEW_PORT_" + (i + 1) + ">");
       }
       for (int i = 0; i < cluster.members().size(); i++) {
         EtcdProcess m = cluster.member(i);
