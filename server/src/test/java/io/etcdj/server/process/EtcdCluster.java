@@ -102,10 +102,14 @@ final class EtcdCluster implements AutoCloseable {
   /** Member ids learned from Status, by member index; fixed once known (ids never change on restart). */
   private final Map<Integer, Long> memberIds = new ConcurrentHashMap<>();
 
-  private EtcdCluster(EtcdProcess.Kind kind, String name, Options options) {
+  /** The proxies in front of the members' peer listeners, or null when members talk directly. */
+  private final PeerNetwork network;
+
+  private EtcdCluster(EtcdProcess.Kind kind, String name, Options options, boolean proxiedPeers) {
     this.kind = kind;
     this.options = options;
-    int[] ports = EtcdProcess.freePorts(2 * options.size());
+    // Client and peer ports, then (behind proxies) the ports members really listen on for peers.
+    int[] ports = EtcdProcess.freePorts((proxiedPeers ? 3 : 2) * options.size());
     StringJoiner initialCluster = new StringJoiner(",");
     for (int i = 0; i < options.size(); i++) {
       initialCluster.add(memberName(i) + "=http://127.0.0.1:" + ports[2 * i + 1]);
@@ -131,6 +135,23 @@ final class EtcdCluster implements AutoCloseable {
     }
     this.members = List.copyOf(ms);
     this.channels = List.copyOf(chs);
+    if (proxiedPeers) {
+      // Each member advertises its peer port, where a proxy listens, and listens on another.
+      int[] listen = java.util.Arrays.copyOfRange(ports, 2 * options.size(), 3 * options.size());
+      network = new PeerNetwork();
+      for (int i = 0; i < options.size(); i++) {
+        EtcdProcess m = members.get(i);
+        m.listenPeersOn(listen[i]);
+        try {
+          network.add(memberName(i), ports[2 * i + 1], listen[i], m::pid);
+        } catch (RuntimeException e) {
+          network.close();
+          throw e;
+        }
+      }
+    } else {
+      network = null;
+    }
   }
 
   static String memberName(int index) {
@@ -139,12 +160,24 @@ final class EtcdCluster implements AutoCloseable {
 
   /** Starts all members at once and waits until the cluster has a leader every member agrees on. */
   static EtcdCluster start(EtcdProcess.Kind kind, String name, Options options) {
+    return start(kind, name, options, false);
+  }
+
+  /**
+   * As {@link #start(EtcdProcess.Kind, String, Options)}, with every member's peer traffic through
+   * a {@link PeerNetwork} the test controls ({@link #network()}).
+   */
+  static EtcdCluster startBehindProxies(EtcdProcess.Kind kind, String name, Options options) {
+    return start(kind, name, options, true);
+  }
+
+  private static EtcdCluster start(EtcdProcess.Kind kind, String name, Options options, boolean proxiedPeers) {
     String earlier = FORMATION_FAILURES.get(kind);
     if (earlier != null) {
       throw new IllegalStateException(
           "not trying again: a " + kind + " cluster already failed to form in this run:\n" + earlier);
     }
-    EtcdCluster cluster = new EtcdCluster(kind, name, options);
+    EtcdCluster cluster = new EtcdCluster(kind, name, options, proxiedPeers);
     try {
       for (EtcdProcess m : cluster.members) {
         m.launch();
@@ -168,6 +201,14 @@ final class EtcdCluster implements AutoCloseable {
 
   Options options() {
     return options;
+  }
+
+  /** The peer network of a cluster started {@link #startBehindProxies behind proxies}. */
+  PeerNetwork network() {
+    if (network == null) {
+      throw new IllegalStateException("this cluster's members talk to each other directly");
+    }
+    return network;
   }
 
   List<EtcdProcess> members() {
@@ -405,6 +446,9 @@ final class EtcdCluster implements AutoCloseable {
     }
     for (ManagedChannel ch : channels) {
       ch.shutdownNow();
+    }
+    if (network != null) {
+      network.close();
     }
     if (first != null) {
       throw first;

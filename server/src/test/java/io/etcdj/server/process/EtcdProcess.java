@@ -97,6 +97,11 @@ final class EtcdProcess implements AutoCloseable {
   private final Path logFile;
   private final int clientPort;
   private final int peerPort;
+  /**
+   * The port the member listens on for peers: its advertised {@link #peerPort} unless a {@link
+   * PeerNetwork} proxy listens there and forwards here.
+   */
+  private int listenPeerPort;
   private final java.util.Map<String, String> environment = new java.util.HashMap<>();
   /** {@code --initial-cluster-state}: "existing" for a member joining a running cluster. */
   private String initialClusterState = "new";
@@ -137,6 +142,7 @@ final class EtcdProcess implements AutoCloseable {
     this.memberName = memberName;
     this.clientPort = ports[0];
     this.peerPort = ports[1];
+    this.listenPeerPort = ports[1];
     this.initialCluster = initialCluster != null ? initialCluster : memberName + "=" + peerUrl();
     this.initialClusterToken = initialClusterToken;
     this.extraFlags = List.copyOf(extraFlags);
@@ -301,6 +307,14 @@ final class EtcdProcess implements AutoCloseable {
     return dataDir;
   }
 
+  /** Puts the member's peer listener on {@code port}, behind a proxy on its advertised {@link #peerPort}. */
+  void listenPeersOn(int port) {
+    if (process != null) {
+      throw new IllegalStateException("set before the first launch");
+    }
+    this.listenPeerPort = port;
+  }
+
   int peerPort() {
     return peerPort;
   }
@@ -395,7 +409,7 @@ final class EtcdProcess implements AutoCloseable {
             "--data-dir", dataDir.toString(),
             "--listen-client-urls", listenClientUrls(),
             "--advertise-client-urls", clientUrl(),
-            "--listen-peer-urls", peerUrl(),
+            "--listen-peer-urls", "http://127.0.0.1:" + listenPeerPort,
             "--initial-advertise-peer-urls", peerUrl(),
             "--initial-cluster", initialCluster,
             "--initial-cluster-state", initialClusterState,

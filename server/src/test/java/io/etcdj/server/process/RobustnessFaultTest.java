@@ -48,8 +48,25 @@ class RobustnessFaultTest {
     /** SIGSTOP the leader for two seconds: it comes back as a deposed leader. */
     PAUSE_LEADER,
     /** SIGTERM the leader (it steps down cleanly), restart it. */
-    TERM_LEADER
+    TERM_LEADER,
+    /** Stall every peer byte to and from the leader for three seconds (a partition), then heal. */
+    ISOLATE_LEADER,
+    /** Stall every peer byte to and from a random member for three seconds, then heal. */
+    ISOLATE,
+    /** Stall the leader's outgoing peer bytes for three seconds: it hears its followers, they do not hear it. */
+    MUTE_LEADER,
+    /** Stall the peer bytes to the leader for three seconds: it is heard, but hears nothing back. */
+    DEAFEN_LEADER,
+    /** Cut every peer connection with a TCP reset, five times 200 ms apart. */
+    RESET_PEERS;
+
+    /** Faults of the peer network: the cluster runs behind {@link PeerNetwork} proxies. */
+    boolean onPeerNetwork() {
+      return compareTo(ISOLATE_LEADER) >= 0;
+    }
   }
+
+  private static final long PARTITION_MS = 3_000;
 
   /**
    * CI's short profile: three faults, seed 1. Longer runs by properties, e.g. every fault with
@@ -105,7 +122,11 @@ class RobustnessFaultTest {
   }
 
   private static void run(EtcdProcess.Kind kind, Fault fault, long seed, Duration traffic) throws Exception {
-    try (EtcdCluster c = EtcdCluster.start(kind, "robust-" + fault.name().toLowerCase(), RobustnessNoFaultTest.options())) {
+    String name = "robust-" + fault.name().toLowerCase();
+    try (EtcdCluster c =
+        fault.onPeerNetwork()
+            ? EtcdCluster.startBehindProxies(kind, name, RobustnessNoFaultTest.options())
+            : EtcdCluster.start(kind, name, RobustnessNoFaultTest.options())) {
       List<String> endpoints = new ArrayList<>();
       c.members().forEach(m -> endpoints.add(m.clientUrl()));
       Oracles.Recorded run;
@@ -174,9 +195,10 @@ class RobustnessFaultTest {
   private static long inject(EtcdCluster c, Fault fault, Random rnd) throws InterruptedException {
     EtcdProcess target =
         switch (fault) {
-          case KILL_LEADER, PAUSE_LEADER, TERM_LEADER -> c.leader();
-          case KILL, PAUSE -> c.member(rnd.nextInt(c.members().size()));
+          case KILL_LEADER, PAUSE_LEADER, TERM_LEADER, ISOLATE_LEADER, MUTE_LEADER, DEAFEN_LEADER -> c.leader();
+          case KILL, PAUSE, ISOLATE, RESET_PEERS -> c.member(rnd.nextInt(c.members().size()));
         };
+    String targetName = EtcdCluster.memberName(c.indexOf(target));
     switch (fault) {
       case KILL, KILL_LEADER -> {
         c.kill(target);
@@ -191,6 +213,21 @@ class RobustnessFaultTest {
         target.pause();
         Thread.sleep(2_000);
         target.resume();
+      }
+      case ISOLATE, ISOLATE_LEADER, MUTE_LEADER, DEAFEN_LEADER -> {
+        switch (fault) {
+          case MUTE_LEADER -> c.network().mute(targetName);
+          case DEAFEN_LEADER -> c.network().deafen(targetName);
+          default -> c.network().isolate(targetName);
+        }
+        Thread.sleep(PARTITION_MS);
+        c.network().heal();
+      }
+      case RESET_PEERS -> {
+        for (int i = 0; i < 5; i++) {
+          c.network().resetAll();
+          Thread.sleep(200);
+        }
       }
     }
     return System.nanoTime();
