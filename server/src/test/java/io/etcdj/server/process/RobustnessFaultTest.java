@@ -69,12 +69,15 @@ class RobustnessFaultTest {
   private static final long PARTITION_MS = 3_000;
 
   /**
-   * CI's short profile: three faults, seed 1. Longer runs by properties, e.g. every fault with
+   * CI's short profile: six faults, seed 1 (the three process faults, and the leader isolated, the
+   * leader muted, peer connections reset; ISOLATE of a random member is left out because real etcd
+   * 3.4.23, without PreVote, took up to 4.99 s of the 5 s bound to serve again after a follower's
+   * partition healed). Longer runs by properties, e.g. every fault with
    * seeds 1..50: {@code -Detcdj.robustness.faults=ALL -Detcdj.robustness.seeds=50} (or a list,
    * {@code -Detcdj.robustness.faults=KILL,TERM_LEADER}).
    */
   static Stream<Arguments> runs() {
-    String faults = System.getProperty("etcdj.robustness.faults", "KILL_LEADER,PAUSE_LEADER,KILL");
+    String faults = System.getProperty("etcdj.robustness.faults", "KILL_LEADER,PAUSE_LEADER,KILL,ISOLATE_LEADER,MUTE_LEADER,RESET_PEERS");
     List<Fault> selected = new ArrayList<>();
     if (faults.equals("ALL")) {
       selected.addAll(List.of(Fault.values()));
