@@ -33,8 +33,9 @@ import java.util.function.Supplier;
  *
  * <p>A stopped direction is stalled, not dropped: the proxy stops reading, TCP's buffers fill and
  * the sender's writes block, as on a network that stops delivering; when the fault heals the
- * bytes flow on (a partition that heals before TCP gives up). {@link #resetAll} instead cuts every
- * connection with a TCP reset. Threads: one acceptor per proxy, two pumps per connection.
+ * bytes flow on (a partition that heals before TCP gives up). {@link #delay} holds every byte for a
+ * while, in order; {@link #resetAll} cuts every connection with a TCP reset. Threads: one acceptor
+ * per proxy, a reader and a writer per direction of each connection.
  */
 final class PeerNetwork implements AutoCloseable {
   private static final int BUFFER_BYTES = 64 * 1024;
@@ -52,6 +53,8 @@ final class PeerNetwork implements AutoCloseable {
   private final Set<String> muted = ConcurrentHashMap.newKeySet();
   private final Set<String> deaf = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  /** Added to every byte's trip, in nanoseconds: {fixed, jitter}. */
+  private volatile long[] delay = {0, 0};
 
   /**
    * Starts a proxy on {@code proxyPort} (the member's advertised peer port) that forwards to
@@ -90,10 +93,25 @@ final class PeerNetwork implements AutoCloseable {
     deaf.add(member);
   }
 
-  /** Every stalled direction flows again. */
+  /**
+   * Every peer byte arrives {@code delayMs} plus up to {@code jitterMs} later than sent (uniform),
+   * in order (a slow or congested network); {@link #heal} ends it.
+   */
+  void delay(long delayMs, long jitterMs) {
+    if (delayMs < 0 || jitterMs < 0) {
+      throw new IllegalArgumentException("negative delay");
+    }
+    delay = new long[] {
+      java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(delayMs),
+      java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(jitterMs)
+    };
+  }
+
+  /** Every stalled direction flows again, and delays end. */
   void heal() {
     muted.clear();
     deaf.clear();
+    delay = new long[] {0, 0};
   }
 
   /** Cuts every open peer connection with a TCP reset; members dial again. */
@@ -133,37 +151,105 @@ final class PeerNetwork implements AutoCloseable {
     }
   }
 
-  /** Copies bytes from {@code src} to {@code dst}, stalling while {@code sender}'s bytes to {@code receiver} are stopped. */
+  /** Bytes read from one side, to be written to the other at {@code dueNanos}. */
+  private record Chunk(byte[] bytes, int length, long dueNanos) {}
+
+  private static final Chunk END = new Chunk(new byte[0], -1, 0);
+  /** Chunks read ahead of the writer, per direction: beyond it the reader waits, and TCP pushes back. */
+  private static final int CHUNKS_AHEAD = 64;
+
+  /**
+   * Copies bytes from {@code src} to {@code dst}: a reader thread and a writer thread, so that a
+   * delay holds bytes without slowing the link's throughput. Both stall while {@code sender}'s
+   * bytes to {@code receiver} are stopped.
+   */
   private void pump(Socket src, Socket dst, String sender, String receiver, String threadName) {
-    Thread t =
+    java.util.concurrent.BlockingQueue<Chunk> queue = new java.util.concurrent.ArrayBlockingQueue<>(CHUNKS_AHEAD);
+    Runnable closeBoth =
+        () -> {
+          closeQuietly(src);
+          closeQuietly(dst);
+          open.remove(src);
+          open.remove(dst);
+          links.remove(src);
+          links.remove(dst);
+        };
+    Thread reader =
         new Thread(
             () -> {
-              byte[] buf = new byte[BUFFER_BYTES];
-              try (InputStream is = src.getInputStream(); OutputStream os = dst.getOutputStream()) {
+              long lastDue = 0;
+              try (InputStream is = src.getInputStream()) {
                 while (true) {
                   awaitFlowing(sender, receiver);
+                  byte[] buf = new byte[BUFFER_BYTES];
                   int n = is.read(buf);
                   if (n < 0) {
-                    return;
+                    break;
+                  }
+                  // Never earlier than the chunk before: jitter delays, it does not reorder a stream.
+                  lastDue = Math.max(lastDue, System.nanoTime() + delayNanos());
+                  if (!hand(queue, new Chunk(buf, n, lastDue), src)) {
+                    break;
+                  }
+                }
+              } catch (IOException | InterruptedException e) {
+                // a side closed or was reset
+              }
+              try {
+                hand(queue, END, src);
+              } catch (InterruptedException e) {
+                closeBoth.run();
+              }
+            },
+            threadName + "-r");
+    Thread writer =
+        new Thread(
+            () -> {
+              try (OutputStream os = dst.getOutputStream()) {
+                while (true) {
+                  Chunk c = queue.take();
+                  if (c == END) {
+                    break;
+                  }
+                  long waitNanos = c.dueNanos() - System.nanoTime();
+                  if (waitNanos > 0) {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
                   }
                   awaitFlowing(sender, receiver);
-                  os.write(buf, 0, n);
+                  os.write(c.bytes(), 0, c.length());
                   os.flush();
                 }
               } catch (IOException | InterruptedException e) {
-                // a side closed or was reset: close both, as a network would show it
+                // a side closed or was reset
               } finally {
-                closeQuietly(src);
-                closeQuietly(dst);
-                open.remove(src);
-                open.remove(dst);
-                links.remove(src);
-                links.remove(dst);
+                closeBoth.run(); // a side closed or was reset: close both, as a network would show it
               }
             },
-            threadName);
-    t.setDaemon(true);
-    t.start();
+            threadName + "-w");
+    reader.setDaemon(true);
+    writer.setDaemon(true);
+    reader.start();
+    writer.start();
+  }
+
+  /** Queues a chunk for the writer; false if the writer went away (it closed {@code src}). */
+  private static boolean hand(java.util.concurrent.BlockingQueue<Chunk> queue, Chunk c, Socket src)
+      throws InterruptedException {
+    while (!queue.offer(c, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (src.isClosed()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The delay the next chunk gets: the set delay plus a uniform share of the jitter. */
+  private long delayNanos() {
+    long[] d = delay;
+    if (d[0] == 0 && d[1] == 0) {
+      return 0;
+    }
+    return d[0] + (d[1] == 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(d[1] + 1));
   }
 
   private void awaitFlowing(String sender, String receiver) throws InterruptedException {

@@ -120,4 +120,21 @@ class PeerNetworkTest {
           }
         });
   }
+
+  @Test
+  void aDelayHoldsEveryByteInOrderUntilHealed() throws Exception {
+    assertTrue(roundTrip(1));
+    net.delay(150, 50); // each way: a round trip takes 300-400 ms, over the 300 ms check
+    long start = System.nanoTime();
+    a.getOutputStream().write(new byte[] {2, 3, 4});
+    a.getOutputStream().flush();
+    a.setSoTimeout(2_000);
+    byte[] back = a.getInputStream().readNBytes(3);
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(List.of((byte) 2, (byte) 3, (byte) 4), List.of(back[0], back[1], back[2]));
+    assertTrue(tookMs >= 300 && tookMs < 1_500, "round trip took " + tookMs + " ms");
+    net.heal();
+    a.setSoTimeout(STALL_CHECK_MS);
+    assertTrue(roundTrip(5), "no delay once healed");
+  }
 }

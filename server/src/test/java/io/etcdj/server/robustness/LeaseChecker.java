@@ -327,7 +327,7 @@ public final class LeaseChecker {
         long gone = a.until() == 0 ? in.observedUntil() : seen(a.until());
         if (gone > deadline) {
           String until = a.until() == 0 ? "the end of the run (" + ms(in.observedUntil()) + ")" : "revision " + a.until() + " (seen by " + ms(gone) + ")";
-          out.add("lease " + l.id() + ": kept too long: key " + a.key() + ", attached at revision " + a.from() + ", kept it until " + until + ", past " + ms(deadline) + " (last renewal by " + ms(lastRenewal) + " + TTL " + ttl + " s + 2 s)");
+          out.add("lease " + l.id() + ": kept too long: key " + a.key() + ", attached at revision " + a.from() + ", kept it until " + until + ", past " + ms(deadline) + " (last renewal by " + ms(lastRenewal) + " + TTL " + ttl + " s + 2 s); " + story(l));
         }
       }
     }
