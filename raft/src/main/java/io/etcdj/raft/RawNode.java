@@ -99,6 +99,9 @@ public final class RawNode {
     if (isResponse(m.getType()) && raft.trk.progress(m.getFrom()) == null) {
       return;
     }
+    if (malformedRequest(m)) {
+      return; // a peer's bug, not this node's: dropped, where the invariant check would stop the node
+    }
     try {
       raft.step(m);
     } catch (ProposalDroppedException e) {
@@ -118,12 +121,25 @@ public final class RawNode {
     if (m.getType() != MessageType.MSG_PROP || m.getFrom() == Raft.NONE) {
       throw new IllegalArgumentException("raft: not a forwarded proposal: " + m.getType());
     }
+    if (malformedRequest(m)) {
+      return true; // nothing to hold: dropped, as step drops it
+    }
     try {
       raft.step(m);
       return true;
     } catch (ProposalDroppedException e) {
       return false;
     }
+  }
+
+  /**
+   * A proposal without entries or a read index without exactly one (its context): raft's own
+   * requests never look like that, and its invariant checks would stop the node on them; from a
+   * peer they are dropped instead, so a buggy or hostile member cannot stop this one.
+   */
+  private static boolean malformedRequest(Message m) {
+    return (m.getType() == MessageType.MSG_PROP && m.getEntriesCount() == 0)
+        || (m.getType() == MessageType.MSG_READ_INDEX && m.getEntriesCount() != 1);
   }
 
   private static boolean isResponse(MessageType t) {

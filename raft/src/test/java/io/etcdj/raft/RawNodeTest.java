@@ -211,4 +211,27 @@ class RawNodeTest {
       }
     }
   }
+
+  @Test
+  void malformedRequestsFromAPeerAreDroppedNotFatal() {
+    MemoryStorage s = storage(1, 2);
+    RawNode n = new RawNode(RaftConfig.defaults(1, 1).withPreVote(false), s);
+    n.campaign();
+    List<Message> sent = new ArrayList<>();
+    drain(n, s, sent);
+    n.step(Message.newBuilder().setType(MessageType.MSG_VOTE_RESP).setFrom(2).setTo(1).setTerm(n.status().term()).build());
+    drain(n, s, sent);
+    assertEquals(StateRole.LEADER, n.status().role());
+    long last = s.lastIndex();
+    Message empty = Message.newBuilder().setType(MessageType.MSG_PROP).setFrom(2).setTo(1).build();
+    n.step(empty); // raft's invariant check would throw "stepped empty MsgProp"
+    assertTrue(n.stepForwardedProposal(empty), "nothing to hold");
+    LogEntry ctx = LogEntry.newBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8("c")).build();
+    n.step(Message.newBuilder().setType(MessageType.MSG_READ_INDEX).setFrom(2).setTo(1).build());
+    n.step(Message.newBuilder().setType(MessageType.MSG_READ_INDEX).setFrom(2).setTo(1)
+        .addEntries(ctx).addEntries(ctx).build());
+    drain(n, s, sent);
+    assertEquals(last, s.lastIndex(), "nothing appended");
+    assertEquals(StateRole.LEADER, n.status().role());
+  }
 }
