@@ -41,8 +41,8 @@ final class PeerNetwork implements AutoCloseable {
   private static final int BUFFER_BYTES = 64 * 1024;
   private static final long STALL_POLL_MS = 5;
 
-  /** A member the network knows: its name, advertised (proxy) port and the way to its process. */
-  private record Member(String name, int proxyPort, int listenPort, Supplier<Long> pid) {}
+  /** A member the network knows: its name, the port it really listens on, the way to its process. */
+  private record Member(String name, int listenPort, Supplier<Long> pid) {}
 
   private final List<Member> members = new CopyOnWriteArrayList<>();
   private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
@@ -61,7 +61,7 @@ final class PeerNetwork implements AutoCloseable {
    * {@code listenPort}; {@code pid} gives the member's current process id (-1 while it is down).
    */
   void add(String name, int proxyPort, int listenPort, Supplier<Long> pid) {
-    Member m = new Member(name, proxyPort, listenPort, pid);
+    Member m = new Member(name, listenPort, pid);
     ServerSocket ss;
     try {
       ss = new ServerSocket();

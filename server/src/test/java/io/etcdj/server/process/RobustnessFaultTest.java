@@ -64,7 +64,10 @@ class RobustnessFaultTest {
 
     /** Faults of the peer network: the cluster runs behind {@link PeerNetwork} proxies. */
     boolean onPeerNetwork() {
-      return compareTo(ISOLATE_LEADER) >= 0;
+      return switch (this) {
+        case KILL, KILL_LEADER, PAUSE, PAUSE_LEADER, TERM_LEADER -> false;
+        case ISOLATE_LEADER, ISOLATE, MUTE_LEADER, DEAFEN_LEADER, RESET_PEERS, DELAY_PEERS -> true;
+      };
     }
   }
 
