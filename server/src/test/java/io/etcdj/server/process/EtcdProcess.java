@@ -231,6 +231,11 @@ final class EtcdProcess implements AutoCloseable {
     return p;
   }
 
+  /** A single-member server, created but not started (set its environment first). */
+  static EtcdProcess created(Kind kind, String name) {
+    return new EtcdProcess(kind, name, List.of());
+  }
+
   /** Creates and starts a server, waiting until it is ready. */
   static EtcdProcess start(Kind kind, String name, List<String> extraFlags) {
     EtcdProcess p = new EtcdProcess(kind, name, extraFlags);

@@ -2,8 +2,10 @@ package io.etcdj.storage.backend;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,6 +60,14 @@ final class LmdbBackend implements Backend {
 
   private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+  /**
+   * How often the backend checkpoints itself when it has new commits (see {@link Checkpoint}):
+   * bounds what a power loss sends back to the WAL, and how far the file grows while a checkpoint
+   * pins its tree. etcd's bbolt commits (with fsync) every 100 ms; a checkpoint is an fsync off
+   * the apply thread, so once a second costs little.
+   */
+  static final long CHECKPOINT_INTERVAL_MS = 1_000;
+
   private final Path dir;
   private final Env<ByteBuffer> env;
   private final Dbi<ByteBuffer>[] dbis;
@@ -73,10 +83,25 @@ final class LmdbBackend implements Backend {
   private final ByteBuffer emptyValue = ByteBuffer.allocateDirect(0);
   private LmdbBatchTxn openBatch;
 
-  private LmdbBackend(Path dir, Env<ByteBuffer> env, Dbi<ByteBuffer>[] dbis) {
+  // Checkpoints (see Checkpoint): commits and the capture of a pinned txn's metas exclude each
+  // other through metaLock; checkpoints run one at a time under checkpointLock.
+  private final Object metaLock = new Object();
+  private final Object checkpointLock = new Object();
+  private final FileChannel dataFile;
+  private final int pageSize;
+  /** The read txn whose tree the last saved checkpoint describes; guarded by checkpointLock. */
+  private Txn<ByteBuffer> pinned;
+  private volatile long checkpointTxnId = -1;
+  private final Thread checkpointer;
+
+  private LmdbBackend(Path dir, Env<ByteBuffer> env, Dbi<ByteBuffer>[] dbis) throws IOException {
     this.dir = dir;
     this.env = env;
     this.dbis = dbis;
+    this.pageSize = env.stat().pageSize;
+    this.dataFile = FileChannel.open(dir.resolve("data.mdb"), StandardOpenOption.READ);
+    this.checkpointer = new Thread(this::checkpointPeriodically, "etcdj-backend-checkpoint");
+    checkpointer.setDaemon(true);
   }
 
   static LmdbBackend open(Path dir, long mapSizeBytes, SyncMode syncMode) {
@@ -87,6 +112,11 @@ final class LmdbBackend implements Backend {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new BackendException("cannot create backend directory " + dir, e);
+    }
+    try {
+      prepareForOpen(dir);
+    } catch (IOException e) {
+      throw new BackendException("cannot prepare the backend in " + dir + ": " + e.getMessage(), e);
     }
     Env<ByteBuffer> env = null;
     try {
@@ -109,13 +139,51 @@ final class LmdbBackend implements Backend {
       try (Txn<ByteBuffer> txn = env.txnRead()) {
         backend.publishInUse(backend.bucketPages(txn));
       }
+      backend.checkpoint(); // before any write: from now on the disk always holds a whole tree
+      backend.checkpointer.start();
       return backend;
     } catch (LmdbException e) {
       if (env != null) {
         env.close();
       }
       throw translate("open " + dir, e);
+    } catch (IOException e) {
+      if (env != null) {
+        env.close();
+      }
+      throw new BackendException("cannot open the backend in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Before LMDB opens the file: after a reboot, the file goes back to its last checkpoint (see
+   * {@link Checkpoint}); then this boot is recorded.
+   */
+  private static void prepareForOpen(Path dir) throws IOException {
+    Path data = dir.resolve("data.mdb");
+    String boot = Checkpoint.currentBootId();
+    String lastBoot = Checkpoint.recordedBootId(dir);
+    boolean rebooted = boot == null || !boot.equals(lastBoot);
+    Checkpoint checkpoint = Checkpoint.load(dir);
+    if (Files.exists(data) && rebooted && lastBoot != null) {
+      if (checkpoint != null) {
+        if (checkpoint.restoreInto(data)) {
+          LOG.warn(
+              "the machine restarted since this backend was last open, and it was not closed "
+                  + "cleanly: going back to its last checkpoint (txn {}) in {}; the WAL replays the "
+                  + "rest",
+              checkpoint.txnId,
+              dir);
+        }
+      } else {
+        // The first open recorded the boot but died before its first checkpoint: nothing was
+        // written yet but the empty buckets, and the file may be torn.
+        LOG.warn("the backend in {} never completed its first checkpoint: creating it again", dir);
+        Files.delete(data);
+        Files.deleteIfExists(dir.resolve("lock.mdb"));
+      }
+    }
+    Checkpoint.recordBootId(dir, boot == null ? "unknown" : boot);
   }
 
   private static EnvFlags[] envFlags(SyncMode mode) {
@@ -220,15 +288,80 @@ final class LmdbBackend implements Backend {
     return stat.branchPages + stat.leafPages + stat.overflowPages;
   }
 
+  /** A checkpoint (see {@link Checkpoint}): every commit so far is durable when this returns. */
   @Override
   public void sync() {
     enter();
     try {
-      env.sync(true);
-    } catch (LmdbException e) {
-      throw translate("sync", e);
+      checkpoint();
     } finally {
       openTxns.decrementAndGet();
+    }
+  }
+
+  /**
+   * Pins the newest txn, copies its meta pages, fsyncs the file, saves the checkpoint, and only
+   * then releases the previous pin: at no moment is the disk without a whole tree and its metas.
+   */
+  private void checkpoint() {
+    synchronized (checkpointLock) {
+      Txn<ByteBuffer> pin = null;
+      try {
+        byte[][] metas;
+        synchronized (metaLock) { // no commit between the pin and the copy of its metas
+          pin = env.txnRead();
+          metas = Checkpoint.readMetas(dataFile, pageSize);
+        }
+        long txnId = pin.getId();
+        long newest = Math.max(Checkpoint.metaTxnId(metas[0]), Checkpoint.metaTxnId(metas[1]));
+        if (newest != txnId) {
+          throw new IllegalStateException(
+              "lmdb meta pages describe txn " + newest + ", the pinned read txn is " + txnId
+                  + ": the meta page layout is not the one etcdj knows");
+        }
+        env.sync(true);
+        new Checkpoint(txnId, metas[0], metas[1]).save(dir);
+        Txn<ByteBuffer> previous = pinned;
+        pinned = pin;
+        pin = null;
+        checkpointTxnId = txnId;
+        if (previous != null) {
+          previous.close();
+        }
+      } catch (LmdbException e) {
+        throw translate("sync", e);
+      } catch (IOException e) {
+        throw new BackendException("cannot checkpoint the backend in " + dir + ": " + e.getMessage(), e);
+      } finally {
+        if (pin != null) {
+          pin.close();
+        }
+      }
+    }
+  }
+
+  private void checkpointPeriodically() {
+    while (!closed) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS));
+      if (closed) {
+        return;
+      }
+      try {
+        enter();
+      } catch (IllegalStateException closing) {
+        return;
+      }
+      try {
+        if (env.info().lastTransactionId != checkpointTxnId) {
+          checkpoint();
+        }
+      } catch (RuntimeException e) {
+        // The last checkpoint stays pinned and valid; a later one may succeed. A server that needs
+        // durability now (before releasing its WAL) calls sync() itself and sees the failure.
+        LOG.error("backend checkpoint failed in {}: {}", dir, e.toString());
+      } finally {
+        openTxns.decrementAndGet();
+      }
     }
   }
 
@@ -250,11 +383,21 @@ final class LmdbBackend implements Backend {
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
     }
+    checkpointer.interrupt();
     try {
-      env.sync(true);
+      checkpoint(); // the newest state: the next open after a reboot has nothing to go back over
+      synchronized (checkpointLock) {
+        if (pinned != null) {
+          pinned.close();
+          pinned = null;
+        }
+      }
+      dataFile.close();
       env.close();
     } catch (LmdbException e) {
       throw translate("close", e);
+    } catch (IOException e) {
+      throw new BackendException("cannot close " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -428,7 +571,9 @@ final class LmdbBackend implements Backend {
         throw translate("stat", e);
       }
       openBatch = null;
-      end(true);
+      synchronized (metaLock) { // see checkpoint()
+        end(true);
+      }
       publishInUse(pages);
     }
 
