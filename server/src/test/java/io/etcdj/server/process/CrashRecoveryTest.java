@@ -92,44 +92,6 @@ class CrashRecoveryTest {
     }
   }
 
-  /**
-   * Power loss (etcdj only: the simulation is a libc shim, and etcd's Go binary makes its system
-   * calls without libc): every cycle kills the member, then drops a random share of the blocks
-   * it wrote and had not fsynced (all of them, half, or a tenth: see {@link PowerLoss}) and
-   * restarts it as after a reboot. Nothing acknowledged may be lost, nothing may come back twice.
-   */
-  @ParameterizedTest
-  @org.junit.jupiter.params.provider.ValueSource(doubles = {1.0, 0.5, 0.1})
-  void acknowledgedWritesSurvivePowerLoss(double lossProbability) throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        EtcdProcess.selectedKinds().contains(EtcdProcess.Kind.ETCDJ), "etcdj not selected");
-    powerLossCycles(3, Double.doubleToLongBits(lossProbability), lossProbability);
-  }
-
-  static void powerLossCycles(int cycles, long seed, double lossProbability) throws Exception {
-    Random random = new Random(seed);
-    List<Ack> acked = new ArrayList<>();
-    Map<String, String> attempted = new ConcurrentHashMap<>();
-    try (EtcdProcess server = EtcdProcess.created(EtcdProcess.Kind.ETCDJ, "powerloss")) {
-      java.nio.file.Path journal = server.dataDir().getParent().resolve("powerloss.journal");
-      java.nio.file.Files.createDirectories(server.dataDir());
-      server.setEnvironment(PowerLoss.environment(server.dataDir(), journal));
-      for (int cycle = 0; cycle < cycles; cycle++) {
-        server.start();
-        if (cycle > 0) {
-          verify(server, acked, attempted, random, "after power loss " + cycle);
-        }
-        long writeMs = WRITE_PERIOD.toMillis() + random.nextInt(1_000);
-        acked.addAll(writeThenKill(server, cycle, writeMs, attempted, false));
-        PowerLoss.Outcome lost = PowerLoss.crash(journal, random, lossProbability);
-        System.out.println("power loss " + (cycle + 1) + ": " + lost);
-        PowerLoss.reboot(server.dataDir());
-      }
-      server.start();
-      verify(server, acked, attempted, random, "after the last power loss");
-    }
-  }
-
   private static List<Ack> writeUntilDeath(EtcdProcess server, Map<String, String> attempted)
       throws InterruptedException {
     return writeThenKill(server, 0, 0, attempted, true);
@@ -158,8 +120,15 @@ class CrashRecoveryTest {
    * Starts the writers, SIGKILLs the server after writeMs (and enough acks), and returns what was acknowledged. With
    * {@code selfCrash} the server is expected to die by itself (a failpoint) instead, within {@link #ACKS_WAIT_MAX}.
    */
-  private static List<Ack> writeThenKill(
+  static List<Ack> writeThenKill(
       EtcdProcess server, int cycle, long writeMs, Map<String, String> attempted, boolean selfCrash)
+      throws InterruptedException {
+    return writeThenKill(server, cycle, writeMs, attempted, selfCrash, server::kill);
+  }
+
+  /** As above, with {@code kill} in place of SIGKILL of {@code server} (say, of a whole cluster). */
+  static List<Ack> writeThenKill(
+      EtcdProcess server, int cycle, long writeMs, Map<String, String> attempted, boolean selfCrash, Runnable kill)
       throws InterruptedException {
     ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
     AtomicBoolean stop = new AtomicBoolean();
@@ -226,7 +195,7 @@ class CrashRecoveryTest {
       }
       // Writers keep going until the kill, so it lands mid-stream; errors from here on are the kill's.
       killing.set(true);
-      server.kill();
+      kill.run();
       stop.set(true);
     } finally {
       stop.set(true);
@@ -258,7 +227,7 @@ class CrashRecoveryTest {
     return new ArrayList<>(acks);
   }
 
-  private static void verify(
+  static void verify(
       EtcdProcess server, List<Ack> acked, Map<String, String> attempted, Random random, String when)
       throws Exception {
     try (Client client =

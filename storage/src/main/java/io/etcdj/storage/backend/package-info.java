@@ -22,28 +22,36 @@
  * truth; the applied index ("consistent index") is written in the same backend txn as the data it
  * covers, so after a restart the server replays the WAL from the stored index and applying is
  * idempotent. LMDB is therefore opened with {@code MDB_NOSYNC}: a commit writes its pages to the
- * OS page cache without fsync, and {@link io.etcdj.storage.backend.Backend#sync()} (which the
- * server calls periodically, on shutdown, and before it discards WAL entries) forces them out.
+ * OS page cache without fsync, and {@link io.etcdj.storage.backend.Backend#sync()} makes them
+ * durable. The server may discard WAL entries only up to the consistent index covered by a
+ * completed {@code sync()}.
  *
  * <ul>
  *   <li>A crash of the process (kill -9, OOM, JVM crash) loses nothing: the page cache survives,
  *       and LMDB's copy-on-write commit is atomic in it.
- *   <li>A crash of the machine (power loss, kernel panic) may lose the commits since the last
- *       {@code sync()}, and, because the OS may write the new meta page before the data pages it
- *       points to, may leave the file <b>corrupt</b>. After an unclean machine shutdown the member
- *       must not trust the file blindly: either verify it or rebuild it from a snapshot of a peer.
- *       Hence the rule for the server: WAL entries (and Raft snapshots) may only be discarded up to
- *       the consistent index covered by a completed {@code sync()}.
+ *   <li>A crash of the machine (power loss, kernel panic) can leave on disk a newer meta page than
+ *       the pages it points to, or pages of the last synced tree overwritten by later commits: a
+ *       plain {@code MDB_NOSYNC} file is then corrupt ("located page was wrong type"). So every
+ *       {@code sync()} is a <b>checkpoint</b> ({@link io.etcdj.storage.backend.Checkpoint}): it
+ *       pins the newest txn with a read txn (LMDB never reuses the pages of a tree a reader can
+ *       see), copies its two meta pages, fsyncs the file and saves the metas in a side file, then
+ *       releases the previous pin. The backend checkpoints itself every second when it has new
+ *       commits, and at close. When the machine has rebooted since the backend was last open
+ *       (the kernel's boot id differs), opening it first writes the checkpoint's metas back: LMDB
+ *       then opens the last checkpointed tree, whole, and the server's WAL replays the rest.
  * </ul>
+ *
+ * <p>The price of the pin: LMDB cannot reuse pages freed during the last second, so the file
+ * holds up to a second of commits' pages more than it would, and each checkpoint's fsync writes
+ * them. Measured in {@code docs/benchmarks.md} ("Power-loss checkpoints").
  *
  * <p>Measured on this machine (10 puts of 200 B per commit, 2,000 commits): {@code MDB_NOSYNC}
  * 0.08 ms mean per commit (p50 0.02 ms, p99 1.5 ms); {@code MDB_NOMETASYNC}, which keeps the file
  * intact on power loss (it may only lose the last txn), 0.60 ms mean (p50 0.25 ms, p99 8 ms), about
  * 1,700 commits per second; full sync 0.62 ms mean. {@code MDB_NOMETASYNC} would put a second
  * fsync (after the WAL's) on the path of every client write and cap the apply thread at ~1,700
- * batches per second, so the default is {@code MDB_NOSYNC} plus periodic {@code sync()}, which is
- * what etcd does in effect (bbolt commits, with fsync, only every 100 ms or 10,000 writes). The
- * mode is one constant ({@code LmdbBackend.DEFAULT_SYNC_MODE}) if a deployment prefers file
- * integrity on power loss over write latency.
+ * batches per second, so the default is {@code MDB_NOSYNC} plus checkpoints, which is what etcd
+ * does in effect (bbolt commits, with fsync, only every 100 ms or 10,000 writes). The mode is one
+ * constant ({@code LmdbBackend.DEFAULT_SYNC_MODE}).
  */
 package io.etcdj.storage.backend;
