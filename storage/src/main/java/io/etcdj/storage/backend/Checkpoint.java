@@ -36,8 +36,10 @@ import java.util.zip.CRC32C;
  * known, the store goes back to its checkpoint. After a clean close the checkpoint is the newest
  * state and going back changes nothing.
  *
- * <p>File format ({@code checkpoint}, little-endian): magic {@code "EJCK"}, version u32 (1), page
- * size u32, txn id u64, meta page 0, meta page 1, CRC-32C u32 of everything before it.
+ * <p>File format ({@code checkpoint}, little-endian): two slots of whole pages, each magic {@code
+ * "EJCK"}, version u32 (1), page size u32, txn id u64, sequence u64, meta page 0, meta page 1,
+ * CRC-32C u32 of everything before it. Checkpoint {@code n} goes to slot {@code n % 2}; the newest
+ * whole slot counts.
  */
 final class Checkpoint {
   static final String FILE = "checkpoint";
@@ -56,11 +58,14 @@ final class Checkpoint {
   final long txnId;
   final byte[] page0;
   final byte[] page1;
+  /** Which checkpoint of the store this is: 1, 2, ... across opens; slot {@code seq % 2}. */
+  final long seq;
 
-  Checkpoint(long txnId, byte[] page0, byte[] page1) {
+  Checkpoint(long txnId, byte[] page0, byte[] page1, long seq) {
     this.txnId = txnId;
     this.page0 = page0;
     this.page1 = page1;
+    this.seq = seq;
   }
 
   /** The txn id a meta page describes, or -1 if it is not an LMDB meta page. */
@@ -87,43 +92,82 @@ final class Checkpoint {
     return pages;
   }
 
-  /** Writes this checkpoint to {@code dir} durably (temp file, fsync, rename, directory fsync). */
+  /** Bytes of one slot: header, two meta pages, CRC, rounded up to whole pages. */
+  private static int slotBytes(int pageSize) {
+    int raw = HEADER_BYTES + 2 * pageSize + 4;
+    return (raw + pageSize - 1) / pageSize * pageSize;
+  }
+
+  private static final int HEADER_BYTES = 4 + 4 + 4 + 8 + 8; // magic, version, page size, txn, seq
+
+  /**
+   * Writes this checkpoint into slot {@code seq % 2} of the file in {@code dir} and fdatasyncs it.
+   * The other slot keeps the previous checkpoint, whose tree is still pinned: a write torn by a
+   * power loss fails its CRC and the previous checkpoint is used. The file is created once, at
+   * its full size, through a temp file and a rename, so later writes change no metadata.
+   */
   void save(Path dir) throws IOException {
-    ByteBuffer b =
-        ByteBuffer.allocate(4 + 4 + 4 + 8 + page0.length + page1.length + 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(MAGIC).putInt(VERSION).putInt(page0.length).putLong(txnId).put(page0).put(page1);
+    int pageSize = page0.length;
+    int slot = slotBytes(pageSize);
+    Path file = dir.resolve(FILE);
+    if (!Files.exists(file) || Files.size(file) != 2L * slot) {
+      writeDurably(dir, FILE, ByteBuffer.allocate(2 * slot));
+    }
+    ByteBuffer b = ByteBuffer.allocate(slot).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(MAGIC).putInt(VERSION).putInt(pageSize).putLong(txnId).putLong(seq).put(page0).put(page1);
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, b.position());
     b.putInt((int) crc.getValue());
-    b.flip();
-    writeDurably(dir, FILE, b);
+    b.clear();
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      long at = (seq % 2) * slot;
+      while (b.hasRemaining()) {
+        ch.write(b, at + b.position());
+      }
+      ch.force(false);
+    }
   }
 
-  /** The checkpoint in {@code dir}, or null if there is none. A damaged one is an error. */
+  /** A slot's checkpoint, or null if the slot holds none (empty or torn). */
+  private static Checkpoint readSlot(ByteBuffer all, int offset) {
+    if (all.limit() < offset + HEADER_BYTES || all.getInt(offset) != MAGIC || all.getInt(offset + 4) != VERSION) {
+      return null;
+    }
+    int pageSize = all.getInt(offset + 8);
+    if (pageSize <= 0 || pageSize > (1 << 16) || offset + HEADER_BYTES + 2 * pageSize + 4 > all.limit()) {
+      return null;
+    }
+    int crcAt = offset + HEADER_BYTES + 2 * pageSize;
+    CRC32C crc = new CRC32C();
+    crc.update(all.array(), offset, crcAt - offset);
+    if ((int) crc.getValue() != all.getInt(crcAt)) {
+      return null;
+    }
+    byte[] p0 = Arrays.copyOfRange(all.array(), offset + HEADER_BYTES, offset + HEADER_BYTES + pageSize);
+    byte[] p1 = Arrays.copyOfRange(all.array(), offset + HEADER_BYTES + pageSize, crcAt);
+    return new Checkpoint(all.getLong(offset + 12), p0, p1, all.getLong(offset + 20));
+  }
+
+  /**
+   * The newest whole checkpoint in {@code dir}, or null if there is no file. A file with no whole
+   * slot is an error: a checkpoint existed, and without it the store cannot be trusted.
+   */
   static Checkpoint load(Path dir) throws IOException {
-    byte[] all;
+    byte[] bytes;
     try {
-      all = Files.readAllBytes(dir.resolve(FILE));
+      bytes = Files.readAllBytes(dir.resolve(FILE));
     } catch (NoSuchFileException e) {
       return null;
     }
-    ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
-    if (all.length < 24 || b.getInt(0) != MAGIC || b.getInt(4) != VERSION) {
-      throw new IOException("not an etcdj backend checkpoint (bad magic or version): " + dir.resolve(FILE));
+    ByteBuffer all = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    Checkpoint first = readSlot(all, 0);
+    Checkpoint second = bytes.length % 2 == 0 ? readSlot(all, bytes.length / 2) : null;
+    if (first == null && second == null) {
+      throw new IOException(
+          "backend checkpoint " + dir.resolve(FILE) + " holds no whole checkpoint (both slots fail their"
+              + " checksum); the store cannot be trusted after a power loss");
     }
-    int pageSize = b.getInt(8);
-    if (pageSize <= 0 || all.length != 20 + 2 * pageSize + 4) {
-      throw new IOException("backend checkpoint has the wrong length: " + dir.resolve(FILE));
-    }
-    CRC32C crc = new CRC32C();
-    crc.update(all, 0, all.length - 4);
-    if ((int) crc.getValue() != b.getInt(all.length - 4)) {
-      throw new IOException("backend checkpoint fails its checksum: " + dir.resolve(FILE));
-    }
-    long txnId = b.getLong(12);
-    byte[] p0 = Arrays.copyOfRange(all, 20, 20 + pageSize);
-    byte[] p1 = Arrays.copyOfRange(all, 20 + pageSize, 20 + 2 * pageSize);
-    return new Checkpoint(txnId, p0, p1);
+    return first == null || second != null && second.seq > first.seq ? second : first;
   }
 
   /**

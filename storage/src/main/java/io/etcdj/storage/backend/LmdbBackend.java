@@ -68,6 +68,13 @@ final class LmdbBackend implements Backend {
    */
   static final long CHECKPOINT_INTERVAL_MS = 1_000;
 
+  /**
+   * Commits after which a checkpoint is due before its interval: while a checkpoint pins its
+   * tree, every commit's copied pages take new space (about five 4 KiB pages for a put), so this
+   * bounds how far the file grows between checkpoints (about 80 MiB) at any write rate.
+   */
+  static final int CHECKPOINT_COMMITS_MAX = 4_096;
+
   private final Path dir;
   private final Env<ByteBuffer> env;
   private final Dbi<ByteBuffer>[] dbis;
@@ -92,9 +99,17 @@ final class LmdbBackend implements Backend {
   /** The read txn whose tree the last saved checkpoint describes; guarded by checkpointLock. */
   private Txn<ByteBuffer> pinned;
   private volatile long checkpointTxnId = -1;
+  /** Commits since the checkpointer last looked; written by the writer thread only. */
+  private volatile int commitsSinceCheckpoint;
+  /** Counts checkpoints of this open backend (which slot of the file is next); checkpointLock. */
+  private long checkpointSeq;
   private final Thread checkpointer;
 
-  private LmdbBackend(Path dir, Env<ByteBuffer> env, Dbi<ByteBuffer>[] dbis) throws IOException {
+  private final long checkpointIntervalMs;
+
+  private LmdbBackend(Path dir, Env<ByteBuffer> env, Dbi<ByteBuffer>[] dbis, long checkpointIntervalMs)
+      throws IOException {
+    this.checkpointIntervalMs = checkpointIntervalMs;
     this.dir = dir;
     this.env = env;
     this.dbis = dbis;
@@ -105,6 +120,14 @@ final class LmdbBackend implements Backend {
   }
 
   static LmdbBackend open(Path dir, long mapSizeBytes, SyncMode syncMode) {
+    return open(dir, mapSizeBytes, syncMode, CHECKPOINT_INTERVAL_MS);
+  }
+
+  /**
+   * @param checkpointIntervalMs how often to checkpoint when there are new commits; 0: only on
+   *     {@link #sync()} and at close (tools that open a store briefly)
+   */
+  static LmdbBackend open(Path dir, long mapSizeBytes, SyncMode syncMode, long checkpointIntervalMs) {
     if (mapSizeBytes <= 0) {
       throw new IllegalArgumentException("mapSizeBytes must be > 0: " + mapSizeBytes);
     }
@@ -113,8 +136,9 @@ final class LmdbBackend implements Backend {
     } catch (IOException e) {
       throw new BackendException("cannot create backend directory " + dir, e);
     }
+    long lastCheckpointSeq;
     try {
-      prepareForOpen(dir);
+      lastCheckpointSeq = prepareForOpen(dir);
     } catch (IOException e) {
       throw new BackendException("cannot prepare the backend in " + dir + ": " + e.getMessage(), e);
     }
@@ -135,12 +159,15 @@ final class LmdbBackend implements Backend {
       for (Bucket bucket : Bucket.values()) {
         dbis[bucket.ordinal()] = env.openDbi(bucket.dbName(), DbiFlags.MDB_CREATE);
       }
-      LmdbBackend backend = new LmdbBackend(dir, env, dbis);
+      LmdbBackend backend = new LmdbBackend(dir, env, dbis, checkpointIntervalMs);
+      backend.checkpointSeq = lastCheckpointSeq;
       try (Txn<ByteBuffer> txn = env.txnRead()) {
         backend.publishInUse(backend.bucketPages(txn));
       }
       backend.checkpoint(); // before any write: from now on the disk always holds a whole tree
-      backend.checkpointer.start();
+      if (checkpointIntervalMs > 0) {
+        backend.checkpointer.start();
+      }
       return backend;
     } catch (LmdbException e) {
       if (env != null) {
@@ -158,8 +185,10 @@ final class LmdbBackend implements Backend {
   /**
    * Before LMDB opens the file: after a reboot, the file goes back to its last checkpoint (see
    * {@link Checkpoint}); then this boot is recorded.
+   *
+   * @return the sequence number of the newest checkpoint (0 if none), which the next continues
    */
-  private static void prepareForOpen(Path dir) throws IOException {
+  private static long prepareForOpen(Path dir) throws IOException {
     Path data = dir.resolve("data.mdb");
     String boot = Checkpoint.currentBootId();
     String lastBoot = Checkpoint.recordedBootId(dir);
@@ -184,6 +213,7 @@ final class LmdbBackend implements Backend {
       }
     }
     Checkpoint.recordBootId(dir, boot == null ? "unknown" : boot);
+    return checkpoint == null ? 0 : checkpoint.seq;
   }
 
   private static EnvFlags[] envFlags(SyncMode mode) {
@@ -320,7 +350,7 @@ final class LmdbBackend implements Backend {
                   + ": the meta page layout is not the one etcdj knows");
         }
         env.sync(true);
-        new Checkpoint(txnId, metas[0], metas[1]).save(dir);
+        new Checkpoint(txnId, metas[0], metas[1], ++checkpointSeq).save(dir);
         Txn<ByteBuffer> previous = pinned;
         pinned = pin;
         pin = null;
@@ -342,10 +372,17 @@ final class LmdbBackend implements Backend {
 
   private void checkpointPeriodically() {
     while (!closed) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS));
+      long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMs);
+      long left;
+      while (!closed
+          && commitsSinceCheckpoint < CHECKPOINT_COMMITS_MAX
+          && (left = due - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(left);
+      }
       if (closed) {
         return;
       }
+      commitsSinceCheckpoint = 0; // a racing commit's count may be lost: it only comes due later
       try {
         enter();
       } catch (IllegalStateException closing) {
@@ -575,6 +612,11 @@ final class LmdbBackend implements Backend {
         end(true);
       }
       publishInUse(pages);
+      int commits = commitsSinceCheckpoint + 1; // single writer: no lost update
+      commitsSinceCheckpoint = commits;
+      if (commits == CHECKPOINT_COMMITS_MAX) {
+        LockSupport.unpark(checkpointer); // due early; see CHECKPOINT_COMMITS_MAX
+      }
     }
 
     @Override

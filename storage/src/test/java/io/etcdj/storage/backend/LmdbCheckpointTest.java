@@ -109,17 +109,49 @@ class LmdbCheckpointTest {
   }
 
   @Test
-  void aDamagedCheckpointRefusesToOpen() throws IOException {
+  void aTornNewestCheckpointFallsBackToThePreviousOne() throws IOException {
+    Path db = dir.resolve("db");
+    long newest;
+    try (Backend backend = Backends.openLmdb(db, MAP)) {
+      put(backend, "k", 10);
+      backend.sync();
+      newest = Checkpoint.load(db).seq;
+      put(backend, "k2", 10);
+      backend.sync(); // the slot the test tears below
+    }
+    byte[] cp = Files.readAllBytes(db.resolve(Checkpoint.FILE));
+    int slot = cp.length / 2;
+    long torn = newest + 2; // the close's checkpoint, in the same slot as this one
+    cp[(int) (torn % 2) * slot + 100] ^= 1;
+    Files.write(db.resolve(Checkpoint.FILE), cp);
+    assertEquals(newest + 1, Checkpoint.load(db).seq, "the other slot's checkpoint");
+  }
+
+  @Test
+  void aCheckpointFileWithNoWholeSlotRefusesToOpen() throws IOException {
     Path db = dir.resolve("db");
     try (Backend backend = Backends.openLmdb(db, MAP)) {
       put(backend, "k", 10);
     }
     byte[] cp = Files.readAllBytes(db.resolve(Checkpoint.FILE));
     cp[100] ^= 1;
+    cp[cp.length / 2 + 100] ^= 1;
     Files.write(db.resolve(Checkpoint.FILE), cp);
     Files.writeString(db.resolve(Checkpoint.BOOT_FILE), "another-boot\n");
     BackendException e = assertThrows(BackendException.class, () -> Backends.openLmdb(db, MAP));
     assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+  }
+
+  @Test
+  void checkpointsContinueTheirSequenceAcrossOpens() throws IOException {
+    Path db = dir.resolve("db");
+    try (Backend backend = Backends.openLmdb(db, MAP)) {
+      put(backend, "k", 10);
+    }
+    long before = Checkpoint.load(db).seq;
+    try (Backend backend = Backends.openLmdb(db, MAP)) {
+      assertEquals(before + 1, Checkpoint.load(db).seq, "the open's checkpoint is the newest");
+    }
   }
 
   @Test
