@@ -53,7 +53,8 @@ wait_healthy() { # kind what log
 start_cluster() {
   local kind="$1" cports=() pports=() i bin="$root/bin/etcdj" log="$work/$kind-cluster.log" ms
   for i in 0 1 2; do cports+=("$(free_port)"); pports+=("$(free_port)"); done
-  [ "$kind" = etcd ] && bin=/usr/bin/etcd
+  # BENCH_BASELINE: the "etcd" side runs another etcdj checkout instead (a before/after comparison).
+  [ "$kind" = etcd ] && bin="${BENCH_BASELINE:+$BENCH_BASELINE/bin/etcdj}" && bin="${bin:-/usr/bin/etcd}"
   ETCDJ_JAVA_OPTS="${ETCDJ_JAVA_OPTS:-} -Xlog:gc:file=$work/etcdj-gc-cluster-%p.log" \
     ETCDJ_CLUSTER_BIN="$bin" ETCDJ_CLUSTER_CLIENT_PORTS="${cports[*]}" \
     ETCDJ_CLUSTER_PEER_PORTS="${pports[*]}" ETCDJ_CLUSTER_TOKEN="$bench_name-$kind-${cports[0]}" \
@@ -168,7 +169,10 @@ for group, title in titles.items():
         continue
     print(f"### {title} (scale {scale}; median (min–max) over rounds)")
     print()
-    print("| workload | metric | etcd 3.4.23 | etcdj | etcdj / etcd |")
+    import os
+    base = os.environ.get("BENCH_BASELINE")
+    left = f"baseline etcdj ({base})" if base else "etcd 3.4.23"
+    print(f"| workload | metric | {left} | etcdj | etcdj / {'baseline' if base else 'etcd'} |")
     print("|---|---|---:|---:|---:|")
     for w in ws:
         for label, field in metrics:

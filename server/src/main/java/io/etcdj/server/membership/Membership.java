@@ -173,6 +173,11 @@ public final class Membership {
         ch.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // The rename must be durable before a backend checkpoint covers the change: a power loss
+      // sends the backend back to its checkpoint, and the WAL replays only what comes after it.
+      try (var dir = java.nio.channels.FileChannel.open(file.getParent(), java.nio.file.StandardOpenOption.READ)) {
+        dir.force(true);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save " + file, e);
     }

@@ -35,15 +35,17 @@
  *       {@code sync()} is a <b>checkpoint</b> ({@link io.etcdj.storage.backend.Checkpoint}): it
  *       pins the newest txn with a read txn (LMDB never reuses the pages of a tree a reader can
  *       see), copies its two meta pages, fsyncs the file and saves the metas in a side file, then
- *       releases the previous pin. The backend checkpoints itself every second when it has new
- *       commits, and at close. When the machine has rebooted since the backend was last open
- *       (the kernel's boot id differs), opening it first writes the checkpoint's metas back: LMDB
- *       then opens the last checkpointed tree, whole, and the server's WAL replays the rest.
+ *       releases the previous pin. The backend checkpoints itself every 250 ms when it has new
+ *       commits (after 4,096 commits at the latest), and at close. When the machine has rebooted
+ *       since the backend was last open (the kernel's boot id differs), opening it first writes
+ *       the checkpoint's metas back: LMDB then opens the last checkpointed tree, whole, and the
+ *       server's WAL replays the rest.
  * </ul>
  *
- * <p>The price of the pin: LMDB cannot reuse pages freed during the last second, so the file
- * holds up to a second of commits' pages more than it would, and each checkpoint's fsync writes
- * them. Measured in {@code docs/benchmarks.md} ("Power-loss checkpoints").
+ * <p>The price of the pin: LMDB cannot reuse pages freed since the last checkpoint, so the file
+ * holds up to two checkpoints' worth of commits' pages more than it would (a checkpoint comes
+ * every 250 ms or 4,096 commits), and each checkpoint's fsync writes them. Measured in {@code
+ * docs/benchmarks.md} ("Power-loss checkpoints").
  *
  * <p>Measured on this machine (10 puts of 200 B per commit, 2,000 commits): {@code MDB_NOSYNC}
  * 0.08 ms mean per commit (p50 0.02 ms, p99 1.5 ms); {@code MDB_NOMETASYNC}, which keeps the file
