@@ -55,6 +55,10 @@ final class PeerNetwork implements AutoCloseable {
   private volatile boolean closed;
   /** Added to every byte's trip, in nanoseconds: {fixed, jitter}. */
   private volatile long[] delay = {0, 0};
+  /** Bytes per second each direction of each link may carry; 0: no cap. */
+  private volatile long bytesPerSecond;
+  /** What a capped writer sends at once, so a cap paces a large chunk instead of bursting it. */
+  private static final int SLICE_BYTES = 4 * 1024;
 
   /**
    * Starts a proxy on {@code proxyPort} (the member's advertised peer port) that forwards to
@@ -107,11 +111,23 @@ final class PeerNetwork implements AutoCloseable {
     };
   }
 
-  /** Every stalled direction flows again, and delays end. */
+  /**
+   * Caps every direction of every peer link at {@code bytesPerSecond} (a congested or thin
+   * network: bytes queue up, TCP pushes back on the sender); {@link #heal} lifts it.
+   */
+  void limit(long bytesPerSecond) {
+    if (bytesPerSecond <= 0) {
+      throw new IllegalArgumentException("bytes per second must be > 0: " + bytesPerSecond);
+    }
+    this.bytesPerSecond = bytesPerSecond;
+  }
+
+  /** Every stalled direction flows again; delays and bandwidth caps end. */
   void heal() {
     muted.clear();
     deaf.clear();
     delay = new long[] {0, 0};
+    bytesPerSecond = 0;
   }
 
   /** Cuts every open peer connection with a TCP reset; members dial again. */
@@ -205,6 +221,7 @@ final class PeerNetwork implements AutoCloseable {
     Thread writer =
         new Thread(
             () -> {
+              long nextFree = 0; // under a cap: when this direction may send again
               try (OutputStream os = dst.getOutputStream()) {
                 while (true) {
                   Chunk c = queue.take();
@@ -215,9 +232,21 @@ final class PeerNetwork implements AutoCloseable {
                   if (waitNanos > 0) {
                     java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
                   }
-                  awaitFlowing(sender, receiver);
-                  os.write(c.bytes(), 0, c.length());
-                  os.flush();
+                  for (int off = 0; off < c.length(); ) {
+                    awaitFlowing(sender, receiver);
+                    long cap = bytesPerSecond;
+                    int n = cap == 0 ? c.length() - off : Math.min(SLICE_BYTES, c.length() - off);
+                    if (cap > 0) {
+                      long now = System.nanoTime();
+                      if (nextFree > now) {
+                        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(nextFree - now);
+                      }
+                      nextFree = Math.max(now, nextFree) + n * 1_000_000_000L / cap;
+                    }
+                    os.write(c.bytes(), off, n);
+                    os.flush();
+                    off += n;
+                  }
                 }
               } catch (IOException | InterruptedException e) {
                 // a side closed or was reset

@@ -137,4 +137,38 @@ class PeerNetworkTest {
     a.setSoTimeout(STALL_CHECK_MS);
     assertTrue(roundTrip(5), "no delay once healed");
   }
+
+  @Test
+  void aBandwidthCapPacesTheBytesUntilHealed() throws Exception {
+    assertTrue(roundTrip(1));
+    net.limit(64 * 1024); // each way: 64 KiB out and its echo back take about a second each
+    byte[] payload = new byte[64 * 1024];
+    java.util.Arrays.fill(payload, (byte) 7);
+    long start = System.nanoTime();
+    Thread sender =
+        new Thread(
+            () -> {
+              try {
+                a.getOutputStream().write(payload);
+                a.getOutputStream().flush();
+              } catch (IOException ignored) {
+                // the read below fails too
+              }
+            });
+    sender.start();
+    a.setSoTimeout(10_000);
+    byte[] back = a.getInputStream().readNBytes(payload.length);
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    sender.join();
+    assertEquals(payload.length, back.length);
+    assertTrue(java.util.Arrays.equals(payload, back), "the bytes arrive whole and in order");
+    assertTrue(tookMs >= 900 && tookMs < 4_000, "64 KiB at 64 KiB/s took " + tookMs + " ms");
+    net.heal();
+    long healed = System.nanoTime();
+    a.getOutputStream().write(payload);
+    a.getOutputStream().flush();
+    a.getInputStream().readNBytes(payload.length);
+    long healedMs = (System.nanoTime() - healed) / 1_000_000;
+    assertTrue(healedMs < 500, "no cap once healed: " + healedMs + " ms");
+  }
 }

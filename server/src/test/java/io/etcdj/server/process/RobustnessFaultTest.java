@@ -60,18 +60,27 @@ class RobustnessFaultTest {
     /** Cut every peer connection with a TCP reset, five times 200 ms apart. */
     RESET_PEERS,
     /** Every peer byte 100-200 ms late (in order) for three seconds: a slow, jittery network. */
-    DELAY_PEERS;
+    DELAY_PEERS,
+    /** Every peer link capped at 32 KiB/s each way for three seconds: a thin, congested network. */
+    THROTTLE_PEERS;
 
     /** Faults of the peer network: the cluster runs behind {@link PeerNetwork} proxies. */
     boolean onPeerNetwork() {
       return switch (this) {
         case KILL, KILL_LEADER, PAUSE, PAUSE_LEADER, TERM_LEADER -> false;
-        case ISOLATE_LEADER, ISOLATE, MUTE_LEADER, DEAFEN_LEADER, RESET_PEERS, DELAY_PEERS -> true;
+        case ISOLATE_LEADER, ISOLATE, MUTE_LEADER, DEAFEN_LEADER, RESET_PEERS, DELAY_PEERS, THROTTLE_PEERS -> true;
       };
     }
   }
 
   private static final long PARTITION_MS = 3_000;
+
+  /**
+   * THROTTLE_PEERS's cap per link and direction: below what the traffic's replication needs
+   * (a few hundred puts a second of ~100 B each, to two followers, plus heartbeats), so proposals
+   * queue and some calls time out, but heartbeats still get through.
+   */
+  private static final long THROTTLE_BYTES_PER_SECOND = 32 * 1024;
 
   /**
    * CI's short profile: four faults, seed 1 (the three process faults, and peer connections reset).
@@ -205,7 +214,7 @@ class RobustnessFaultTest {
     EtcdProcess target =
         switch (fault) {
           case KILL_LEADER, PAUSE_LEADER, TERM_LEADER, ISOLATE_LEADER, MUTE_LEADER, DEAFEN_LEADER -> c.leader();
-          case KILL, PAUSE, ISOLATE, RESET_PEERS, DELAY_PEERS -> c.member(rnd.nextInt(c.members().size()));
+          case KILL, PAUSE, ISOLATE, RESET_PEERS, DELAY_PEERS, THROTTLE_PEERS -> c.member(rnd.nextInt(c.members().size()));
         };
     String targetName = EtcdCluster.memberName(c.indexOf(target));
     switch (fault) {
@@ -234,6 +243,11 @@ class RobustnessFaultTest {
       }
       case DELAY_PEERS -> {
         c.network().delay(100, 100);
+        Thread.sleep(PARTITION_MS);
+        c.network().heal();
+      }
+      case THROTTLE_PEERS -> {
+        c.network().limit(THROTTLE_BYTES_PER_SECOND);
         Thread.sleep(PARTITION_MS);
         c.network().heal();
       }

@@ -39,7 +39,15 @@ public final class JetcdRecorder implements AutoCloseable {
   private final KV kv;
   private final Duration timeout;
 
+  private final TermLog terms;
+
   public JetcdRecorder(int clientId, String endpoint, Duration timeout) {
+    this(clientId, endpoint, timeout, new TermLog());
+  }
+
+  /** As above; the raft term of every answer goes to {@code terms} (all calls are linearizable). */
+  public JetcdRecorder(int clientId, String endpoint, Duration timeout, TermLog terms) {
+    this.terms = terms;
     this.clientId = clientId;
     this.client = Client.builder().endpoints(endpoint).build();
     this.kv = client.getKVClient();
@@ -48,7 +56,8 @@ public final class JetcdRecorder implements AutoCloseable {
 
   public Operation call(KvRequest request) throws InterruptedException {
     long call = System.nanoTime();
-    CompletableFuture<KvResponse> answer = send(request);
+    CompletableFuture<KvResponse> answer =
+        send(request, term -> terms.quorumAnswered(term, call, System.nanoTime()));
     try {
       KvResponse r = answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
       return new Operation(clientId, call, System.nanoTime(), request, r);
@@ -58,16 +67,26 @@ public final class JetcdRecorder implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<KvResponse> send(KvRequest request) {
+  /** Sends the call; {@code term} gets the answer's raft term before it is returned. */
+  private CompletableFuture<KvResponse> send(KvRequest request, java.util.function.LongConsumer term) {
     if (request instanceof Get g) {
-      return kv.get(bytes(g.key())).thenApply(r -> new KvResponse.GetResult(r.getHeader().getRevision(), first(r)));
+      return kv.get(bytes(g.key())).thenApply(r -> {
+        term.accept(r.getHeader().getRaftTerm());
+        return new KvResponse.GetResult(r.getHeader().getRevision(), first(r));
+      });
     }
     if (request instanceof Put p) {
       PutOption opt = PutOption.builder().withLeaseId(p.lease()).build();
-      return kv.put(bytes(p.key()), bytes(p.value()), opt).thenApply(r -> new KvResponse.PutResult(r.getHeader().getRevision()));
+      return kv.put(bytes(p.key()), bytes(p.value()), opt).thenApply(r -> {
+        term.accept(r.getHeader().getRaftTerm());
+        return new KvResponse.PutResult(r.getHeader().getRevision());
+      });
     }
     if (request instanceof Delete d) {
-      return kv.delete(bytes(d.key())).thenApply(r -> new KvResponse.DeleteResult(r.getHeader().getRevision(), r.getDeleted()));
+      return kv.delete(bytes(d.key())).thenApply(r -> {
+        term.accept(r.getHeader().getRaftTerm());
+        return new KvResponse.DeleteResult(r.getHeader().getRevision(), r.getDeleted());
+      });
     }
     Txn t = (Txn) request;
     return kv.txn()
@@ -77,6 +96,7 @@ public final class JetcdRecorder implements AutoCloseable {
         .commit()
         .thenApply(
             r -> {
+              term.accept(r.getHeader().getRaftTerm());
               // jetcd groups a txn's results by kind; each kind keeps the branch's order.
               Iterator<GetResponse> gets = r.getGetResponses().iterator();
               Iterator<io.etcd.jetcd.kv.DeleteResponse> deletes = r.getDeleteResponses().iterator();

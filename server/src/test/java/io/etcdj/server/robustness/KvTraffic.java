@@ -33,6 +33,11 @@ public final class KvTraffic {
 
   /** Runs the traffic to its end and returns every call made, in no particular order. */
   public static List<Operation> run(Config cfg, List<String> endpoints) throws InterruptedException {
+    return run(cfg, endpoints, new TermLog());
+  }
+
+  /** As above; every answer's raft term goes to {@code terms}. */
+  public static List<Operation> run(Config cfg, List<String> endpoints, TermLog terms) throws InterruptedException {
     List<Operation> history = Collections.synchronizedList(new ArrayList<>());
     long deadline = System.nanoTime() + cfg.duration().toNanos();
     List<Thread> threads = new ArrayList<>();
@@ -42,7 +47,7 @@ public final class KvTraffic {
       Thread t =
           new Thread(
               () -> {
-                try (JetcdRecorder r = new JetcdRecorder(client, endpoints.get(client % endpoints.size()), cfg.callTimeout())) {
+                try (JetcdRecorder r = new JetcdRecorder(client, endpoints.get(client % endpoints.size()), cfg.callTimeout(), terms)) {
                   Random rnd = new Random(cfg.seed() * 1_000_003L + client);
                   Map<String, Long> seenMod = new HashMap<>();
                   int seq = 0;

@@ -43,7 +43,9 @@ import java.util.TreeMap;
  * lets the 2 s of "kept too long" absorb the leader's 500 ms expiry scan, the revoke's trip through
  * raft and the watcher's delay. A leader change renews every lease (etcd 3.4 without lease
  * checkpoints restarts each TTL on promotion, extended by the election timeout, which the 2 s
- * also covers): pass the times the harness first saw each new raft term in a response header.
+ * also covers): pass when each new raft term's leader could have been promoted ({@link
+ * TermLog.Promotion}: after a call a quorum answered under an older term, by the first sighting of
+ * the new one).
  * etcd spreads expiries of more than 1,000 leases; the traffic keeps far fewer.
  */
 public final class LeaseChecker {
@@ -60,17 +62,17 @@ public final class LeaseChecker {
    * @param log the committed writes
    * @param firstSeen revision -> the first time the harness saw it (or a later one) committed;
    *     need not name every revision
-   * @param newTermSeen the first time the harness saw each new raft term (a leader change)
+   * @param promotions when each new raft term's leader could have been promoted (a leader change)
    * @param observedUntil a time by which everything in the log had been seen and nothing else was
    *     committed (the end of the run's final log read)
    */
   public record Input(
-      List<LeaseHistory> leases, List<Operation> history, WriteLog log, NavigableMap<Long, Long> firstSeen, List<Long> newTermSeen, long observedUntil) {
+      List<LeaseHistory> leases, List<Operation> history, WriteLog log, NavigableMap<Long, Long> firstSeen, List<TermLog.Promotion> promotions, long observedUntil) {
     public Input {
       leases = List.copyOf(leases);
       history = List.copyOf(history);
       firstSeen = new TreeMap<>(firstSeen);
-      newTermSeen = newTermSeen.stream().sorted().toList();
+      promotions = promotions.stream().sorted(java.util.Comparator.comparingLong(TermLog.Promotion::seen)).toList();
     }
   }
 
@@ -312,9 +314,11 @@ public final class LeaseChecker {
       }
       long slack = EXPIRY_SLACK.toNanos();
       long deadline = lastRenewal + nanos(ttl) + slack;
-      for (long promoted : in.newTermSeen()) {
-        if (promoted >= l.grantCall() && promoted < deadline) {
-          deadline = Math.max(deadline, promoted + nanos(ttl) + slack);
+      // A promotion that may have come before the deadline renews the lease; when it came is
+      // known only within (after, seen], so the renewal is dated at its latest.
+      for (TermLog.Promotion p : in.promotions()) {
+        if (p.seen() >= l.grantCall() && p.after() < deadline) {
+          deadline = Math.max(deadline, p.seen() + nanos(ttl) + slack);
         }
       }
       if (l.revoke() != null && l.revoke().call() <= deadline) {
@@ -349,8 +353,8 @@ public final class LeaseChecker {
       if (l.revoke() != null) {
         b.append("; revoke sent ").append(ms(l.revoke().call())).append(" revision ").append(l.revoke().revision());
       }
-      b.append("; new terms first seen at");
-      in.newTermSeen().forEach(t -> b.append(' ').append(ms(t)));
+      b.append("; new terms promoted (after, seen by)");
+      in.promotions().forEach(p -> b.append(" term ").append(p.term()).append(" (").append(p.after() == Long.MIN_VALUE ? "-" : ms(p.after())).append(", ").append(ms(p.seen())).append(')'));
       return b.toString();
     }
 

@@ -138,9 +138,42 @@ class LeaseCheckerTest {
   @Test
   void aLeaderChangeRenewsEveryLease() {
     LeaseChecker.Input late = run(LEASE, List.of(), 9_000, 6_000, del(5, "a"), del(5, "b"));
-    List<Long> newTerm = List.of(4_000 * MS);
+    List<TermLog.Promotion> newTerm = List.of(TermLog.Promotion.seenAt(4_000 * MS));
     LeaseChecker.Input afterElection = new LeaseChecker.Input(late.leases(), late.history(), late.log(), late.firstSeen(), newTerm, late.observedUntil());
     assertEquals(List.of(), LeaseChecker.check(afterElection));
+  }
+
+  /**
+   * The shape of etcd's failed leader-partition run: the leader is cut off, clients' calls hang,
+   * and the new term is first seen after the lease's deadline (5.3 s), though the promotion came
+   * before it. A quorum's answer under the old term at 3 s bounds the promotion from below, so it
+   * may have renewed the lease; an old-term answer after the deadline would have ruled that out.
+   */
+  @Test
+  void aPromotionSeenLateStillRenewsTheLeaseIfItMayHaveComeInTime() {
+    LeaseChecker.Input late = run(LEASE, List.of(), 12_000, 8_000, del(5, "a"), del(5, "b"));
+    LeaseChecker.Input seenLate =
+        new LeaseChecker.Input(late.leases(), late.history(), late.log(), late.firstSeen(),
+            List.of(new TermLog.Promotion(3, 3_000 * MS, 6_000 * MS)), late.observedUntil());
+    assertEquals(List.of(), LeaseChecker.check(seenLate));
+    LeaseChecker.Input surelyAfter =
+        new LeaseChecker.Input(late.leases(), late.history(), late.log(), late.firstSeen(),
+            List.of(new TermLog.Promotion(3, 5_500 * MS, 6_000 * MS)), late.observedUntil());
+    assertViolation("lease 7: kept too long: key a", LeaseChecker.check(surelyAfter));
+  }
+
+  @Test
+  void aQuorumAnswerUnderAnOlderTermBoundsTheNextPromotion() {
+    TermLog log = new TermLog();
+    log.saw(2, 1_000);
+    log.quorumAnswered(2, 3_000, 3_100);
+    log.quorumAnswered(2, 2_000, 5_000); // sent earlier: the later call bounds it
+    log.saw(3, 6_000);
+    log.quorumAnswered(3, 7_000, 7_500);
+    log.saw(4, 9_000);
+    assertEquals(
+        List.of(new TermLog.Promotion(3, 3_000, 6_000), new TermLog.Promotion(4, 7_000, 9_000)),
+        log.promotions());
   }
 
   @Test

@@ -23,7 +23,7 @@ public final class Oracles {
    * @param observedUntil when the final log read and the watches' catch-up were over
    */
   public record Recorded(
-      List<Operation> history, List<LeaseHistory> leases, List<WatchRecord> watches, List<String> watchesBehind, WriteLog log, List<Compaction> compactions, List<Long> newTermSeen, long observedUntil) {}
+      List<Operation> history, List<LeaseHistory> leases, List<WatchRecord> watches, List<String> watchesBehind, WriteLog log, List<Compaction> compactions, List<TermLog.Promotion> promotions, long observedUntil) {}
 
   /** The verdicts and a one-line summary of what was checked. */
   public record Verdicts(List<String> violations, String summary) {}
@@ -41,7 +41,7 @@ public final class Oracles {
     }
     WatchChecker.check(r.watches(), r.log(), r.compactions()).forEach(v -> out.add("watch: " + v));
     r.watchesBehind().forEach(v -> out.add("watch: reliable: " + v));
-    LeaseChecker.check(new LeaseChecker.Input(r.leases(), r.history(), r.log(), firstSeen, r.newTermSeen(), r.observedUntil())).forEach(v -> out.add("lease: " + v));
+    LeaseChecker.check(new LeaseChecker.Input(r.leases(), r.history(), r.log(), firstSeen, r.promotions(), r.observedUntil())).forEach(v -> out.add("lease: " + v));
     int events = 0;
     int progress = 0;
     for (WatchRecord w : r.watches()) {
@@ -64,7 +64,7 @@ public final class Oracles {
             r.leases().size(),
             r.leases().stream().mapToInt(l -> l.keepAlives().size()).sum(),
             expiries,
-            r.newTermSeen().size());
+            r.promotions().size());
     return new Verdicts(out, summary);
   }
 }

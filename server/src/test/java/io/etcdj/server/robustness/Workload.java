@@ -68,7 +68,7 @@ public final class Workload implements AutoCloseable {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return KvTraffic.run(kvConfig, endpoints);
+                return KvTraffic.run(kvConfig, endpoints, w.terms);
               } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
               }
@@ -190,7 +190,7 @@ public final class Workload implements AutoCloseable {
     synchronized (compactions) {
       compacted = List.copyOf(compactions);
     }
-    return new Oracles.Recorded(history, l.leases(), records, behind, log, compacted, terms.newTermSeen(), observedUntil);
+    return new Oracles.Recorded(history, l.leases(), records, behind, log, compacted, terms.promotions(), observedUntil);
   }
 
   /**
@@ -200,8 +200,7 @@ public final class Workload implements AutoCloseable {
    * which is what the lease oracle's {@code observedUntil} assumes.
    */
   private void quiesce(List<LeaseHistory> leases) throws InterruptedException {
-    List<Long> newTerms = terms.newTermSeen();
-    long lastTerm = newTerms.isEmpty() ? 0 : newTerms.get(newTerms.size() - 1);
+    long lastTerm = terms.promotions().stream().mapToLong(TermLog.Promotion::seen).max().orElse(0);
     long until = 0;
     for (LeaseHistory l : leases) {
       if (l.revoke() != null || l.stopped() == Long.MAX_VALUE) {
