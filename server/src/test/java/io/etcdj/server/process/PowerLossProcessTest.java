@@ -97,6 +97,34 @@ class PowerLossProcessTest {
     }
   }
 
+  /**
+   * The member halts itself at a named point of the write path (as {@link
+   * CrashRecoveryTest#acknowledgedWritesSurviveACrashAtEachFailpoint}), and the machine loses
+   * power at that moment: half the blocks it had not synced are gone.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"raftBeforeSave", "raftAfterSave", "applyBeforeCommit", "applyAfterCommit"})
+  void aCrashAtEachFailpointFollowedByPowerLossLosesNothingAcknowledged(String failpoint) throws Exception {
+    Random random = new Random(failpoint.hashCode());
+    Map<String, String> attempted = new ConcurrentHashMap<>();
+    try (EtcdProcess server = EtcdProcess.created(EtcdProcess.Kind.ETCDJ, "powerloss-" + failpoint)) {
+      Path journal = server.dataDir().getParent().resolve("powerloss.journal");
+      Files.createDirectories(server.dataDir());
+      Map<String, String> recorder = PowerLoss.environment(server.dataDir(), journal);
+      Map<String, String> env = new java.util.HashMap<>(recorder);
+      env.put("ETCDJ_FAILPOINTS", failpoint + "=panic@1500"); // well inside the stream, past a checkpoint
+      server.setEnvironment(env);
+      server.start();
+      List<Ack> acked = CrashRecoveryTest.writeThenKill(server, 0, 0, attempted, true);
+      powerLoss(server, journal, random, 0.5, "power loss at " + failpoint);
+      server.setEnvironment(recorder);
+      server.start();
+      CrashRecoveryTest.verify(server, acked, attempted, random, "after power loss at " + failpoint);
+      org.junit.jupiter.api.Assertions.assertTrue(
+          server.logTail(2_000).contains("failpoint " + failpoint), "the failpoint fired");
+    }
+  }
+
   private static long writeMs(Random random) {
     return CrashRecoveryTest.WRITE_PERIOD.toMillis() + random.nextInt(1_000);
   }
