@@ -298,6 +298,7 @@ final class ApplyLoop implements Runnable {
    * the store while applying goes on.
    */
   private void sendSnapshot(SnapshotRequest request) {
+    FailPoints.hit(FailPoints.APPLY_BEFORE_SEND_SNAPSHOT);
     long to = request.msgSnap().getTo();
     Applied at = applied;
     if (at.term() == 0) {

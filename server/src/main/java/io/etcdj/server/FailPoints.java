@@ -37,6 +37,13 @@ public final class FailPoints {
   /** After the store holding a leader's snapshot committed, before it is synced. */
   public static final String APPLY_AFTER_RESTORE_SNAPSHOT = "applyAfterRestoreSnapshot";
 
+  /** On a watch stream's send thread, before a response goes out. */
+  public static final String WATCH_BEFORE_SEND = "watchBeforeSend";
+  /** On the apply thread, before a LeaseRevoke (a client's, or an expiry's) deletes its keys. */
+  public static final String APPLY_BEFORE_LEASE_REVOKE = "applyBeforeLeaseRevoke";
+  /** On the apply thread, before a snapshot of the store is taken for a follower. */
+  public static final String APPLY_BEFORE_SEND_SNAPSHOT = "applyBeforeSendSnapshot";
+
   /**
    * A behaviour point: this member applies every Put with its value altered, so its store (and
    * its HashKV) silently diverges from its peers', as a corrupted member's would. For the

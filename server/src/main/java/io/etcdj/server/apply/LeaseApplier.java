@@ -1,5 +1,6 @@
 package io.etcdj.server.apply;
 
+import io.etcdj.server.FailPoints;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.etcdj.api.etcdserverpb.LeaseCheckpoint;
@@ -51,6 +52,7 @@ public final class LeaseApplier {
 
   /** Deletes the lease's keys inside {@code txn}: all in one revision. */
   public LeaseRevokeResponse revoke(WriteBatch batch, TxnWrite txn, LeaseRevokeRequest r) {
+    FailPoints.hit(FailPoints.APPLY_BEFORE_LEASE_REVOKE);
     lessor.revoke(r.getID(), backend(batch), key -> txn.deleteRange(key.toByteArray(), NO_END));
     return LeaseRevokeResponse.newBuilder()
         .setHeader(ResponseHeader.newBuilder().setRevision(txn.rev()))

@@ -1,5 +1,6 @@
 package io.etcdj.server.grpc;
 
+import io.etcdj.server.FailPoints;
 import com.google.protobuf.CodedOutputStream;
 import io.etcdj.api.etcdserverpb.ResponseHeader;
 import io.etcdj.api.etcdserverpb.WatchCreateRequest;
@@ -244,6 +245,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
   }
 
   private void send(WatchResponse r) {
+    FailPoints.hit(FailPoints.WATCH_BEFORE_SEND);
     io.etcdj.api.etcdserverpb.WatchResponse.Builder b =
         io.etcdj.api.etcdserverpb.WatchResponse.newBuilder()
             .setHeader(header.apply(r.revision()))

@@ -62,18 +62,42 @@ class RobustnessFaultTest {
     /** Every peer byte 100-200 ms late (in order) for three seconds: a slow, jittery network. */
     DELAY_PEERS,
     /** Every peer link capped at 8 KiB/s each way for three seconds: a thin, congested network. */
-    THROTTLE_PEERS;
+    THROTTLE_PEERS,
+    /**
+     * SIGKILL a random member, restart it with a failpoint armed ({@link #CRASH_POINTS}), so that
+     * it halts itself at that point while it catches up, then restart it clean. etcdj only: the
+     * points are etcdj's ({@code ETCDJ_FAILPOINTS}); Debian's etcd has no gofail build.
+     */
+    CRASH_POINT;
+
+    /** Whether the fault can run against {@code kind}. */
+    boolean runsOn(EtcdProcess.Kind kind) {
+      return this != CRASH_POINT || kind == EtcdProcess.Kind.ETCDJ;
+    }
 
     /** Faults of the peer network: the cluster runs behind {@link PeerNetwork} proxies. */
     boolean onPeerNetwork() {
       return switch (this) {
-        case KILL, KILL_LEADER, PAUSE, PAUSE_LEADER, TERM_LEADER -> false;
+        case KILL, KILL_LEADER, PAUSE, PAUSE_LEADER, TERM_LEADER, CRASH_POINT -> false;
         case ISOLATE_LEADER, ISOLATE, MUTE_LEADER, DEAFEN_LEADER, RESET_PEERS, DELAY_PEERS, THROTTLE_PEERS -> true;
       };
     }
   }
 
   private static final long PARTITION_MS = 3_000;
+
+  /**
+   * CRASH_POINT's points, each with the hit it halts on: the write path's often (a random hit
+   * among the first 50), the rarer ones at their first hit. A point not reached within {@link
+   * #CRASH_POINT_WAIT} (a snapshot is sent only to a follower behind the compacted log) ends in a
+   * plain SIGKILL, which the run prints.
+   */
+  private static final List<String> CRASH_POINTS =
+      List.of(
+          "raftBeforeSave", "raftAfterSave", "applyBeforeCommit", "applyAfterCommit",
+          "watchBeforeSend", "applyBeforeLeaseRevoke", "applyBeforeSendSnapshot");
+
+  private static final Duration CRASH_POINT_WAIT = Duration.ofSeconds(8);
 
   /**
    * THROTTLE_PEERS's cap per link and direction: below what the traffic's replication needs
@@ -83,15 +107,15 @@ class RobustnessFaultTest {
   private static final long THROTTLE_BYTES_PER_SECOND = 8 * 1024;
 
   /**
-   * CI's short profile: six faults, seed 1 (the three process faults; the leader cut off; peer
-   * connections reset; every link throttled). ISOLATE of a random member stays out: real etcd
+   * CI's short profile: seven faults, seed 1 (the three process faults; the leader cut off; peer
+   * connections reset; every link throttled; a crash point, on etcdj). ISOLATE of a random member stays out: real etcd
    * 3.4.23, without PreVote, took up to 4.99 s of the 5 s bound to serve again after a follower's
    * partition healed. Longer runs by properties, e.g. every fault with seeds 1..50: {@code
    * -Detcdj.robustness.faults=ALL -Detcdj.robustness.seeds=50} (or a list, {@code
    * -Detcdj.robustness.faults=KILL,TERM_LEADER}).
    */
   static Stream<Arguments> runs() {
-    String faults = System.getProperty("etcdj.robustness.faults", "KILL_LEADER,PAUSE_LEADER,KILL,ISOLATE_LEADER,RESET_PEERS,THROTTLE_PEERS");
+    String faults = System.getProperty("etcdj.robustness.faults", "KILL_LEADER,PAUSE_LEADER,KILL,ISOLATE_LEADER,RESET_PEERS,THROTTLE_PEERS,CRASH_POINT");
     List<Fault> selected = new ArrayList<>();
     if (faults.equals("ALL")) {
       selected.addAll(List.of(Fault.values()));
@@ -105,7 +129,9 @@ class RobustnessFaultTest {
     for (long seed = 1; seed <= seeds; seed++) {
       for (EtcdProcess.Kind kind : EtcdProcess.selectedKinds()) {
         for (Fault f : selected) {
-          out.add(Arguments.of(kind, f, seed));
+          if (f.runsOn(kind)) {
+            out.add(Arguments.of(kind, f, seed));
+          }
         }
       }
     }
@@ -117,7 +143,7 @@ class RobustnessFaultTest {
     List<Arguments> out = new ArrayList<>();
     for (EtcdProcess.Kind kind : EtcdProcess.selectedKinds()) {
       for (Fault f : Fault.values()) {
-        for (long seed = 1; seed <= 3; seed++) {
+        for (long seed = 1; seed <= 3 && f.runsOn(kind); seed++) {
           out.add(Arguments.of(kind, f, seed));
         }
       }
@@ -213,7 +239,8 @@ class RobustnessFaultTest {
     EtcdProcess target =
         switch (fault) {
           case KILL_LEADER, PAUSE_LEADER, TERM_LEADER, ISOLATE_LEADER, MUTE_LEADER, DEAFEN_LEADER -> c.leader();
-          case KILL, PAUSE, ISOLATE, RESET_PEERS, DELAY_PEERS, THROTTLE_PEERS -> c.member(rnd.nextInt(c.members().size()));
+          case KILL, PAUSE, ISOLATE, RESET_PEERS, DELAY_PEERS, THROTTLE_PEERS, CRASH_POINT ->
+              c.member(rnd.nextInt(c.members().size()));
         };
     String targetName = EtcdCluster.memberName(c.indexOf(target));
     switch (fault) {
@@ -244,6 +271,23 @@ class RobustnessFaultTest {
         c.network().delay(100, 100);
         Thread.sleep(PARTITION_MS);
         c.network().heal();
+      }
+      case CRASH_POINT -> {
+        String point = CRASH_POINTS.get(rnd.nextInt(CRASH_POINTS.size()));
+        int hit = CRASH_POINTS.indexOf(point) < 4 ? 1 + rnd.nextInt(50) : 1;
+        c.kill(target);
+        target.setEnvironment(java.util.Map.of("ETCDJ_FAILPOINTS", point + "=panic@" + hit));
+        c.launch(target);
+        boolean halted = target.awaitExit(CRASH_POINT_WAIT);
+        target.setEnvironment(java.util.Map.of());
+        if (halted) {
+          System.out.printf("robustness CRASH_POINT: %s halted at %s=panic@%d%n", targetName, point, hit);
+        } else {
+          System.out.printf("robustness CRASH_POINT: %s did not reach %s=panic@%d in %d s; SIGKILL%n",
+              targetName, point, hit, CRASH_POINT_WAIT.toSeconds());
+          c.kill(target);
+        }
+        c.launch(target);
       }
       case THROTTLE_PEERS -> {
         c.network().limit(THROTTLE_BYTES_PER_SECOND);
