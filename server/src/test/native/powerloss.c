@@ -253,11 +253,8 @@ static void bumpGeneration(const char *path) {
 /* The key space used by before/noteSize: path hash mixed with the file's generation. */
 #define WITH_GEN(path) generationOf(path)
 
-static void recordWrite(int fd, const char *path, uint64_t off, uint64_t len) {
-  if (len == 0) {
-    return;
-  }
-  uint64_t gk = WITH_GEN(path);
+/* Journals the file's size as of its last sync, once per sync (keyed as block ~0). */
+static void recordSize(int fd, const char *path, uint64_t gk) {
   if (seenAdd(blockKey(gk, ~0ULL))) {
     struct stat st;
     uint64_t size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
@@ -265,6 +262,14 @@ static void recordWrite(int fd, const char *path, uint64_t off, uint64_t len) {
     jpath(path);
     jwrite(&size, 8);
   }
+}
+
+static void recordWrite(int fd, const char *path, uint64_t off, uint64_t len) {
+  if (len == 0) {
+    return;
+  }
+  uint64_t gk = WITH_GEN(path);
+  recordSize(fd, path, gk);
   char buf[BLOCK];
   for (uint64_t b = off / BLOCK; b <= (off + len - 1) / BLOCK; b++) {
     if (!seenAdd(blockKey(gk, b))) {
@@ -421,13 +426,7 @@ static void recordTruncate(int fd, const char *path, uint64_t len) {
   if (len < size) {
     recordWrite(fd, path, len, size - len); /* the cut-off blocks may come back */
   } else {
-    recordWrite(fd, path, size, 0);
-    uint64_t gk = WITH_GEN(path);
-    if (seenAdd(blockKey(gk, ~0ULL))) {
-      jwrite("Z", 1);
-      jpath(path);
-      jwrite(&size, 8);
-    }
+    recordSize(fd, path, WITH_GEN(path)); /* a longer file: the old size may come back */
   }
 }
 

@@ -106,11 +106,7 @@ final class LmdbBackend implements Backend {
   private long checkpointSeq;
   private final Thread checkpointer;
 
-  private final long checkpointIntervalMs;
-
-  private LmdbBackend(Path dir, Env<ByteBuffer> env, Dbi<ByteBuffer>[] dbis, long checkpointIntervalMs)
-      throws IOException {
-    this.checkpointIntervalMs = checkpointIntervalMs;
+  private LmdbBackend(Path dir, Env<ByteBuffer> env, Dbi<ByteBuffer>[] dbis) throws IOException {
     this.dir = dir;
     this.env = env;
     this.dbis = dbis;
@@ -121,14 +117,6 @@ final class LmdbBackend implements Backend {
   }
 
   static LmdbBackend open(Path dir, long mapSizeBytes, SyncMode syncMode) {
-    return open(dir, mapSizeBytes, syncMode, CHECKPOINT_INTERVAL_MS);
-  }
-
-  /**
-   * @param checkpointIntervalMs how often to checkpoint when there are new commits; 0: only on
-   *     {@link #sync()} and at close (tools that open a store briefly)
-   */
-  static LmdbBackend open(Path dir, long mapSizeBytes, SyncMode syncMode, long checkpointIntervalMs) {
     if (mapSizeBytes <= 0) {
       throw new IllegalArgumentException("mapSizeBytes must be > 0: " + mapSizeBytes);
     }
@@ -160,15 +148,13 @@ final class LmdbBackend implements Backend {
       for (Bucket bucket : Bucket.values()) {
         dbis[bucket.ordinal()] = env.openDbi(bucket.dbName(), DbiFlags.MDB_CREATE);
       }
-      LmdbBackend backend = new LmdbBackend(dir, env, dbis, checkpointIntervalMs);
+      LmdbBackend backend = new LmdbBackend(dir, env, dbis);
       backend.checkpointSeq = lastCheckpointSeq;
       try (Txn<ByteBuffer> txn = env.txnRead()) {
         backend.publishInUse(backend.bucketPages(txn));
       }
       backend.checkpoint(); // before any write: from now on the disk always holds a whole tree
-      if (checkpointIntervalMs > 0) {
-        backend.checkpointer.start();
-      }
+      backend.checkpointer.start();
       return backend;
     } catch (LmdbException e) {
       if (env != null) {
@@ -373,7 +359,7 @@ final class LmdbBackend implements Backend {
 
   private void checkpointPeriodically() {
     while (!closed) {
-      long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMs);
+      long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS);
       long left;
       while (!closed
           && commitsSinceCheckpoint < CHECKPOINT_COMMITS_MAX
