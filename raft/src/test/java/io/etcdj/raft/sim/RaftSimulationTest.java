@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class RaftSimulationTest {
   static final long CHAOS_MICROS_DEFAULT = 3_000_000;
-  private static final long SEEDS_DEFAULT = 1_500;
+  private static final long SEEDS_DEFAULT = 5_000;
   private static final long SOAK_SEEDS_DEFAULT = 30_000;
   private static final long SOAK_CHAOS_MICROS = 6_000_000;
 

@@ -171,7 +171,30 @@ final class EtcdCluster implements AutoCloseable {
     return start(kind, name, options, true);
   }
 
+  /**
+   * As {@link #startBehindProxies}, or with direct peer links, each member launched with the
+   * extra environment {@code environment} gives it (kept for its restarts), e.g. {@link
+   * PowerLoss#environment} so that its writes are recorded from its first start.
+   */
+  static EtcdCluster startWith(
+      EtcdProcess.Kind kind,
+      String name,
+      Options options,
+      boolean proxiedPeers,
+      java.util.function.Function<EtcdProcess, Map<String, String>> environment) {
+    return start(kind, name, options, proxiedPeers, environment);
+  }
+
   private static EtcdCluster start(EtcdProcess.Kind kind, String name, Options options, boolean proxiedPeers) {
+    return start(kind, name, options, proxiedPeers, m -> Map.of());
+  }
+
+  private static EtcdCluster start(
+      EtcdProcess.Kind kind,
+      String name,
+      Options options,
+      boolean proxiedPeers,
+      java.util.function.Function<EtcdProcess, Map<String, String>> environment) {
     String earlier = FORMATION_FAILURES.get(kind);
     if (earlier != null) {
       throw new IllegalStateException(
@@ -180,6 +203,7 @@ final class EtcdCluster implements AutoCloseable {
     EtcdCluster cluster = new EtcdCluster(kind, name, options, proxiedPeers);
     try {
       for (EtcdProcess m : cluster.members) {
+        m.setEnvironment(environment.apply(m));
         m.launch();
       }
       cluster.awaitFormed(kind == EtcdProcess.Kind.ETCD ? FORM_TIMEOUT_ETCD : FORM_TIMEOUT_ETCDJ);

@@ -265,6 +265,11 @@ final class EtcdProcess implements AutoCloseable {
     return p;
   }
 
+  /** The extra environment variables the next {@link #start()} uses. */
+  java.util.Map<String, String> environment() {
+    return java.util.Map.copyOf(environment);
+  }
+
   /** Replaces the extra environment variables used by the next {@link #start()}. */
   void setEnvironment(java.util.Map<String, String> env) {
     environment.clear();

@@ -81,6 +81,27 @@ final class PowerLoss {
     }
   }
 
+  /**
+   * The journal of a test member's data dir: beside it, in the member's own temp dir, so that
+   * a restore never touches it.
+   */
+  static Path journalFor(Path dataDir) {
+    return dataDir.toAbsolutePath().getParent().resolve("powerloss.journal");
+  }
+
+  /**
+   * The environment that records a member's writes under {@code dataDir} (created if missing:
+   * the recorder resolves it at start-up) into {@link #journalFor its journal}.
+   */
+  static Map<String, String> recording(Path dataDir) {
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return environment(dataDir, journalFor(dataDir));
+  }
+
   /** What {@link #crash} did. */
   record Outcome(int files, int blocksUnsynced, int blocksLost, List<String> lostByFile) {
     @Override

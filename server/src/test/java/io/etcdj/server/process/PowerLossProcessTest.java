@@ -1,7 +1,6 @@
 package io.etcdj.server.process;
 
 import io.etcdj.server.process.CrashRecoveryTest.Ack;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,8 +39,8 @@ class PowerLossProcessTest {
     List<Ack> acked = new ArrayList<>();
     Map<String, String> attempted = new ConcurrentHashMap<>();
     try (EtcdProcess server = EtcdProcess.created(EtcdProcess.Kind.ETCDJ, "powerloss")) {
-      Path journal = server.dataDir().getParent().resolve("powerloss.journal");
-      record(server, journal);
+      Path journal = PowerLoss.journalFor(server.dataDir());
+      server.setEnvironment(PowerLoss.recording(server.dataDir()));
       for (int cycle = 0; cycle < 3; cycle++) {
         server.start();
         if (cycle > 0) {
@@ -71,9 +70,8 @@ class PowerLossProcessTest {
         cluster.stop(m); // to start again under the recorder
       }
       for (EtcdProcess m : members) {
-        Path journal = m.dataDir().getParent().resolve("powerloss.journal");
-        journals.add(journal);
-        record(m, journal);
+        journals.add(PowerLoss.journalFor(m.dataDir()));
+        m.setEnvironment(PowerLoss.recording(m.dataDir()));
         cluster.launch(m);
       }
       EtcdProcess client = members.get(0);
@@ -108,9 +106,8 @@ class PowerLossProcessTest {
     Random random = new Random(failpoint.hashCode());
     Map<String, String> attempted = new ConcurrentHashMap<>();
     try (EtcdProcess server = EtcdProcess.created(EtcdProcess.Kind.ETCDJ, "powerloss-" + failpoint)) {
-      Path journal = server.dataDir().getParent().resolve("powerloss.journal");
-      Files.createDirectories(server.dataDir());
-      Map<String, String> recorder = PowerLoss.environment(server.dataDir(), journal);
+      Path journal = PowerLoss.journalFor(server.dataDir());
+      Map<String, String> recorder = PowerLoss.recording(server.dataDir());
       Map<String, String> env = new java.util.HashMap<>(recorder);
       env.put("ETCDJ_FAILPOINTS", failpoint + "=panic@1500"); // well inside the stream, past a checkpoint
       server.setEnvironment(env);
@@ -127,11 +124,6 @@ class PowerLossProcessTest {
 
   private static long writeMs(Random random) {
     return CrashRecoveryTest.WRITE_PERIOD.toMillis() + random.nextInt(1_000);
-  }
-
-  private static void record(EtcdProcess m, Path journal) throws Exception {
-    Files.createDirectories(m.dataDir());
-    m.setEnvironment(PowerLoss.environment(m.dataDir(), journal));
   }
 
   private static void powerLoss(EtcdProcess m, Path journal, Random random, double p, String what) {
