@@ -23,6 +23,7 @@ import io.etcdj.server.errors.ErrorMapping;
 import io.etcdj.server.membership.Membership;
 import io.etcdj.server.transport.SnapshotSource;
 import io.etcdj.api.mvccpb.KeyValue;
+import io.etcdj.storage.failpoint.FailPoints;
 import io.etcdj.storage.mvcc.KV;
 import io.etcdj.watch.CommitListener;
 import io.etcdj.storage.mvcc.StoreSnapshot;

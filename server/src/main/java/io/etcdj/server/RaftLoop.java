@@ -23,6 +23,7 @@ import io.etcdj.raft.wal.WalContents;
 import io.etcdj.server.errors.EtcdError;
 import io.etcdj.server.transport.RaftHandler;
 import io.etcdj.server.transport.Transport;
+import io.etcdj.storage.failpoint.FailPoints;
 import io.etcdj.storage.mvcc.KV;
 import java.io.IOException;
 import java.io.UncheckedIOException;

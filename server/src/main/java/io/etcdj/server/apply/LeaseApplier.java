@@ -1,6 +1,6 @@
 package io.etcdj.server.apply;
 
-import io.etcdj.server.FailPoints;
+import io.etcdj.storage.failpoint.FailPoints;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.etcdj.api.etcdserverpb.LeaseCheckpoint;

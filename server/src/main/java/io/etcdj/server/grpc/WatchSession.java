@@ -1,6 +1,6 @@
 package io.etcdj.server.grpc;
 
-import io.etcdj.server.FailPoints;
+import io.etcdj.storage.failpoint.FailPoints;
 import com.google.protobuf.CodedOutputStream;
 import io.etcdj.api.etcdserverpb.ResponseHeader;
 import io.etcdj.api.etcdserverpb.WatchCreateRequest;

@@ -1,13 +1,27 @@
 package io.etcdj.server.process;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.PutResponse;
+import io.etcd.jetcd.options.GetOption;
 import io.etcdj.server.process.CrashRecoveryTest.Ack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -108,7 +122,7 @@ class PowerLossProcessTest {
     try (EtcdProcess server = EtcdProcess.created(EtcdProcess.Kind.ETCDJ, "powerloss-" + failpoint)) {
       Path journal = PowerLoss.journalFor(server.dataDir());
       Map<String, String> recorder = PowerLoss.recording(server.dataDir());
-      Map<String, String> env = new java.util.HashMap<>(recorder);
+      Map<String, String> env = new HashMap<>(recorder);
       env.put("ETCDJ_FAILPOINTS", failpoint + "=panic@1500"); // well inside the stream, past a checkpoint
       server.setEnvironment(env);
       server.start();
@@ -117,8 +131,131 @@ class PowerLossProcessTest {
       server.setEnvironment(recorder);
       server.start();
       CrashRecoveryTest.verify(server, acked, attempted, random, "after power loss at " + failpoint);
-      org.junit.jupiter.api.Assertions.assertTrue(
+      assertTrue(
           server.logTail(2_000).contains("failpoint " + failpoint), "the failpoint fired");
+    }
+  }
+
+  /**
+   * The member halts inside the store's own work — a step of a physical compaction, or a backend
+   * checkpoint between its fsync and its metas' save (or just after) — while one client overwrites
+   * ten keys and compacts every hundred puts, and the machine loses power at that moment. After
+   * the restart every acknowledged put is still there: its key holds it or a later write, and
+   * above the last acknowledged compaction each acknowledged revision still reads back as written;
+   * below it the history is compacted; the store takes writes and compactions again.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "compactBeforeCommitBatch", "compactAfterCommitBatch",
+        "backendBeforeCheckpointSave", "backendAfterCheckpointSave"
+      })
+  void aCrashInsideTheStoreFollowedByPowerLossLosesNothingAcknowledged(String failpoint) throws Exception {
+    Random random = new Random(failpoint.hashCode());
+    int hit = 3 + random.nextInt(6); // a few compactions (or checkpoints) in: past the first ones
+    try (EtcdProcess server = EtcdProcess.created(EtcdProcess.Kind.ETCDJ, "powerloss-" + failpoint)) {
+      Path journal = PowerLoss.journalFor(server.dataDir());
+      Map<String, String> recorder = PowerLoss.recording(server.dataDir());
+      Map<String, String> env = new HashMap<>(recorder);
+      env.put("ETCDJ_FAILPOINTS", failpoint + "=panic@" + hit);
+      server.setEnvironment(env);
+      server.start();
+      Churn churn = Churn.untilExit(server);
+      powerLoss(server, journal, random, 0.5, "power loss at " + failpoint + "@" + hit);
+      server.setEnvironment(recorder);
+      server.start();
+      assertTrue(server.logTail(2_000).contains("failpoint " + failpoint), "the failpoint fired");
+      churn.verify(server, "after power loss at " + failpoint + "@" + hit);
+    }
+  }
+
+  /**
+   * One client overwriting ten keys and compacting every hundred puts, until its server exits by
+   * itself; what it was told, for {@link #verify}.
+   */
+  private record Churn(List<long[]> ackedRevisions, Map<Long, String> keyOf, long compactedTo) {
+    static final int KEYS = 10;
+    static final int PUTS_PER_COMPACTION = 100;
+    /** How far below the head each compaction goes: the latest history stays readable. */
+    static final int KEPT_REVISIONS = 30;
+
+    static Churn untilExit(EtcdProcess server) throws Exception {
+      List<long[]> acked = new ArrayList<>(); // {revision, value number}
+      Map<Long, String> keyOf = new HashMap<>();
+      long compactedTo = 0;
+      long deadline = System.nanoTime() + CrashRecoveryTest.ACKS_WAIT_MAX.toNanos();
+      try (Client client = Client.builder().endpoints(server.clientUrl()).waitForReady(false).build()) {
+        KV kv = client.getKVClient();
+        for (long n = 0; System.nanoTime() < deadline; n++) {
+          String key = "/churn/k" + (n % KEYS);
+          PutResponse put;
+          try {
+            put = kv.put(CrashRecoveryTest.bs(key), CrashRecoveryTest.bs("v" + n))
+                .get(CrashRecoveryTest.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (ExecutionException | TimeoutException e) {
+            break; // the server halted at its failpoint (checked below)
+          }
+          long rev = put.getHeader().getRevision();
+          acked.add(new long[] {rev, n});
+          keyOf.put(rev, key);
+          if (n % PUTS_PER_COMPACTION == PUTS_PER_COMPACTION - 1) {
+            try {
+              kv.compact(rev - KEPT_REVISIONS).get(CrashRecoveryTest.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+              compactedTo = rev - KEPT_REVISIONS;
+            } catch (ExecutionException | TimeoutException e) {
+              break;
+            }
+          }
+        }
+      }
+      assertTrue(server.awaitExit(CrashRecoveryTest.CALL_TIMEOUT), "the server did not halt at its failpoint");
+      assertTrue(compactedTo > 0, "no compaction acknowledged before the crash");
+      return new Churn(acked, keyOf, compactedTo);
+    }
+
+    void verify(EtcdProcess server, String when) throws Exception {
+      try (Client client = Client.builder().endpoints(server.clientUrl()).build()) {
+        KV kv = client.getKVClient();
+        long timeout = CrashRecoveryTest.CALL_TIMEOUT.toMillis();
+        TimeUnit ms = TimeUnit.MILLISECONDS;
+        Map<String, Long> lastPerKey = new HashMap<>();
+        for (long[] a : ackedRevisions) {
+          lastPerKey.put(keyOf.get(a[0]), a[1]);
+          if (a[0] <= compactedTo) {
+            continue;
+          }
+          GetResponse at =
+              kv.get(CrashRecoveryTest.bs(keyOf.get(a[0])), GetOption.builder().withRevision(a[0]).build())
+                  .get(timeout, ms);
+          assertEquals(1, at.getKvs().size(), when + ": revision " + a[0]);
+          KeyValue v = at.getKvs().get(0);
+          assertEquals("v" + a[1], CrashRecoveryTest.str(v.getValue()), when);
+          assertEquals(a[0], v.getModRevision(), when);
+        }
+        for (Map.Entry<String, Long> e : lastPerKey.entrySet()) {
+          GetResponse now = kv.get(CrashRecoveryTest.bs(e.getKey())).get(timeout, ms);
+          long value = Long.parseLong(CrashRecoveryTest.str(now.getKvs().get(0).getValue()).substring(1));
+          assertTrue(
+              value >= e.getValue(), when + ": " + e.getKey() + " went back to v" + value + " from v" + e.getValue());
+        }
+        ExecutionException compacted =
+            assertThrows(
+                ExecutionException.class,
+                () ->
+                    kv.get(
+                            CrashRecoveryTest.bs("/churn/k0"),
+                            GetOption.builder().withRevision(compactedTo - 1).build())
+                        .get(timeout, ms));
+        assertTrue(
+            String.valueOf(compacted.getCause().getMessage()).contains("required revision has been compacted"),
+            when + ": a read below the acknowledged compaction: " + compacted.getCause());
+        long head = kv.put(CrashRecoveryTest.bs("/churn/after"), CrashRecoveryTest.bs("x")).get(timeout, ms)
+            .getHeader().getRevision();
+        kv.compact(head - 1).get(timeout, ms);
+        GetResponse churned =
+            kv.get(CrashRecoveryTest.bs("/churn/k"), GetOption.builder().isPrefix(true).build()).get(timeout, ms);
+        assertEquals(KEYS, churned.getCount(), when + ": the churned keys");
+      }
     }
   }
 

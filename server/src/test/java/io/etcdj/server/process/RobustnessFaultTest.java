@@ -107,15 +107,27 @@ class RobustnessFaultTest {
   private static final long PARTITION_MS = 3_000;
 
   /**
-   * CRASH_POINT's points, each with the hit it halts on: the write path's often (a random hit
-   * among the first 50), the rarer ones at their first hit. A point not reached within {@link
-   * #CRASH_POINT_WAIT} (a snapshot is sent only to a follower behind the compacted log) ends in a
-   * plain SIGKILL, which the run prints.
+   * CRASH_POINT's points, each with the hits it may halt on (one drawn from 1 to {@code maxHit}):
+   * the write path's often (a random hit among the first 50), the backend's checkpoints (every
+   * 250 ms) among the first 8, the rarer ones at their first hit: a watch response, a lease
+   * revoke, a snapshot for a follower, a step of the one compaction the traffic makes. A point not
+   * reached within {@link #CRASH_POINT_WAIT} ends in a plain SIGKILL, which the run prints.
    */
-  private static final List<String> CRASH_POINTS =
+  private record CrashPoint(String name, int maxHit) {}
+
+  private static final List<CrashPoint> CRASH_POINTS =
       List.of(
-          "raftBeforeSave", "raftAfterSave", "applyBeforeCommit", "applyAfterCommit",
-          "watchBeforeSend", "applyBeforeLeaseRevoke", "applyBeforeSendSnapshot");
+          new CrashPoint("raftBeforeSave", 50),
+          new CrashPoint("raftAfterSave", 50),
+          new CrashPoint("applyBeforeCommit", 50),
+          new CrashPoint("applyAfterCommit", 50),
+          new CrashPoint("watchBeforeSend", 1),
+          new CrashPoint("applyBeforeLeaseRevoke", 1),
+          new CrashPoint("applyBeforeSendSnapshot", 1),
+          new CrashPoint("compactBeforeCommitBatch", 1),
+          new CrashPoint("compactAfterCommitBatch", 1),
+          new CrashPoint("backendBeforeCheckpointSave", 8),
+          new CrashPoint("backendAfterCheckpointSave", 8));
 
   private static final Duration CRASH_POINT_WAIT = Duration.ofSeconds(8);
 
@@ -357,8 +369,9 @@ class RobustnessFaultTest {
         c.network().heal();
       }
       case CRASH_POINT -> {
-        String point = CRASH_POINTS.get(rnd.nextInt(CRASH_POINTS.size()));
-        int hit = CRASH_POINTS.indexOf(point) < 4 ? 1 + rnd.nextInt(50) : 1;
+        CrashPoint drawn = CRASH_POINTS.get(rnd.nextInt(CRASH_POINTS.size()));
+        String point = drawn.name();
+        int hit = 1 + rnd.nextInt(drawn.maxHit());
         c.kill(target);
         java.util.Map<String, String> env = target.environment();
         java.util.Map<String, String> armed = new java.util.HashMap<>(env);

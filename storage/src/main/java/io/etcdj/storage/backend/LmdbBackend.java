@@ -1,5 +1,6 @@
 package io.etcdj.storage.backend;
 
+import io.etcdj.storage.failpoint.FailPoints;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -337,7 +338,9 @@ final class LmdbBackend implements Backend {
                   + ": the meta page layout is not the one etcdj knows");
         }
         env.sync(true);
+        FailPoints.hit(FailPoints.BACKEND_BEFORE_CHECKPOINT_SAVE);
         new Checkpoint(txnId, metas[0], metas[1], ++checkpointSeq).save(dir);
+        FailPoints.hit(FailPoints.BACKEND_AFTER_CHECKPOINT_SAVE);
         Txn<ByteBuffer> previous = pinned;
         pinned = pin;
         pin = null;

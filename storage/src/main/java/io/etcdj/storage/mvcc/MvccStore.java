@@ -11,6 +11,7 @@ import io.etcdj.storage.backend.BackendDump;
 import io.etcdj.storage.backend.BatchTxn;
 import io.etcdj.storage.backend.Bucket;
 import io.etcdj.storage.backend.ReadTxn;
+import io.etcdj.storage.failpoint.FailPoints;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -836,7 +837,9 @@ final class MvccStore implements KV {
           cursor = RevisionKeys.encode(RevisionKeys.main(last[0]), RevisionKeys.sub(last[0]) + 1);
           tx.put(Bucket.META, COMPACT_CURSOR_KEY, cursorValue(targetRev, cursor));
         }
+        FailPoints.hit(FailPoints.COMPACT_BEFORE_COMMIT_BATCH);
         tx.commit();
+        FailPoints.hit(FailPoints.COMPACT_AFTER_COMMIT_BATCH);
         return done;
       }
     }

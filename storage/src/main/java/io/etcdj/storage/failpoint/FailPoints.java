@@ -1,4 +1,4 @@
-package io.etcdj.server;
+package io.etcdj.storage.failpoint;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -16,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * <p>Actions: {@code panic} halts the process at once (as kill -9 would, no shutdown hooks);
  * {@code panic@N} halts on the N-th hit; {@code sleep(MS)} pauses the calling thread; {@code on}
  * turns a behaviour point ({@link #on}) on.
+ *
+ * <p>The class lives in the storage module, the lowest one every writer in the process depends
+ * on, so the server's raft and apply points and the store's own (compaction steps, backend
+ * checkpoints) share one switch.
  */
 public final class FailPoints {
   private static final Logger LOG = LoggerFactory.getLogger(FailPoints.class);
@@ -43,6 +47,15 @@ public final class FailPoints {
   public static final String APPLY_BEFORE_LEASE_REVOKE = "applyBeforeLeaseRevoke";
   /** On the apply thread, before a snapshot of the store is taken for a follower. */
   public static final String APPLY_BEFORE_SEND_SNAPSHOT = "applyBeforeSendSnapshot";
+
+  /** In a step of a physical compaction, after its deletes, before its backend commit. */
+  public static final String COMPACT_BEFORE_COMMIT_BATCH = "compactBeforeCommitBatch";
+  /** After a compaction step committed (the cursor, or the finished mark, with it). */
+  public static final String COMPACT_AFTER_COMMIT_BATCH = "compactAfterCommitBatch";
+  /** In a backend checkpoint, after the fsync of the store, before its metas are saved. */
+  public static final String BACKEND_BEFORE_CHECKPOINT_SAVE = "backendBeforeCheckpointSave";
+  /** After a checkpoint's metas are saved, before the previous checkpoint's tree is released. */
+  public static final String BACKEND_AFTER_CHECKPOINT_SAVE = "backendAfterCheckpointSave";
 
   /**
    * A behaviour point: this member applies every Put with its value altered, so its store (and
