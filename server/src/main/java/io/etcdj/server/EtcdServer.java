@@ -22,6 +22,7 @@ import io.etcdj.server.apply.LeaseApplier;
 import io.etcdj.server.lease.LeaseFront;
 import io.etcdj.server.config.ServerConfig;
 import io.etcdj.server.errors.EtcdError;
+import io.etcdj.storage.failpoint.FailPoints;
 import io.etcdj.storage.mvcc.KV;
 import io.etcdj.storage.mvcc.KvStores;
 import java.io.IOException;
@@ -1006,6 +1007,9 @@ public final class EtcdServer implements AutoCloseable {
    */
   public CompletableFuture<Void> linearizableRead(long clientTimeoutNanos) {
     if (log.singleVoter()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (FailPoints.on(FailPoints.BUG_STALE_LEADER_READ) && log.leaderId() == cluster.memberId()) {
       return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> read = log.readIndex().thenCompose(applyLoop::waitApplied);

@@ -714,8 +714,9 @@ final class RaftLoop implements Consensus, Runnable {
       wal.append(hs, rd.entries());
       // As etcd's MustSync: new entries or a new term/vote must be durable before anything that
       // depends on them; a hard state that only moves the commit index rides on the next fsync.
-      if (!rd.entries().isEmpty() || (hs != null && (hs.getTerm() != lastHardState.getTerm()
-          || hs.getVote() != lastHardState.getVote()))) {
+      if ((!rd.entries().isEmpty() || (hs != null && (hs.getTerm() != lastHardState.getTerm()
+          || hs.getVote() != lastHardState.getVote())))
+          && !FailPoints.on(FailPoints.BUG_ACK_BEFORE_FSYNC)) {
         wal.sync();
       }
       FailPoints.hit(FailPoints.RAFT_AFTER_SAVE);

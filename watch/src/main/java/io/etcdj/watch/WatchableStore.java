@@ -2,6 +2,7 @@ package io.etcdj.watch;
 
 import io.etcdj.api.mvccpb.Event;
 import io.etcdj.api.mvccpb.KeyValue;
+import io.etcdj.storage.failpoint.FailPoints;
 import io.etcdj.storage.mvcc.KV;
 import io.etcdj.storage.mvcc.TxnRead;
 import java.util.ArrayList;
@@ -275,7 +276,8 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
 
   /** A requested progress goes out once nothing on the stream is behind. Lock held. */
   private void sendRequestedProgress(WatchStream stream) {
-    if (!stream.progressRequested || stream.behind > 0 || stream.closed) {
+    boolean behind = stream.behind > 0 && !FailPoints.on(FailPoints.BUG_PROGRESS_AHEAD_OF_EVENTS);
+    if (!stream.progressRequested || behind || stream.closed) {
       return;
     }
     stream.progressRequested = false;
@@ -467,7 +469,7 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
         group.match(
             ev.getKv().getKey().toByteArray(),
             w -> {
-              if (evRev >= w.minRev && w.accepts(ev)) {
+              if (evRev >= w.minRev && w.accepts(ev) && !plantedLostDelete(ev, compactRev)) {
                 batches.computeIfAbsent(w, k -> new ArrayList<>()).add(ev);
               }
             });
@@ -514,6 +516,13 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
     } else {
       unsynced.requeue(w); // to the back: passes go round-robin over the unsynced
     }
+  }
+
+  /** The planted bug BUG_LOST_DELETE_AFTER_COMPACTION: drops a catch-up read's deletes. */
+  private static boolean plantedLostDelete(Event ev, long compactRev) {
+    return compactRev > 0
+        && ev.getType() == Event.EventType.DELETE
+        && FailPoints.on(FailPoints.BUG_LOST_DELETE_AFTER_COMPACTION);
   }
 
   /** Events read for a sync pass: every change in [from, upToRev]. */
@@ -602,7 +611,10 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
         if (now - stream.nextProgressNanos < 0) {
           continue;
         }
-        if (w.state == Watcher.State.SYNCED && !w.sentSinceTick) {
+        boolean caughtUp =
+            w.state == Watcher.State.SYNCED
+                || FailPoints.on(FailPoints.BUG_PROGRESS_AHEAD_OF_EVENTS); // planted bug
+        if (caughtUp && !w.sentSinceTick) {
           stream.sink.offer(WatchResponse.progress(w.id, notifiedRev, w.spec));
         }
         w.sentSinceTick = false;

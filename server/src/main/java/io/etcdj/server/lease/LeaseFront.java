@@ -16,6 +16,7 @@ import io.etcdj.lease.Checkpoint;
 import io.etcdj.lease.LeaseException;
 import io.etcdj.lease.Lessor;
 import io.etcdj.server.errors.EtcdError;
+import io.etcdj.storage.failpoint.FailPoints;
 import io.grpc.Status;
 import java.net.URI;
 import java.util.List;
@@ -139,6 +140,10 @@ public final class LeaseFront implements AutoCloseable {
    * after its retry interval; a skipped checkpoint at its next period.
    */
   void tick() {
+    if (!lessor.isPrimary() && FailPoints.on(FailPoints.BUG_FOLLOWER_LEASE_CLOCK)) {
+      revokeByOwnClock();
+      return;
+    }
     if (!lessor.isPrimary() || !ticking.compareAndSet(false, true)) {
       return;
     }
@@ -170,6 +175,29 @@ public final class LeaseFront implements AutoCloseable {
       ticking.set(false);
       LOG.warn("lease loop: {}", e.toString()); // never end the periodic task
     }
+  }
+
+  /** When this follower first saw each lease: the planted bug's clock (timer thread only). */
+  private final java.util.Map<Long, Long> plantedFirstSeen = new java.util.HashMap<>();
+
+  /**
+   * The planted bug BUG_FOLLOWER_LEASE_CLOCK: a follower proposes the revocation of every lease it
+   * has known for longer than its TTL, blind to the renewals only the leader sees.
+   */
+  private void revokeByOwnClock() {
+    long now = System.nanoTime();
+    java.util.List<Long> due = new java.util.ArrayList<>();
+    java.util.Set<Long> live = new java.util.HashSet<>();
+    for (long id : lessor.leaseIds()) {
+      live.add(id);
+      long seen = plantedFirstSeen.computeIfAbsent(id, x -> now);
+      io.etcdj.lease.LeaseStatus st = lessor.timeToLive(id);
+      if (st != null && now - seen > TimeUnit.SECONDS.toNanos(st.grantedTtlSeconds())) {
+        due.add(id);
+      }
+    }
+    plantedFirstSeen.keySet().retainAll(live);
+    revokeExpired(due.stream().mapToLong(Long::longValue).toArray());
   }
 
   private void revokeExpired(long[] expired) {

@@ -258,6 +258,18 @@ class RobustnessFaultTest {
   }
 
   private static void run(EtcdProcess.Kind kind, Fault fault, long seed, Duration traffic) throws Exception {
+    assertEquals(List.of(), violations(kind, fault, seed, traffic, java.util.Map.of()));
+  }
+
+  /**
+   * One run: the cluster (each member with {@code environment} too, e.g. a planted bug), the
+   * workload, the fault two seconds in, then every oracle. Returns the violations: a first write
+   * after the fault later than the bound, the oracles' (less etcd's known bug), and HashKV
+   * differing between members.
+   */
+  static List<String> violations(
+      EtcdProcess.Kind kind, Fault fault, long seed, Duration traffic, java.util.Map<String, String> environment)
+      throws Exception {
     String name = "robust-" + fault.name().toLowerCase();
     try (EtcdCluster c =
         EtcdCluster.startWith(
@@ -265,13 +277,19 @@ class RobustnessFaultTest {
             name,
             RobustnessNoFaultTest.options(),
             fault.onPeerNetwork(),
-            m -> fault == Fault.POWER_LOSS ? PowerLoss.recording(m.dataDir()) : java.util.Map.of())) {
+            m -> {
+              java.util.Map<String, String> env = new java.util.HashMap<>(environment);
+              if (fault == Fault.POWER_LOSS) {
+                env.putAll(PowerLoss.recording(m.dataDir()));
+              }
+              return env;
+            })) {
       List<String> endpoints = new ArrayList<>();
       c.members().forEach(m -> endpoints.add(m.clientUrl()));
       Oracles.Recorded run;
       Duration toServe;
       Duration limit = Duration.ofMillis(3 * c.options().electionMs() + 2_000);
-      try (Workload w = Workload.start(endpoints, traffic, seed)) {
+      try (Workload w = Workload.start(endpoints, traffic, seed, RobustnessNoFaultTest.progressRequests(kind))) {
         Thread.sleep(FAULT_AT_MS);
         inject(c, fault, new Random(seed));
         List<Operation> probes = new ArrayList<>();
@@ -281,12 +299,12 @@ class RobustnessFaultTest {
         }
         run = w.finish(probes, endpoints.get(0));
       }
-      assertTrue(
-          toServe.compareTo(limit) <= 0,
-          "first write " + toServe.toMillis() + " ms after the fault ended (limit " + limit.toMillis() + " ms)");
+      List<String> violations = new ArrayList<>();
+      if (toServe.compareTo(limit) > 0) {
+        violations.add("first write " + toServe.toMillis() + " ms after the fault ended (limit " + limit.toMillis() + " ms)");
+      }
       Oracles.Verdicts v = Oracles.check(run, Duration.ofSeconds(120));
       System.out.printf("robustness %s %s: %s, first write %d ms after the fault%n", kind, fault, v.summary(), toServe.toMillis());
-      List<String> violations = new ArrayList<>();
       for (String violation : v.violations()) {
         if (knownEtcdBug(kind, fault, violation)) {
           System.out.println("robustness: known etcd 3.4.23 bug (etcd issue 15247, fixed in 3.4.31), not counted: " + violation);
@@ -294,8 +312,16 @@ class RobustnessFaultTest {
           violations.add(violation);
         }
       }
-      assertEquals(List.of(), violations);
-      assertEquals(1, HashKvCheck.hashesAt(endpoints, run.log().lastRevision()).size(), "HashKV differs between members");
+      try {
+        int hashes = HashKvCheck.hashesAt(endpoints, run.log().lastRevision()).size();
+        if (hashes != 1) {
+          violations.add("HashKV differs between members at revision " + run.log().lastRevision() + ": " + hashes + " values");
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        // A member that cannot answer at the log's head (say, a future revision) has diverged.
+        violations.add("HashKV at revision " + run.log().lastRevision() + " fails on a member: " + e.getCause());
+      }
+      return violations;
     }
   }
 
@@ -380,7 +406,7 @@ class RobustnessFaultTest {
         c.kill(target);
         java.util.Map<String, String> env = target.environment();
         java.util.Map<String, String> armed = new java.util.HashMap<>(env);
-        armed.put("ETCDJ_FAILPOINTS", point + "=panic@" + hit);
+        armed.merge("ETCDJ_FAILPOINTS", point + "=panic@" + hit, (planted, p) -> planted + ";" + p);
         target.setEnvironment(armed);
         c.launch(target);
         boolean halted = target.awaitExit(CRASH_POINT_WAIT);

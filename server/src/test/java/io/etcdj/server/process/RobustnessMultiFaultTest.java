@@ -86,7 +86,7 @@ class RobustnessMultiFaultTest {
       Oracles.Recorded run;
       long started = System.nanoTime();
       long end = started + TRAFFIC.toNanos() - TimeUnit.MILLISECONDS.toNanos(QUIET_MS);
-      try (Workload w = Workload.start(endpoints, TRAFFIC, seed)) {
+      try (Workload w = Workload.start(endpoints, TRAFFIC, seed, RobustnessNoFaultTest.progressRequests(kind))) {
         Thread.sleep(QUIET_MS);
         for (long next = System.nanoTime(); next < end; ) {
           Fault fault = kinds.get(rnd.nextInt(kinds.size()));

@@ -39,6 +39,16 @@ class RobustnessNoFaultTest {
     return new EtcdCluster.Options(d.size(), d.heartbeatMs(), d.electionMs(), d.snapshotCount(), List.of("--experimental-watch-progress-notify-interval=500ms"));
   }
 
+  /**
+   * How often each recorded watch stream asks for progress: every 300 ms on etcdj; never on etcd
+   * 3.4.23, which answers RequestProgress before its watchers caught up (etcd issue 15220, fixed by
+   * etcd PR 15237 in later 3.4 and 3.5 releases), so its answers can break the checker's
+   * "bookmarkable" rule.
+   */
+  static Duration progressRequests(EtcdProcess.Kind kind) {
+    return kind == EtcdProcess.Kind.ETCDJ ? Duration.ofMillis(300) : Duration.ZERO;
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("io.etcdj.server.process.EtcdProcess#selectedKinds")
   void trafficOnAHealthyClusterPassesEveryOracle(EtcdProcess.Kind kind) throws Exception {
@@ -46,7 +56,7 @@ class RobustnessNoFaultTest {
       List<String> endpoints = new ArrayList<>();
       c.members().forEach(m -> endpoints.add(m.clientUrl()));
       Oracles.Recorded run;
-      try (Workload w = Workload.start(endpoints, TRAFFIC, 1)) {
+      try (Workload w = Workload.start(endpoints, TRAFFIC, 1, RobustnessNoFaultTest.progressRequests(kind))) {
         run = w.finish(List.of(), endpoints.get(0));
       }
       List<Operation> history = run.history();

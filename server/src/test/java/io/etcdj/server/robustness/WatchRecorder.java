@@ -49,11 +49,35 @@ public final class WatchRecorder implements AutoCloseable {
   private volatile boolean stopping;
 
   public WatchRecorder(List<String> endpoints, TermLog terms) {
+    this(endpoints, terms, Duration.ZERO);
+  }
+
+  /**
+   * As above; with a positive {@code progressRequests}, every live stream also sends a
+   * RequestProgress that often (as etcd's robustness clients do), whose answer must bound every
+   * event the stream has sent and will send. Not for etcd 3.4.23, which answers before its
+   * watchers caught up (etcd issue 15220; see {@link WatchRecord}).
+   */
+  public WatchRecorder(List<String> endpoints, TermLog terms, Duration progressRequests) {
     this.endpoints = List.copyOf(endpoints);
     this.terms = terms;
     for (String ep : endpoints) {
       URI u = URI.create(ep);
       channels.add(NettyChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build());
+    }
+    if (progressRequests.compareTo(Duration.ZERO) > 0) {
+      resumer.scheduleAtFixedRate(
+          this::requestProgress, progressRequests.toMillis(), progressRequests.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static final WatchRequest PROGRESS_REQUEST =
+      WatchRequest.newBuilder().setProgressRequest(io.etcdj.api.etcdserverpb.WatchProgressRequest.getDefaultInstance()).build();
+
+  /** One RequestProgress on every stream whose watch was created and has not ended. */
+  private void requestProgress() {
+    for (Stream s : snapshot()) {
+      s.requestProgress();
     }
   }
 
@@ -75,8 +99,10 @@ public final class WatchRecorder implements AutoCloseable {
       }
       streams.add(s);
     }
-    s.requests = WatchGrpc.newStub(channels.get(member)).watch(s);
-    s.requests.onNext(WatchRequest.newBuilder().setCreateRequest(create(request)).build());
+    synchronized (s) { // a stream's requests go out one at a time (see Stream.requestProgress)
+      s.requests = WatchGrpc.newStub(channels.get(member)).watch(s);
+      s.requests.onNext(WatchRequest.newBuilder().setCreateRequest(create(request)).build());
+    }
   }
 
   private static WatchCreateRequest create(Request r) {
@@ -289,6 +315,18 @@ public final class WatchRecorder implements AutoCloseable {
     /** The highest revision the stream has told about: an event, a progress notification or its creation. */
     synchronized long covered() {
       return nextRevision() - 1;
+    }
+
+    /** Sends a RequestProgress once the watch is created, unless it has ended. */
+    synchronized void requestProgress() {
+      if (ended || responses.isEmpty() || !responses.get(0).created() || requests == null) {
+        return;
+      }
+      try {
+        requests.onNext(PROGRESS_REQUEST);
+      } catch (RuntimeException e) {
+        // the stream is breaking: its onError ends the record and resumes the watch
+      }
     }
 
     void cancel() {

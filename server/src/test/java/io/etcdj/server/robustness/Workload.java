@@ -22,10 +22,11 @@ import java.util.concurrent.TimeUnit;
  * progress_notify) and from revision 1, one KV key from now (prev_kv), one leased key from 1
  * (prev_kv), the prefix without deletes (progress_notify), the leased keys' prefix (prev_kv); half
  * way through, the prefix from 20 revisions back (prev_kv), from now (progress_notify), and a key
- * from revision 1 again; a tenth later the harness compacts (a few revisions below what the
- * whole-prefix watch from revision 1 has delivered) and opens a key watch from revision 1 on the
- * member that compacted, which must be cancelled. Every watch resumes on the next member if its
- * stream breaks.
+ * from revision 1 again. The harness compacts twice, 15% and 60% of the way through (a few
+ * revisions below what the whole-prefix watch from revision 1 has delivered), and after each opens
+ * a key watch from revision 1 on the member that compacted, which must be cancelled. Every watch
+ * resumes on the next member if its stream breaks: after the first compaction, a resumed watch
+ * catches up across it.
  *
  * <p>The committed log is the live record of the whole-prefix watch from revision 1 and its
  * resumptions, read up to a linearizable head revision after the traffic: a log read from revision
@@ -40,6 +41,11 @@ public final class Workload implements AutoCloseable {
   private static final String LOG_WATCH = "prefix from 1";
   /** How far below what the log watch has covered the compaction goes. */
   private static final long COMPACT_BEHIND = 5;
+  /**
+   * When the first compaction comes, in percent of the traffic: before a fault injected two
+   * seconds in, so that the watches it breaks catch up across a compaction when they resume.
+   */
+  private static final long EARLY_COMPACTION_PERCENT = 15;
 
   private final List<String> endpoints;
   private final Duration traffic;
@@ -52,17 +58,25 @@ public final class Workload implements AutoCloseable {
   private volatile RuntimeException lateFailure;
   private final List<Compaction> compactions = new ArrayList<>(); // guarded by itself
 
-  private Workload(List<String> endpoints, Duration traffic, String prefix) {
+  private Workload(List<String> endpoints, Duration traffic, String prefix, Duration progressRequests) {
     this.endpoints = List.copyOf(endpoints);
     this.traffic = traffic;
     this.prefix = prefix;
-    this.watches = new WatchRecorder(endpoints, terms);
+    this.watches = new WatchRecorder(endpoints, terms, progressRequests);
   }
 
   /** Opens the first watches and starts the traffic; returns at once. */
   public static Workload start(List<String> endpoints, Duration traffic, long seed) {
+    return start(endpoints, traffic, seed, Duration.ZERO);
+  }
+
+  /**
+   * As above, each watch stream also sending a RequestProgress every {@code progressRequests}
+   * (when positive; see {@link WatchRecorder}).
+   */
+  public static Workload start(List<String> endpoints, Duration traffic, long seed, Duration progressRequests) {
     KvTraffic.Config kvConfig = KvTraffic.Config.of(4, traffic, seed);
-    Workload w = new Workload(endpoints, traffic, kvConfig.prefix());
+    Workload w = new Workload(endpoints, traffic, kvConfig.prefix(), progressRequests);
     w.openFirstWatches();
     w.kv =
         CompletableFuture.supplyAsync(
@@ -86,7 +100,10 @@ public final class Workload implements AutoCloseable {
         new Thread(
             () -> {
               try {
-                Thread.sleep(traffic.toMillis() / 2);
+                long early = traffic.toMillis() * EARLY_COMPACTION_PERCENT / 100;
+                Thread.sleep(early);
+                w.compact(w.member(2));
+                Thread.sleep(traffic.toMillis() / 2 - early);
                 w.openLateWatches();
                 Thread.sleep(traffic.toMillis() / 10);
                 w.compact(w.member(0));
@@ -149,7 +166,11 @@ public final class Workload implements AutoCloseable {
     synchronized (compactions) {
       compactions.add(new Compaction(endpoints.get(member), revision, call, ret));
     }
-    watches.open("key " + prefix + "2 from 1 after compaction", member, Request.key(prefix + "2").from(1).withPrevKv(), true);
+    int n;
+    synchronized (compactions) {
+      n = compactions.size();
+    }
+    watches.open("key " + prefix + "2 from 1 after compaction " + n, member, Request.key(prefix + "2").from(1).withPrevKv(), true);
   }
 
   /**

@@ -64,6 +64,26 @@ public final class FailPoints {
    */
   public static final String APPLY_CORRUPT_PUT = "applyCorruptPut";
 
+  // Planted bugs: behaviour points that re-create a known class of bug, for the robustness
+  // harness's self-test (each must be caught; see docs/robustness.md). Never on in production:
+  // only ETCDJ_FAILPOINTS turns one on.
+
+  /** The applied index leaves the data's txn: saved in a txn of its own every 64 batches. */
+  public static final String BUG_INDEX_OUTSIDE_TXN = "bugIndexOutsideTxn";
+  /** Appends are acknowledged (and applied) before the WAL is fsynced: no fsync at all. */
+  public static final String BUG_ACK_BEFORE_FSYNC = "bugAckBeforeFsync";
+  /** A watcher catching up from history after a compaction loses the DELETE events it reads. */
+  public static final String BUG_LOST_DELETE_AFTER_COMPACTION = "bugLostDeleteAfterCompaction";
+  /**
+   * Progress notifications, requested (etcd issue 15220) or periodic, also go out while the
+   * stream's watchers are still catching up: ahead of their events.
+   */
+  public static final String BUG_PROGRESS_AHEAD_OF_EVENTS = "bugProgressAheadOfEvents";
+  /** A member that believes it leads answers linearizable reads without a quorum's read index. */
+  public static final String BUG_STALE_LEADER_READ = "bugStaleLeaderRead";
+  /** A follower revokes leases by its own clock (first sight + TTL), blind to renewals. */
+  public static final String BUG_FOLLOWER_LEASE_CLOCK = "bugFollowerLeaseClock";
+
   private record Action(String spec, long panicAt, long sleepMs, AtomicLong hits) {}
 
   private static final Map<String, Action> ACTIVE = parse(System.getenv("ETCDJ_FAILPOINTS"));

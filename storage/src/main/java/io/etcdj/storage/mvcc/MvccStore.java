@@ -63,6 +63,8 @@ final class MvccStore implements KV {
   private volatile long rev;
   private volatile long compactRev;
   private volatile long consistentIndex;
+  /** Batches that set the index, counted only for the planted bug BUG_INDEX_OUTSIDE_TXN. */
+  private long plantedIndexSaves;
   private volatile boolean closed;
   private volatile TxnObserver observer = TxnObserver.NONE;
 
@@ -540,7 +542,9 @@ final class MvccStore implements KV {
       }
       byte[] value = new byte[8];
       RevisionKeys.putLong(value, 0, index);
-      tx.put(Bucket.META, CONSISTENT_INDEX_KEY, value);
+      if (!FailPoints.on(FailPoints.BUG_INDEX_OUTSIDE_TXN) || ++plantedIndexSaves % 64 == 0) {
+        tx.put(Bucket.META, CONSISTENT_INDEX_KEY, value);
+      }
       writerConsistentIndex = index;
     }
 
