@@ -52,6 +52,11 @@ public final class RequestChecks {
     checkIntervals(r.getFailureList());
   }
 
+  /**
+   * The op limit of one txn level. As in etcd, a nested txn gets what its parent left of the
+   * budget ({@code maxTxnOps} minus the parent's own count), so nesting is bounded too: 127 levels
+   * of one op each pass the default 128, 128 levels do not (checked live).
+   */
   private static void checkTxnOps(TxnRequest r, int maxTxnOps) {
     int ops = Math.max(r.getCompareCount(), Math.max(r.getSuccessCount(), r.getFailureCount()));
     if (ops > maxTxnOps) {
@@ -63,10 +68,10 @@ public final class RequestChecks {
       }
     }
     for (RequestOp op : r.getSuccessList()) {
-      checkOp(op, maxTxnOps);
+      checkOp(op, maxTxnOps - ops);
     }
     for (RequestOp op : r.getFailureList()) {
-      checkOp(op, maxTxnOps);
+      checkOp(op, maxTxnOps - ops);
     }
   }
 
