@@ -21,6 +21,17 @@ import java.util.Set;
 public final class RequestChecks {
   private RequestChecks() {}
 
+  /**
+   * The deepest protobuf nesting a request may have: a txn nested as deep as {@code maxTxnOps}
+   * allows (see {@link #checkTxn}) is two messages per level (TxnRequest, RequestOp) plus its
+   * innermost op, well inside this. Anything deeper is a txn etcd refuses with "too many operations
+   * in txn request", and the bound keeps the parser and the apply step's recursion off the end of
+   * the stack.
+   */
+  public static int messageDepthMax(int maxTxnOps) {
+    return 2 * maxTxnOps + 16;
+  }
+
   public static void checkRange(RangeRequest r) {
     if (r.getKey().isEmpty()) {
       throw EtcdError.EMPTY_KEY.exception();
