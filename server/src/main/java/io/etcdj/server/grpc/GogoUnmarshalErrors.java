@@ -6,9 +6,10 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 /**
  * The error etcd 3.4 reports for request bytes that do not decode: etcd decodes with the {@code
  * Unmarshal} methods gogo-protobuf generates, and clients see their error text inside grpc-go's
- * (see {@link RequestDecoding}). protobuf-java, which etcdj decodes with, refuses the same bytes
- * with texts of its own, so when it does, this walks the bytes the way those generated methods do
- * and names the first thing they would stop at.
+ * (see {@link RequestDecoding}). protobuf-java, which etcdj decodes with, has texts of its own and
+ * is more lenient (a known field sent with another wire type is kept as an unknown field), so
+ * before it parses, this walks the bytes the way those generated methods do and names the first
+ * thing they would stop at.
  *
  * <p>The texts are gogo's: {@code unexpected EOF} (Go's {@code io.ErrUnexpectedEOF}) for bytes that
  * end inside a field, {@code proto: integer overflow} for a varint longer than 64 bits, {@code

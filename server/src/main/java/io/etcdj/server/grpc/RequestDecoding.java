@@ -26,8 +26,9 @@ import java.util.Set;
  * that throws with {@code UNKNOWN "Application error processing RPC"}; etcd 3.4's grpc-go answers
  * {@code INTERNAL "grpc: error unmarshalling request: <gogo's error>"} for a unary call and {@code
  * INTERNAL "grpc: failed to unmarshal the received message <gogo's error>"} for a message of a
- * stream (checked live on every method; {@link GogoUnmarshalErrors} finds gogo's text). Each method
- * is re-bound with a request marshaller that keeps the bytes, and its handler parses them first.
+ * stream (checked live on every method). Each method is re-bound with a request marshaller that
+ * keeps the bytes, and its handler judges them first: {@link GogoUnmarshalErrors} walks them as
+ * gogo would (and finds its text), then protobuf-java parses them.
  *
  * <p>Nesting: protobuf-java refuses messages nested over 100 deep by default, which a txn of 50
  * nested txns already is, while etcd takes 127 levels under the default {@code --max-txn-ops}
@@ -90,23 +91,29 @@ final class RequestDecoding {
   }
 
   /**
-   * The status etcd answers for {@code bytes} that protobuf-java refused as a request of {@code
-   * method}.
+   * The status etcd answers for a request of {@code method} that gogo's walk judged {@code
+   * verdict} and protobuf-java may not have parsed: null when neither refused it.
    */
-  static Status refusal(MethodDescriptor<?, ?> method, Message prototype, byte[] bytes, int depthMax, InvalidProtocolBufferException e) {
+  static Status refusal(MethodDescriptor<?, ?> method, GogoUnmarshalErrors.Verdict verdict, InvalidProtocolBufferException parseError) {
     String prefix =
         method.getType() == MethodDescriptor.MethodType.UNARY
             ? "grpc: error unmarshalling request: "
             : "grpc: failed to unmarshal the received message ";
-    GogoUnmarshalErrors.Verdict verdict = GogoUnmarshalErrors.explain(prototype.getDescriptorForType(), bytes, depthMax);
     if (verdict instanceof GogoUnmarshalErrors.GoError go) {
       return Status.INTERNAL.withDescription(prefix + go.message());
     }
-    if (verdict instanceof GogoUnmarshalErrors.TooDeep && method.getFullMethodName().equals(KVGrpc.getTxnMethod().getFullMethodName())) {
-      return Status.fromCode(EtcdError.TOO_MANY_OPS.code()).withDescription(EtcdError.TOO_MANY_OPS.message());
+    if (verdict instanceof GogoUnmarshalErrors.TooDeep) {
+      if (method.getFullMethodName().equals(KVGrpc.getTxnMethod().getFullMethodName())) {
+        return Status.fromCode(EtcdError.TOO_MANY_OPS.code()).withDescription(EtcdError.TOO_MANY_OPS.message());
+      }
+      return Status.INTERNAL.withDescription(prefix + "proto: messages nested too deep");
     }
-    // Bytes gogo would take (a string that is not UTF-8): no etcd text to copy.
-    return Status.INTERNAL.withDescription(prefix + "proto: " + e.getMessage());
+    if (parseError != null) {
+      // Bytes gogo would take and protobuf-java does not (a string that is not UTF-8): no etcd
+      // text to copy.
+      return Status.INTERNAL.withDescription(prefix + "proto: " + parseError.getMessage());
+    }
+    return null;
   }
 
   /**
@@ -169,18 +176,29 @@ final class RequestDecoding {
       if (refused) {
         return;
       }
-      Q request;
-      try {
-        CodedInputStream in = CodedInputStream.newInstance(bytes);
-        // The array is this call's own copy, so the parsed byte strings may share it.
-        in.enableAliasing(true);
-        in.setRecursionLimit(depthMax);
-        @SuppressWarnings("unchecked")
-        Q parsed = (Q) prototype.getParserForType().parseFrom(in);
-        request = parsed;
-      } catch (InvalidProtocolBufferException e) {
-        refused = true;
-        call.refuse(refusal(call.getMethodDescriptor(), prototype, bytes, depthMax, e));
+      // gogo is stricter than protobuf-java (a known field with another wire type is an error
+      // there, an unknown field here), so its walk judges first; it is one pass over the tags.
+      GogoUnmarshalErrors.Verdict verdict = GogoUnmarshalErrors.explain(prototype.getDescriptorForType(), bytes, depthMax);
+      Q request = null;
+      InvalidProtocolBufferException parseError = null;
+      if (verdict instanceof GogoUnmarshalErrors.Decodable) {
+        try {
+          CodedInputStream in = CodedInputStream.newInstance(bytes);
+          // The array is this call's own copy, so the parsed byte strings may share it.
+          in.enableAliasing(true);
+          in.setRecursionLimit(depthMax);
+          @SuppressWarnings("unchecked")
+          Q parsed = (Q) prototype.getParserForType().parseFrom(in);
+          in.checkLastTagWas(0);
+          request = parsed;
+        } catch (InvalidProtocolBufferException e) {
+          parseError = e;
+        }
+      }
+      Status refused = refusal(call.getMethodDescriptor(), verdict, parseError);
+      if (refused != null) {
+        this.refused = true;
+        call.refuse(refused);
         next.onCancel();
         return;
       }
