@@ -293,6 +293,8 @@ public final class ClientServer implements AutoCloseable {
             .keepAliveTime(grpcSettings.keepaliveIntervalNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(grpcSettings.keepaliveTimeoutNanos(), TimeUnit.NANOSECONDS);
       }
+      // Requests are decoded by etcdj, so that bytes which are no request get etcd's answer, and
+      // a method nobody serves grpc-go's.
       java.util.Set<String> servedNames = new java.util.HashSet<>();
       int depthMax = io.etcdj.server.apply.RequestChecks.messageDepthMax(etcd.config().maxTxnOps());
       for (BindableService service : served) {

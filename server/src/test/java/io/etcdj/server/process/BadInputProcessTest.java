@@ -337,6 +337,21 @@ class BadInputProcessTest {
               "OK created=true canceled=false reason=",
               ch -> watchOnce(ch, WatchCreateRequest.newBuilder().build())),
           new Case(
+              "watch: malformed bytes after a watcher was created on the stream",
+              "INTERNAL grpc: failed to unmarshal the received message unexpected EOF",
+              ch -> {
+                try {
+                  byte[] create =
+                      WatchRequest.newBuilder()
+                          .setCreateRequest(WatchCreateRequest.newBuilder().setKey(bs("/bystander/")).setRangeEnd(bs("/bystander0")))
+                          .build()
+                          .toByteArray();
+                  return answer(RawGrpcCall.call(ch, WatchGrpc.getWatchMethod(), create, new byte[] {(byte) 0x80}).status());
+                } catch (Exception e) {
+                  throw new AssertionError(e);
+                }
+              }),
+          new Case(
               "watch request with nothing set",
               "OK first answer: watch_id=-1 created=false events=0",
               BadInputProcessTest::watchNothingSet));
@@ -699,9 +714,14 @@ class BadInputProcessTest {
       long liveHeapMiB = kind == EtcdProcess.Kind.ETCDJ ? Bystander.liveHeapMiB(server.pid()) : -1;
       String report =
           String.format(
-              "%s | %s | bystander p99 %.2f ms before, %.2f ms during; RSS %d MiB before, grew %d MiB;"
-                  + " live heap %d MiB",
-              kind, name, baseline / 1e6, during / 1e6, rssBefore / 1024, growthKiB / 1024, liveHeapMiB);
+              "%s | %s | bystander p99 %.2f ms before, %.2f ms during; RSS %d MiB before, grew %d MiB%s",
+              kind,
+              name,
+              baseline / 1e6,
+              during / 1e6,
+              rssBefore / 1024,
+              growthKiB / 1024,
+              liveHeapMiB < 0 ? "" : "; live heap " + liveHeapMiB + " MiB");
       System.out.println("BadInput " + report);
       assertTrue(during <= bound, report);
       assertTrue(growthKiB < RSS_GROWTH_MAX_KIB, report);

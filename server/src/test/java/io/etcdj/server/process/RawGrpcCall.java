@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A gRPC call whose request is whatever bytes the test says, not a protobuf message: grpc-java's
  * generic {@link ClientCall} with a byte-array marshaller, so a server's own decoder meets
- * malformed input. Works for every method type; the request goes as the one message of the call,
+ * malformed input. Works for every method type; the requests go as the messages of the call,
  * followed by a half-close.
  */
 final class RawGrpcCall {
@@ -50,8 +50,8 @@ final class RawGrpcCall {
   /** A call's final status and its last response message (null if none). */
   record Answer(Status status, byte[] response) {}
 
-  /** Sends {@code request} on {@code method} and returns the call's answer (10 s at most). */
-  static Answer call(Channel channel, MethodDescriptor<?, ?> method, byte[] request) throws Exception {
+  /** Sends {@code requests} on {@code method}, half-closes, and returns the call's answer (10 s at most). */
+  static Answer call(Channel channel, MethodDescriptor<?, ?> method, byte[]... requests) throws Exception {
     CompletableFuture<Status> closed = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicReference<byte[]> last = new java.util.concurrent.atomic.AtomicReference<>();
     ClientCall<byte[], byte[]> call =
@@ -70,7 +70,9 @@ final class RawGrpcCall {
         },
         new Metadata());
     call.request(Integer.MAX_VALUE);
-    call.sendMessage(request);
+    for (byte[] request : requests) {
+      call.sendMessage(request);
+    }
     call.halfClose();
     return new Answer(closed.get(15, TimeUnit.SECONDS), last.get());
   }
