@@ -574,10 +574,17 @@ final class ApplyLoop implements Runnable {
     }
   }
 
+  /**
+   * A committed request. No nesting limit here: the client port bounded it ({@link
+   * io.etcdj.server.apply.RequestChecks#messageDepthMax}), and an entry this member could not parse
+   * would stop it (protobuf-java's default of 100 is below a txn of 50 nested txns, which etcd takes).
+   */
   private static InternalRaftRequest parse(LogEntry e) {
     try {
-      return InternalRaftRequest.parseFrom(e.getData());
-    } catch (InvalidProtocolBufferException ex) {
+      com.google.protobuf.CodedInputStream in = e.getData().newCodedInput();
+      in.setRecursionLimit(Integer.MAX_VALUE);
+      return InternalRaftRequest.parseFrom(in);
+    } catch (java.io.IOException ex) { // InvalidProtocolBufferException, as the input is in memory
       throw new IllegalStateException("undecodable log entry " + e.getIndex(), ex);
     }
   }

@@ -21,6 +21,17 @@ import java.util.Set;
 public final class RequestChecks {
   private RequestChecks() {}
 
+  /**
+   * The deepest protobuf nesting a request may have: a txn nested as deep as {@code maxTxnOps}
+   * allows (see {@link #checkTxn}) is two messages per level (TxnRequest, RequestOp) plus its
+   * innermost op, well inside this. Anything deeper is a txn etcd refuses with "too many operations
+   * in txn request", and the bound keeps the parser and the apply step's recursion off the end of
+   * the stack.
+   */
+  public static int messageDepthMax(int maxTxnOps) {
+    return 2 * maxTxnOps + 16;
+  }
+
   public static void checkRange(RangeRequest r) {
     if (r.getKey().isEmpty()) {
       throw EtcdError.EMPTY_KEY.exception();
@@ -52,6 +63,11 @@ public final class RequestChecks {
     checkIntervals(r.getFailureList());
   }
 
+  /**
+   * The op limit of one txn level. As in etcd, a nested txn gets what its parent left of the
+   * budget ({@code maxTxnOps} minus the parent's own count), so nesting is bounded too: 127 levels
+   * of one op each pass the default 128, 128 levels do not (checked live).
+   */
   private static void checkTxnOps(TxnRequest r, int maxTxnOps) {
     int ops = Math.max(r.getCompareCount(), Math.max(r.getSuccessCount(), r.getFailureCount()));
     if (ops > maxTxnOps) {
@@ -63,10 +79,10 @@ public final class RequestChecks {
       }
     }
     for (RequestOp op : r.getSuccessList()) {
-      checkOp(op, maxTxnOps);
+      checkOp(op, maxTxnOps - ops);
     }
     for (RequestOp op : r.getFailureList()) {
-      checkOp(op, maxTxnOps);
+      checkOp(op, maxTxnOps - ops);
     }
   }
 

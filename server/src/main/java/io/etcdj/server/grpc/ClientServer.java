@@ -293,9 +293,16 @@ public final class ClientServer implements AutoCloseable {
             .keepAliveTime(grpcSettings.keepaliveIntervalNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(grpcSettings.keepaliveTimeoutNanos(), TimeUnit.NANOSECONDS);
       }
+      // Requests are decoded by etcdj, so that bytes which are no request get etcd's answer, and
+      // a method nobody serves grpc-go's.
+      java.util.Set<String> servedNames = new java.util.HashSet<>();
+      int depthMax = io.etcdj.server.apply.RequestChecks.messageDepthMax(etcd.config().maxTxnOps());
       for (BindableService service : served) {
-        builder.addService(service);
+        io.grpc.ServerServiceDefinition definition = service.bindService();
+        servedNames.add(definition.getServiceDescriptor().getName());
+        builder.addService(RequestDecoding.decoded(definition, depthMax));
       }
+      builder.fallbackHandlerRegistry(RequestDecoding.unknownMethods(servedNames));
       servers.add(builder.build());
     }
   }

@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code etcdserverpb.Maintenance} (etcd's {@code v3rpc/maintenance.go}): Status, Hash, HashKV,
- * MoveLeader, Snapshot, Alarm and Defragment. Downgrade comes with a later issue and answers
- * UNIMPLEMENTED until then.
+ * MoveLeader, Snapshot, Alarm and Defragment. Downgrade comes with a later issue; until then the
+ * client port leaves it out ({@link RequestDecoding}) and answers it as etcd 3.4 does, an unknown
+ * method.
  *
  * <p>Hash and HashKV scan the whole backend or key bucket, so they run on the read pool, never on
  * the calling event loop. Like etcd, they answer from this member's store without going through

@@ -72,6 +72,10 @@ final class MemberGuard implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    if (call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNKNOWN) {
+      // A method nobody serves: grpc-go answers "unknown method" before etcd's interceptors run.
+      return next.startCall(call, headers);
+    }
     boolean requireLeader = requiresLeader(headers);
     if (call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
       return new UnaryCheck<>(call, next.startCall(call, headers), requireLeader);

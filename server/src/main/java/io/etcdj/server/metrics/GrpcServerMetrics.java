@@ -167,6 +167,11 @@ public final class GrpcServerMetrics {
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(
         ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+      if (call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.UNKNOWN) {
+        // A method nobody serves (its name is the client's invention): not counted, as in etcd,
+        // whose grpc-go answers those before any interceptor, and no series per invented name.
+        return next.startCall(call, headers);
+      }
       MethodPoints p = points(call.getMethodDescriptor());
       long startNanos = p.handling == null ? 0 : System.nanoTime();
       p.started.inc();

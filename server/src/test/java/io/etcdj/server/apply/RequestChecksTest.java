@@ -91,6 +91,21 @@ class RequestChecksTest {
   }
 
   @Test
+  void nestedTxnsSpendTheParentsBudget() {
+    TxnRequest t = success(put("k"));
+    for (int level = 1; level <= 127; level++) {
+      t = success(RequestOp.newBuilder().setRequestTxn(t).build());
+    }
+    TxnRequest levels127 = t;
+    assertDoesNotThrow(() -> RequestChecks.checkTxn(levels127, 128));
+    TxnRequest levels128 = success(RequestOp.newBuilder().setRequestTxn(t).build());
+    assertError(EtcdError.TOO_MANY_OPS, () -> RequestChecks.checkTxn(levels128, 128));
+    // Two ops at the top leave 126 for the level below.
+    TxnRequest wide = success(put("a"), RequestOp.newBuilder().setRequestTxn(TxnRequest.newBuilder().addAllSuccess(java.util.Collections.nCopies(127, put("b")))).build());
+    assertError(EtcdError.TOO_MANY_OPS, () -> RequestChecks.checkTxn(wide, 128));
+  }
+
+  @Test
   void emptyOpIsKeyNotFound() {
     assertError(
         EtcdError.KEY_NOT_FOUND,
