@@ -266,6 +266,18 @@ final class RaftLoop implements Consensus, Runnable {
     } else {
       confAppliedTo = Math.min(kv.consistentIndex(), hs.getCommit());
     }
+    long walEnd = Math.max(snapIndex, entries.isEmpty() ? 0 : entries.get(entries.size() - 1).getIndex());
+    if (kv.consistentIndex() > walEnd) {
+      // Entries reach the store only after their WAL fsync, so the WAL lost writes the disk had
+      // acknowledged (a disk or mount that ignores fsync, then a power loss). Raft's log and the
+      // store disagree; serving on would answer with data raft no longer knows (etcd's raft
+      // panics here: applied out of range).
+      throw new IllegalStateException(
+          "the backend has applied the log up to index " + kv.consistentIndex() + " but the WAL"
+              + " ends at index " + walEnd + ": the WAL lost entries that were synced "
+              + "(does the disk honour fsync?); this member's data cannot be trusted: remove the "
+              + "member and add it back with an empty data dir");
+    }
     storage.append(entries);
     storage.setHardState(hs);
     long applied = fresh ? 0 : Math.max(snapIndex, Math.min(kv.consistentIndex(), hs.getCommit()));

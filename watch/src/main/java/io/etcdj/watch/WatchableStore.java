@@ -276,13 +276,15 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
 
   /** A requested progress goes out once nothing on the stream is behind. Lock held. */
   private void sendRequestedProgress(WatchStream stream) {
-    boolean behind = stream.behind > 0 && !FailPoints.on(FailPoints.BUG_PROGRESS_AHEAD_OF_EVENTS);
-    if (!stream.progressRequested || behind || stream.closed) {
+    boolean planted = FailPoints.on(FailPoints.BUG_PROGRESS_AHEAD_OF_EVENTS);
+    if (!stream.progressRequested || (stream.behind > 0 && !planted) || stream.closed) {
       return;
     }
     stream.progressRequested = false;
     progressRequested.remove(stream);
-    stream.sink.control(WatchResponse.progress(-1, notifiedRev, null));
+    // The planted bug answers as etcd 3.4 did (issue 15220): at once, with the store's revision,
+    // which may be ahead of events not yet sent.
+    stream.sink.control(WatchResponse.progress(-1, planted ? store.rev() : notifiedRev, null));
   }
 
   // ---------------------------------------------------------------- publish (apply thread)

@@ -148,6 +148,33 @@ class PowerLossProcessTest {
   }
 
   /**
+   * A disk that ignores fsync (the planted bug {@code bugAckBeforeFsync} plays it: the WAL is
+   * never synced) and then loses power: the store, checkpointed, holds entries the WAL no longer
+   * has. The member must refuse to start, naming the problem, rather than serve a store raft does
+   * not know (it once started, and hung with its log at index 1 under a store at index 3,316).
+   */
+  @Test
+  void aWalThatLostSyncedEntriesMakesTheMemberRefuseToStart() throws Exception {
+    Random random = new Random(7);
+    Map<String, String> attempted = new ConcurrentHashMap<>();
+    try (EtcdProcess server = EtcdProcess.created(EtcdProcess.Kind.ETCDJ, "powerloss-lost-wal")) {
+      Path journal = PowerLoss.journalFor(server.dataDir());
+      Map<String, String> recorder = PowerLoss.recording(server.dataDir());
+      Map<String, String> env = new HashMap<>(recorder);
+      env.put("ETCDJ_FAILPOINTS", "bugAckBeforeFsync=on");
+      server.setEnvironment(env);
+      server.start();
+      CrashRecoveryTest.writeThenKill(server, 0, writeMs(random), attempted, false);
+      powerLoss(server, journal, random, 1.0, "power loss under a disk that ignores fsync");
+      server.setEnvironment(recorder);
+      server.launch();
+      assertTrue(server.awaitExit(Duration.ofSeconds(30)), "the member kept running:\n" + server.logTail(20));
+      assertTrue(server.exitCode() != 0, "exit code " + server.exitCode());
+      assertTrue(server.logTail(40).contains("the WAL lost entries that were synced"), server.logTail(40));
+    }
+  }
+
+  /**
    * The member halts inside the store's own work — a step of a physical compaction, or a backend
    * checkpoint between its fsync and its metas' save (or just after) — while one client overwrites
    * ten keys and compacts every hundred puts, and the machine loses power at that moment. After

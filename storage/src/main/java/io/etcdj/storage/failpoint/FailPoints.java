@@ -75,8 +75,8 @@ public final class FailPoints {
   /** A watcher catching up from history after a compaction loses the DELETE events it reads. */
   public static final String BUG_LOST_DELETE_AFTER_COMPACTION = "bugLostDeleteAfterCompaction";
   /**
-   * Progress notifications, requested (etcd issue 15220) or periodic, also go out while the
-   * stream's watchers are still catching up: ahead of their events.
+   * Progress notifications go out ahead of events, as in etcd issue 15220: a requested one at
+   * once with the store's revision, and periodic ones to watchers still catching up.
    */
   public static final String BUG_PROGRESS_AHEAD_OF_EVENTS = "bugProgressAheadOfEvents";
   /** A member that believes it leads answers linearizable reads without a quorum's read index. */
