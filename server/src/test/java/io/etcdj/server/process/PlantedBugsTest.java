@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>A run "catches" the bug when an oracle names a violation, or the run fails outright (a member
  * that cannot start, a check that throws); the test prints which, and the run number. Behind
- * {@code -Psoak}: {@code ./mvnw -B test -pl server -am -Psoak -Dtest=PlantedBugsTest
+ * {@code -Plong}: {@code ./mvnw -B test -pl server -am -Plong -Dtest=PlantedBugsTest
  * -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Detcdj.planted.draw=N} repeats a draw, and
  * {@code -Detcdj.planted.bugs=bugA,bugB} runs only those.
  */
@@ -39,7 +39,7 @@ class PlantedBugsTest {
   private static final int RUNS_MAX = 100;
   private static final Duration TRAFFIC = Duration.ofSeconds(8);
 
-  @Tag("soak")
+  @Tag("long")
   @ParameterizedTest
   @ValueSource(
       strings = {

@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every member is back before the next. At the end, every oracle judges the whole run, and HashKV
  * must agree on all members.
  *
- * <p>Behind {@code -Psoak}; one run per selected server kind, seeded by {@code
- * etcdj.robustness.firstSeed}. For example: {@code ./mvnw -B test -pl server -am -Psoak
+ * <p>Behind {@code -Plong}; one run per selected server kind, seeded by {@code
+ * etcdj.robustness.firstSeed}. For example: {@code ./mvnw -B test -pl server -am -Plong
  * -Dtest=RobustnessMultiFaultTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Detcdj.process.kinds=ETCDJ -Detcdj.robustness.minutes=60}.
  */
@@ -63,7 +63,7 @@ class RobustnessMultiFaultTest {
     return out;
   }
 
-  @Tag("soak")
+  @Tag("long")
   @ParameterizedTest(name = "{0} seed {1}")
   @MethodSource("runs")
   void aFaultEveryFewSecondsForAnHourBreaksNoOracle(EtcdProcess.Kind kind, long seed) throws Exception {
