@@ -417,13 +417,17 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
     List<Watcher> chosen = new ArrayList<>();
     long minRev = Long.MAX_VALUE;
     long compactRev;
+    long curRev;
     mu.lock();
     try {
       if (unsynced.isEmpty()) {
         return 0;
       }
       compactRev = store.compactRev();
-      long curRev = store.rev();
+      // Up to what the watchers were notified of, not the store's revision: the apply thread
+      // publishes a commit before it notifies, and a catch-up past the notified revision would
+      // settle a watcher ahead of the progress notifications its stream may then get.
+      curRev = notifiedRev;
       Iterator<Watcher> it = unsynced.watchers().iterator();
       List<Watcher> compacted = new ArrayList<>();
       List<Watcher> caughtUp = new ArrayList<>();
@@ -452,7 +456,7 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
     } finally {
       mu.unlock();
     }
-    History history = readHistory(minRev, compactRev);
+    History history = readHistory(minRev, curRev, compactRev);
     lastPassRead = history != null;
     mu.lock();
     try {
@@ -531,16 +535,17 @@ public final class WatchableStore implements CommitListener, AutoCloseable {
   private record History(List<Event> events, long upToRev) {}
 
   /**
-   * Reads history from {@code fromRev}: at most {@link #SYNC_REVISIONS_MAX} revisions and, past
-   * {@link #SYNC_BYTES_MAX} bytes, no further revision (a revision is never split). Returns null
+   * Reads history from {@code fromRev} up to {@code notified}: at most {@link
+   * #SYNC_REVISIONS_MAX} revisions and, past {@link #SYNC_BYTES_MAX} bytes, no further revision
+   * (a revision is never split). Returns null
    * when a compaction was published while reading (the read may miss removed revisions).
    */
-  private History readHistory(long fromRev, long compactRevBefore) {
+  private History readHistory(long fromRev, long notified, long compactRevBefore) {
     ArrayList<Event> events = new ArrayList<>();
     fromRev = Math.max(fromRev, 1); // etcd accepts a negative start revision: history starts at 1
     long upToRev;
     try (TxnRead read = store.read()) {
-      long toRev = Math.min(read.rev(), fromRev + SYNC_REVISIONS_MAX - 1);
+      long toRev = Math.min(Math.min(read.rev(), notified), fromRev + SYNC_REVISIONS_MAX - 1);
       long[] bytes = {0};
       long[] lastRev = {fromRev - 1};
       long[] stoppedAt = {0};

@@ -271,6 +271,42 @@ class WatchableStoreTest {
     assertEquals(2, sink.ofKind(WatchResponse.Kind.PROGRESS).size(), "synced: at once");
   }
 
+  /**
+   * The apply thread publishes a commit's revision before it notifies the watchers. A watcher
+   * catching up in that gap once read history up to the store's revision, settled as synced, and
+   * then got a progress notification at the lower notified revision: behind an event it already
+   * had (a robustness run caught it on a member that had just joined).
+   */
+  @Test
+  void aCatchUpNeverGoesPastWhatWatchersWereNotifiedOf() {
+    write("k=1");
+    List<KeyValue> unpublished = new ArrayList<>();
+    try (WriteBatch batch = kv.beginBatch()) { // committed, not yet notified
+      TxnWrite txn = batch.write();
+      txn.put(b("k"), b("2"), 0);
+      unpublished.addAll(txn.changes());
+      txn.end();
+      batch.commit();
+    }
+    RecordingSink sink = new RecordingSink(100);
+    WatchStream s = ws.newStream(sink);
+    s.watch(spec("k", null, 2));
+    ws.syncUnsynced();
+    s.requestProgress();
+    assertEquals(List.of("PUT k@2"), events(sink), "the catch-up stops at the notified revision");
+    ws.committed(unpublished);
+    s.requestProgress();
+    assertEquals(List.of("PUT k@2", "PUT k@3"), events(sink));
+    long lastEvent = 0;
+    for (WatchResponse r : sink.received) {
+      if (r.kind() == WatchResponse.Kind.EVENTS) {
+        lastEvent = r.events().get(r.events().size() - 1).getKv().getModRevision();
+      } else if (r.kind() == WatchResponse.Kind.PROGRESS) {
+        assertTrue(r.revision() >= lastEvent, "progress at " + r.revision() + " after an event at " + lastEvent);
+      }
+    }
+  }
+
   @Test
   void progressTicksReachOnlyIdleWatchersThatAskedForThem() {
     RecordingSink sink = new RecordingSink(100);

@@ -1,7 +1,11 @@
 package io.etcdj.server.process;
 
+import io.etcdj.api.etcdserverpb.ClusterGrpc;
 import io.etcdj.api.etcdserverpb.KVGrpc;
 import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
+import io.etcdj.api.etcdserverpb.MemberAddRequest;
+import io.etcdj.api.etcdserverpb.MemberListRequest;
+import io.etcdj.api.etcdserverpb.MemberRemoveRequest;
 import io.etcdj.api.etcdserverpb.StatusRequest;
 import io.etcdj.api.etcdserverpb.StatusResponse;
 import io.grpc.ManagedChannel;
@@ -91,6 +95,8 @@ final class EtcdCluster implements AutoCloseable {
 
   static final Duration STATUS_TIMEOUT = Duration.ofMillis(1_000);
   static final long POLL_MS = 50;
+  /** How long {@link #replace} retries a removal the cluster calls unhealthy. */
+  static final Duration REMOVE_WAIT = Duration.ofSeconds(15);
 
   private static final Map<EtcdProcess.Kind, String> FORMATION_FAILURES =
       java.util.Collections.synchronizedMap(new EnumMap<>(EtcdProcess.Kind.class));
@@ -407,6 +413,70 @@ final class EtcdCluster implements AutoCloseable {
       // endpoint health (a quorum read) on each member, and the ids the normalizer needs
       m.awaitReady(left.isNegative() ? Duration.ofSeconds(1) : left);
     }
+  }
+
+  /**
+   * Replaces member {@code m} as etcd's robustness tests do: removes it from the cluster through
+   * another member, SIGKILLs it (a removed member may stop by itself, or not yet), empties its data
+   * dir, runs {@code whileWiped}, adds it back with the same peer URL, and launches it to join the
+   * running cluster. Returns without waiting for it to be ready; its member id is a new one.
+   */
+  void replace(EtcdProcess m, Runnable whileWiped) {
+    int i = indexOf(m);
+    long id = memberId(m);
+    ManagedChannel via = channels.get((i + 1) % members.size());
+    ClusterGrpc.ClusterBlockingStub cluster = ClusterGrpc.newBlockingStub(via);
+    // Both servers refuse a removal ("unhealthy cluster") until the member serving it has been
+    // connected to a quorum for 5 s (etcd's strict reconfig check): a young cluster must wait.
+    long deadline = System.nanoTime() + REMOVE_WAIT.toNanos();
+    while (true) {
+      try {
+        cluster
+            .withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .memberRemove(MemberRemoveRequest.newBuilder().setID(id).build());
+        break;
+      } catch (StatusRuntimeException e) {
+        String d = String.valueOf(e.getStatus().getDescription());
+        if (!d.contains("unhealthy cluster") || System.nanoTime() > deadline) {
+          throw e;
+        }
+        EtcdProcess.sleepMs(200);
+      }
+    }
+    m.kill();
+    m.resetToJoin();
+    whileWiped.run();
+    memberIds.remove(i);
+    // The add may meet the election the removal of a leader starts and time out; it may still
+    // have been applied, which the member list tells.
+    deadline = System.nanoTime() + REMOVE_WAIT.toNanos();
+    while (true) {
+      try {
+        cluster
+            .withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(m.peerUrl()).build());
+        break;
+      } catch (StatusRuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          boolean added =
+              cluster.withDeadlineAfter(STATUS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                  .memberList(MemberListRequest.getDefaultInstance())
+                  .getMembersList()
+                  .stream()
+                  .anyMatch(x -> x.getPeerURLsList().contains(m.peerUrl()));
+          if (added) {
+            break;
+          }
+        } catch (StatusRuntimeException listFailed) {
+          // no answer yet: try the add again
+        }
+        EtcdProcess.sleepMs(200);
+      }
+    }
+    m.launch();
   }
 
   /** SIGKILL one member and wait until it is gone. */

@@ -342,6 +342,24 @@ final class EtcdProcess implements AutoCloseable {
     return plainClientPort == 0 ? clientUrl() : clientUrl() + ",http://127.0.0.1:" + plainClientPort;
   }
 
+  /**
+   * Empties the data dir (keeping the dir) and makes the next start join a running cluster
+   * ({@code --initial-cluster-state existing}), as a member removed and added back does. The
+   * process must not be running.
+   */
+  void resetToJoin() {
+    if (isAlive()) {
+      throw new IllegalStateException(name + " is running");
+    }
+    deleteTree(dataDir);
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    initialClusterState = "existing";
+  }
+
   String peerUrl() {
     return "http://127.0.0.1:" + peerPort;
   }

@@ -102,6 +102,21 @@ final class PowerLoss {
     return environment(dataDir, journalFor(dataDir));
   }
 
+  /**
+   * Empties the journal of {@code dataDir}, if it has one: after its files were wiped (a member
+   * replaced), its old blocks must never be put back into the new files of the same names.
+   */
+  static void forget(Path dataDir) {
+    Path journal = journalFor(dataDir);
+    try {
+      if (Files.exists(journal)) {
+        Files.write(journal, new byte[0]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** What {@link #crash} did. */
   record Outcome(int files, int blocksUnsynced, int blocksLost, List<String> lostByFile) {
     @Override

@@ -75,7 +75,12 @@ class RobustnessFaultTest {
      * PowerLoss}), and it starts again a second later as after a reboot. etcdj only: the recorder
      * sees libc's calls, which Go's etcd does not make.
      */
-    POWER_LOSS;
+    POWER_LOSS,
+    /**
+     * Replace a random member, as etcd's robustness tests do: remove it from the cluster, wipe
+     * its data, add it back under the same peer URL and start it to join (a new member id).
+     */
+    REPLACE_MEMBER;
 
     /** Whether the fault can run against {@code kind}. */
     boolean runsOn(EtcdProcess.Kind kind) {
@@ -98,7 +103,7 @@ class RobustnessFaultTest {
     /** Faults of the peer network: the cluster runs behind {@link PeerNetwork} proxies. */
     boolean onPeerNetwork() {
       return switch (this) {
-        case KILL, KILL_LEADER, PAUSE, PAUSE_LEADER, TERM_LEADER, CRASH_POINT, POWER_LOSS -> false;
+        case KILL, KILL_LEADER, PAUSE, PAUSE_LEADER, TERM_LEADER, CRASH_POINT, POWER_LOSS, REPLACE_MEMBER -> false;
         case ISOLATE_LEADER, ISOLATE, MUTE_LEADER, DEAFEN_LEADER, RESET_PEERS, DELAY_PEERS, THROTTLE_PEERS -> true;
       };
     }
@@ -366,7 +371,7 @@ class RobustnessFaultTest {
     EtcdProcess target =
         switch (fault) {
           case KILL_LEADER, PAUSE_LEADER, TERM_LEADER, ISOLATE_LEADER, MUTE_LEADER, DEAFEN_LEADER -> c.leader();
-          case KILL, PAUSE, ISOLATE, RESET_PEERS, DELAY_PEERS, THROTTLE_PEERS, CRASH_POINT, POWER_LOSS ->
+          case KILL, PAUSE, ISOLATE, RESET_PEERS, DELAY_PEERS, THROTTLE_PEERS, CRASH_POINT, POWER_LOSS, REPLACE_MEMBER ->
               c.member(rnd.nextInt(c.members().size()));
         };
     String targetName = EtcdCluster.memberName(c.indexOf(target));
@@ -419,6 +424,11 @@ class RobustnessFaultTest {
           c.kill(target);
         }
         c.launch(target);
+      }
+      case REPLACE_MEMBER -> {
+        // The power-loss journal's blocks were of the wiped files: never put them back.
+        c.replace(target, () -> PowerLoss.forget(target.dataDir()));
+        System.out.printf("robustness REPLACE_MEMBER: %s removed, wiped and added back%n", targetName);
       }
       case POWER_LOSS -> {
         c.kill(target);
