@@ -423,7 +423,7 @@ final class EtcdCluster implements AutoCloseable {
    */
   void replace(EtcdProcess m, Runnable whileWiped) {
     int i = indexOf(m);
-    long id = memberId(m);
+    long id = memberIds.containsKey(i) ? memberId(m) : status(m).memberId(); // new after a replace
     ManagedChannel via = channels.get((i + 1) % members.size());
     ClusterGrpc.ClusterBlockingStub cluster = ClusterGrpc.newBlockingStub(via);
     // Both servers refuse a removal ("unhealthy cluster") until the member serving it has been
