@@ -1,5 +1,7 @@
 package io.etcdj.server.grpc;
 
+import io.etcdj.api.etcdserverpb.KVGrpc;
+import io.etcdj.api.etcdserverpb.MaintenanceGrpc;
 import io.etcdj.api.etcdserverpb.RangeRequest;
 import io.etcdj.api.etcdserverpb.StatusRequest;
 import io.etcdj.server.errors.ErrorMapping;
@@ -101,17 +103,36 @@ final class MemberGuard implements ServerInterceptor {
     return first.hasNext() && HAS_LEADER.equals(first.next());
   }
 
-  /** etcd 3.4's {@code isRPCSupportedForLearner}. */
-  static boolean supportedForLearner(Object request) {
-    if (request instanceof StatusRequest) {
+  /**
+   * etcd 3.4's {@code isRPCSupportedForLearner}. The client port hands interceptors a request's
+   * bytes ({@link RequestDecoding} decodes it in the handler), so a learner looks at the method and
+   * reads a Range's {@code serializable} itself; bytes that do not parse go on, to get the decoder's
+   * error first, as grpc-go decodes before etcd's interceptors run.
+   */
+  static boolean supportedForLearner(String fullMethodName, Object request) {
+    Object r = request;
+    if (request instanceof byte[] bytes) {
+      if (fullMethodName.equals(MaintenanceGrpc.getStatusMethod().getFullMethodName())) {
+        return true;
+      }
+      if (!fullMethodName.equals(KVGrpc.getRangeMethod().getFullMethodName())) {
+        return false;
+      }
+      try {
+        r = RangeRequest.parseFrom(bytes);
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        return true;
+      }
+    }
+    if (r instanceof StatusRequest) {
       return true;
     }
-    return request instanceof RangeRequest r && r.getSerializable();
+    return r instanceof RangeRequest range && range.getSerializable();
   }
 
   /** The unary checks for one request, or null when the call may go on. */
-  private EtcdError refuseUnary(Object request, boolean requireLeader) {
-    if (member.isLearner() && !supportedForLearner(request)) {
+  private EtcdError refuseUnary(String fullMethodName, Object request, boolean requireLeader) {
+    if (member.isLearner() && !supportedForLearner(fullMethodName, request)) {
       return EtcdError.NOT_SUPPORTED_FOR_LEARNER;
     }
     if (requireLeader && member.leaderId() == 0) {
@@ -205,7 +226,7 @@ final class MemberGuard implements ServerInterceptor {
       if (refused) {
         return;
       }
-      EtcdError error = refuseUnary(message, requireLeader);
+      EtcdError error = refuseUnary(call.getMethodDescriptor().getFullMethodName(), message, requireLeader);
       if (error != null) {
         refused = true;
         call.close(ErrorMapping.toStatus(error.exception()).getStatus(), new Metadata());

@@ -210,6 +210,34 @@ class MemberGuardTest {
     }
   }
 
+  /**
+   * The client port hands interceptors a request's bytes (RequestDecoding): a learner must still
+   * serve Status and serializable Ranges (CI's learner test failed when the rule only knew typed
+   * requests, and a learner refused everything).
+   */
+  @Test
+  void aLearnerJudgesRequestsGivenAsBytes() {
+    String status = io.etcdj.api.etcdserverpb.MaintenanceGrpc.getStatusMethod().getFullMethodName();
+    String range = io.etcdj.api.etcdserverpb.KVGrpc.getRangeMethod().getFullMethodName();
+    String put = io.etcdj.api.etcdserverpb.KVGrpc.getPutMethod().getFullMethodName();
+    byte[] serializable =
+        io.etcdj.api.etcdserverpb.RangeRequest.newBuilder()
+            .setKey(com.google.protobuf.ByteString.copyFromUtf8("k"))
+            .setSerializable(true)
+            .build()
+            .toByteArray();
+    byte[] linearizable =
+        io.etcdj.api.etcdserverpb.RangeRequest.newBuilder()
+            .setKey(com.google.protobuf.ByteString.copyFromUtf8("k"))
+            .build()
+            .toByteArray();
+    assertTrue(MemberGuard.supportedForLearner(status, new byte[0]));
+    assertTrue(MemberGuard.supportedForLearner(range, serializable));
+    assertFalse(MemberGuard.supportedForLearner(range, linearizable));
+    assertFalse(MemberGuard.supportedForLearner(put, new byte[] {10, 1, 107}));
+    assertTrue(MemberGuard.supportedForLearner(range, new byte[] {10, 5}), "unparsable: the decoder answers");
+  }
+
   @Test
   void onlyTheFirstHasLeaderValueCounts() {
     Metadata first = new Metadata();
