@@ -1,14 +1,12 @@
 package io.etcdj.server.robustness;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * Decides whether a recorded history is linearizable against {@link KvModel}: whether there is one
@@ -142,17 +140,53 @@ public final class LinearizabilityChecker {
     setPrev(next[call], call);
   }
 
-  private record Placed(int call, KvModel.State before) {}
+  /**
+   * The stack of placements as an immutable linked list, top first: remembering the deepest
+   * placement found is then keeping a reference, where copying a stack of n calls at every
+   * turn back made the search quadratic on long histories.
+   */
+  private record Placed(int call, KvModel.State before, Placed below, int depth) {
+    static int depthOf(Placed p) {
+      return p == null ? 0 : p.depth;
+    }
 
-  private record Seen(BitSet placed, KvModel.State state) {}
+    /** The placements, last placed first. */
+    static List<Placed> list(Placed top) {
+      List<Placed> out = new ArrayList<>();
+      for (Placed p = top; p != null; p = p.below) {
+        out.add(p);
+      }
+      return out;
+    }
+  }
+
+  /**
+   * A memo entry: the set of calls placed, as its 128-bit Zobrist key (the XOR of a random key
+   * per placed call), and the state. Porcupine keeps the set itself, a bit set cloned at every
+   * placement; that is O(n) time and memory per step, O(n²) in all, which an hour-long history
+   * (400,000 calls: 20 GB of bit sets) cannot afford. The key is updated in O(1) as a call is
+   * placed or undone. Two different sets share a key with probability 2⁻¹²⁸ per pair — at a
+   * million entries, about 10⁻²⁷ — and a shared key could only prune a branch (a false ILLEGAL,
+   * never a false LINEARIZABLE).
+   */
+  private record Seen(long keyHigh, long keyLow, KvModel.State state) {}
 
   private Result search() {
     KvModel.State state = KvModel.State.EMPTY;
-    BitSet placed = new BitSet(ops.size());
-    Deque<Placed> stack = new ArrayDeque<>();
+    // Zobrist keys: fixed seed, so a verdict (and its time) repeats for the same history.
+    SplittableRandom keys = new SplittableRandom(0x5eed_1ea1L);
+    long[] high = new long[ops.size()];
+    long[] low = new long[ops.size()];
+    for (int i = 0; i < ops.size(); i++) {
+      high[i] = keys.nextLong();
+      low[i] = keys.nextLong();
+    }
+    long placedHigh = 0;
+    long placedLow = 0;
+    Placed stack = null;
     Set<Seen> seen = new HashSet<>();
     // The deepest placement, copied only when the search turns back from it (not at every step).
-    List<Placed> longest = List.of();
+    Placed longest = null;
     KvModel.State longestState = state;
     boolean deeper = false;
     int e = first;
@@ -160,20 +194,21 @@ public final class LinearizabilityChecker {
     while (first != NIL) {
       if ((++steps & 0xfff) == 0 && System.nanoTime() > deadlineNs) {
         return new Result(Verdict.TIMEOUT, orderOf(stack), "no verdict within the time budget after " + steps + " steps, "
-            + stack.size() + " of " + ops.size() + " calls placed");
+            + Placed.depthOf(stack) + " of " + ops.size() + " calls placed");
       }
       if (isCall(e)) {
         Operation op = op(e);
         KvModel.Outcome o = KvModel.apply(state, op.request());
         if (!op.outcomeKnown() || o.response().equals(op.response())) {
-          BitSet with = (BitSet) placed.clone();
-          with.set(e >> 1);
-          if (seen.add(new Seen(with, o.state()))) {
-            stack.push(new Placed(e, state));
-            placed = with;
+          long withHigh = placedHigh ^ high[e >> 1];
+          long withLow = placedLow ^ low[e >> 1];
+          if (seen.add(new Seen(withHigh, withLow, o.state()))) {
+            stack = new Placed(e, state, stack, Placed.depthOf(stack) + 1);
+            placedHigh = withHigh;
+            placedLow = withLow;
             state = o.state();
             lift(e);
-            deeper |= stack.size() > longest.size();
+            deeper |= stack.depth() > Placed.depthOf(longest);
             e = first;
             continue;
           }
@@ -181,17 +216,19 @@ public final class LinearizabilityChecker {
         e = next[e];
       } else {
         if (deeper) {
-          longest = new ArrayList<>(stack);
+          longest = stack;
           longestState = state;
           deeper = false;
         }
-        if (stack.isEmpty()) {
-          return new Result(Verdict.ILLEGAL, reversed(longest), explain(longest, longestState));
+        if (stack == null) {
+          List<Placed> deepest = Placed.list(longest);
+          return new Result(Verdict.ILLEGAL, reversed(deepest), explain(deepest, longestState));
         }
-        Placed p = stack.pop();
+        Placed p = stack;
+        stack = p.below();
         state = p.before();
-        placed = (BitSet) placed.clone();
-        placed.clear(p.call() >> 1);
+        placedHigh ^= high[p.call() >> 1];
+        placedLow ^= low[p.call() >> 1];
         unlift(p.call());
         e = next[p.call()];
       }
@@ -199,8 +236,8 @@ public final class LinearizabilityChecker {
     return new Result(Verdict.LINEARIZABLE, orderOf(stack), "");
   }
 
-  private List<Operation> orderOf(Deque<Placed> stack) {
-    return reversed(new ArrayList<>(stack));
+  private List<Operation> orderOf(Placed stack) {
+    return reversed(Placed.list(stack));
   }
 
   /** The stack lists the last placement first. */
