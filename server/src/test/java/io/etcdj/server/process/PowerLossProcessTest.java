@@ -297,6 +297,185 @@ class PowerLossProcessTest {
     }
   }
 
+  /**
+   * A crash point and then a whole-cluster power loss: member 0, which the writers use, halts
+   * itself at a point of the write path; at that moment the other two are SIGKILLed (one power
+   * feed), and every member loses half of what it had not synced. Every acknowledged write is in
+   * a quorum of fsynced WALs, so it must come back.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"raftAfterSave", "applyAfterCommit"})
+  void aCrashPointThenPowerLossOnEveryMemberLosesNothingAcknowledged(String failpoint) throws Exception {
+    Random random = new Random(failpoint.hashCode() * 31L);
+    Map<String, String> attempted = new ConcurrentHashMap<>();
+    try (EtcdCluster cluster = EtcdCluster.start(EtcdProcess.Kind.ETCDJ, "powerloss-crash3")) {
+      List<EtcdProcess> members = cluster.members();
+      List<Path> journals = underRecorder(cluster);
+      EtcdProcess client = members.get(0);
+      cluster.stop(client);
+      Map<String, String> env = new HashMap<>(PowerLoss.recording(client.dataDir()));
+      env.put("ETCDJ_FAILPOINTS", failpoint + "=panic@" + (800 + random.nextInt(800)));
+      client.setEnvironment(env);
+      cluster.launch(client);
+      cluster.awaitLeader(Duration.ofSeconds(30));
+      // The others lose power the moment member 0 halts, before their next checkpoint syncs what
+      // they applied: the failpoint's log line comes just before the halt, and is seen sooner
+      // than the exit (a dying JVM takes a while to unmap its memory).
+      Thread feed =
+          new Thread(
+              () -> {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (System.nanoTime() < deadline && !client.logTail(5).contains("failpoint " + failpoint)) {
+                  EtcdProcess.sleepMs(2);
+                }
+                members.subList(1, members.size()).forEach(cluster::kill);
+              },
+              "power-feed");
+      feed.start();
+      List<Ack> acked = CrashRecoveryTest.writeThenKill(client, 0, 0, attempted, true);
+      feed.join();
+      assertTrue(client.logTail(2_000).contains("failpoint " + failpoint), "the failpoint fired");
+      members.forEach(cluster::kill);
+      for (int i = 0; i < members.size(); i++) {
+        powerLoss(members.get(i), journals.get(i), random, 0.5, "power loss after " + failpoint + ", member " + i);
+      }
+      client.setEnvironment(PowerLoss.recording(client.dataDir()));
+      members.forEach(cluster::launch);
+      cluster.awaitLeader(Duration.ofSeconds(30));
+      for (EtcdProcess m : members) {
+        CrashRecoveryTest.verify(m, acked, attempted, random, "member " + cluster.indexOf(m) + " after " + failpoint + " and power loss");
+      }
+      ClusterProcessTest.assertConverged(cluster, ClusterProcessTest.awaitSameRevision(cluster, ClusterProcessTest.CATCH_UP_BOUND));
+    }
+  }
+
+  /**
+   * A follower installs a leader's snapshot and halts at each step of the install ({@link
+   * SnapshotCrashProcessTest}'s points), and its machine loses power there: all, half or a tenth
+   * of what it had not synced is gone. The install writes the snapshot file, the WAL's snapshot
+   * record and the store; whatever of them survived, the member must come back with every
+   * acknowledged write and the others' HashKV (raft sends the snapshot again or the member
+   * installs the file it kept), or refuse to start — and here it must never need to.
+   */
+  @Test
+  void aPowerLossAtEachStepOfASnapshotInstallLosesNothing() throws Exception {
+    Random random = new Random(20261208);
+    double[] shares = {1.0, 0.5, 0.1, 0.5};
+    String[] points = {"raftBeforeSaveSnap", "raftAfterSaveSnap", "applyBeforeOpenSnapshot", "applyAfterRestoreSnapshot"};
+    EtcdCluster.Options options = new EtcdCluster.Options(3, 100, 1_000, 100, List.of("--experimental-snapshot-catchup-entries", "50"));
+    try (EtcdCluster c = EtcdCluster.start(EtcdProcess.Kind.ETCDJ, "powerloss-snap", options)) {
+      Map<String, Long> acks = new HashMap<>();
+      for (int cycle = 1; cycle <= points.length; cycle++) {
+        String point = points[cycle - 1];
+        EtcdProcess leader = c.awaitLeader(ClusterProcessTest.ELECTION_BOUND);
+        EtcdProcess lagging = c.members().get((c.indexOf(leader) + 1) % c.members().size());
+        c.stop(lagging);
+        Path journal = PowerLoss.journalFor(lagging.dataDir());
+        Map<String, String> recorder = PowerLoss.recording(lagging.dataDir());
+        acks.putAll(ClusterProcessTest.putAll(c, c.live(), "/snaploss" + cycle + "/", 300));
+
+        Map<String, String> env = new HashMap<>(recorder);
+        env.put("ETCDJ_FAILPOINTS", point + "=panic");
+        lagging.setEnvironment(env);
+        c.launch(lagging);
+        assertTrue(lagging.awaitExit(Duration.ofSeconds(30)), point + " fired\n" + lagging.logTail(40));
+        assertTrue(lagging.logTail(200).contains("failpoint " + point), lagging.logTail(40));
+        c.kill(lagging); // already gone: only marks it stopped
+        powerLoss(lagging, journal, random, shares[cycle - 1], "power loss at " + point);
+
+        lagging.setEnvironment(recorder);
+        c.restart(lagging);
+        long rev = ClusterProcessTest.awaitSameRevision(c, ClusterProcessTest.CATCH_UP_BOUND);
+        for (int i = 1; i <= cycle; i++) {
+          ClusterProcessTest.checkContains(c, lagging, "/snaploss" + i + "/", acks, true, 300);
+        }
+        ClusterProcessTest.assertConverged(c, rev);
+        lagging.setEnvironment(Map.of());
+      }
+    }
+  }
+
+  /**
+   * Membership changes and a whole-cluster power loss right after each is acknowledged: a member
+   * added (not started: three of four is still a quorum), then removed. The member set lives in
+   * the WAL's conf-change entries and in the store's members bucket, written by the apply
+   * thread; after the power loss every member must list exactly what was acknowledged.
+   */
+  @Test
+  void aPowerLossRightAfterAMembershipChangeKeepsTheAcknowledgedMembers() throws Exception {
+    Random random = new Random(11);
+    try (EtcdCluster cluster = EtcdCluster.start(EtcdProcess.Kind.ETCDJ, "powerloss-members")) {
+      List<EtcdProcess> members = cluster.members();
+      List<Path> journals = underRecorder(cluster);
+      String peerUrl = "http://127.0.0.1:" + EtcdProcess.freePorts(1)[0];
+      EtcdProcess via = cluster.awaitLeader(Duration.ofSeconds(30));
+      long added = memberChange(cluster, via, b -> b.memberAdd(io.etcdj.api.etcdserverpb.MemberAddRequest.newBuilder().addPeerURLs(peerUrl).build()).getMember().getID());
+      wholeClusterPowerLoss(cluster, journals, random, "after the add");
+      assertMembers(cluster, peerUrl, added, true);
+
+      via = cluster.awaitLeader(Duration.ofSeconds(30));
+      memberChange(cluster, via, b -> {
+        b.memberRemove(io.etcdj.api.etcdserverpb.MemberRemoveRequest.newBuilder().setID(added).build());
+        return added;
+      });
+      wholeClusterPowerLoss(cluster, journals, random, "after the removal");
+      assertMembers(cluster, peerUrl, added, false);
+    }
+  }
+
+  private static long memberChange(
+      EtcdCluster c, EtcdProcess via, java.util.function.Function<io.etcdj.api.etcdserverpb.ClusterGrpc.ClusterBlockingStub, Long> change) {
+    // A young cluster refuses a change ("unhealthy cluster") until its members have been
+    // connected for 5 s: retry that refusal only.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try {
+        return change.apply(io.etcdj.api.etcdserverpb.ClusterGrpc.newBlockingStub(c.channel(via)).withDeadlineAfter(5, TimeUnit.SECONDS));
+      } catch (io.grpc.StatusRuntimeException e) {
+        if (!String.valueOf(e.getStatus().getDescription()).contains("unhealthy cluster") || System.nanoTime() > deadline) {
+          throw e;
+        }
+        EtcdProcess.sleepMs(200);
+      }
+    }
+  }
+
+  private static void wholeClusterPowerLoss(EtcdCluster cluster, List<Path> journals, Random random, String when) {
+    List<EtcdProcess> members = cluster.members();
+    members.forEach(cluster::kill);
+    for (int i = 0; i < members.size(); i++) {
+      powerLoss(members.get(i), journals.get(i), random, 0.5, "power loss " + when + ", member " + i);
+    }
+    members.forEach(cluster::launch);
+  }
+
+  private static void assertMembers(EtcdCluster cluster, String peerUrl, long id, boolean listed) {
+    cluster.awaitLeader(Duration.ofSeconds(30));
+    for (EtcdProcess m : cluster.members()) {
+      List<io.etcdj.api.etcdserverpb.Member> list =
+          io.etcdj.api.etcdserverpb.ClusterGrpc.newBlockingStub(cluster.channel(m))
+              .withDeadlineAfter(5, TimeUnit.SECONDS)
+              .memberList(io.etcdj.api.etcdserverpb.MemberListRequest.getDefaultInstance())
+              .getMembersList();
+      assertEquals(listed ? 4 : 3, list.size(), "member " + cluster.indexOf(m) + ": " + list);
+      assertEquals(listed, list.stream().anyMatch(x -> x.getID() == id && x.getPeerURLsList().contains(peerUrl)), "member " + cluster.indexOf(m) + ": " + list);
+    }
+  }
+
+  /** Restarts every member under the power-loss recorder; returns their journals. */
+  private static List<Path> underRecorder(EtcdCluster cluster) {
+    List<Path> journals = new ArrayList<>();
+    for (EtcdProcess m : cluster.members()) {
+      cluster.stop(m);
+    }
+    for (EtcdProcess m : cluster.members()) {
+      journals.add(PowerLoss.journalFor(m.dataDir()));
+      m.setEnvironment(PowerLoss.recording(m.dataDir()));
+      cluster.launch(m);
+    }
+    return journals;
+  }
+
   private static long writeMs(Random random) {
     return CrashRecoveryTest.WRITE_PERIOD.toMillis() + random.nextInt(1_000);
   }
