@@ -26,7 +26,7 @@ import io.grpc.StatusRuntimeException;
 import io.etcdj.etcdctl.client.h2.H2Channel;
 import io.etcdj.etcdctl.client.h2.H2Options;
 import io.etcdj.etcdctl.client.tls.ClientTls;
-import io.etcdj.etcdctl.client.tls.GoTlsException;
+import io.etcdj.pki.GoTlsException;
 import javax.net.ssl.SSLContext;
 import java.io.PrintStream;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.etcdj.etcdctl.client;
 
 import io.etcdj.etcdctl.client.h2.Tls;
-import io.etcdj.etcdctl.client.tls.GoTlsException;
+import io.etcdj.pki.GoTlsException;
 import java.net.ConnectException;
 
 /**

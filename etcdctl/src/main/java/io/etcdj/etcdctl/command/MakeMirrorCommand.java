@@ -16,7 +16,7 @@ import io.etcdj.etcdctl.cli.ExitCode;
 import io.etcdj.etcdctl.cli.Invocation;
 import io.etcdj.etcdctl.client.Client;
 import io.etcdj.etcdctl.client.tls.ClientTls;
-import io.etcdj.etcdctl.client.tls.GoTlsException;
+import io.etcdj.pki.GoTlsException;
 import io.etcdj.etcdctl.client.Watches;
 import io.grpc.Deadline;
 import java.util.ArrayList;

@@ -1,5 +1,10 @@
 package io.etcdj.etcdctl.client.tls;
 
+import io.etcdj.pki.ClientKeyManager;
+import io.etcdj.pki.GoTlsException;
+import io.etcdj.pki.GoTrustManager;
+import io.etcdj.pki.TlsFiles;
+
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;

@@ -1,4 +1,4 @@
-package io.etcdj.etcdctl.client.tls;
+package io.etcdj.pki;
 
 import java.net.Socket;
 import java.security.Principal;
@@ -12,11 +12,11 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * Go's GetClientCertificate does (the JDK's own key managers would hold it back when its issuer is
  * not in the server's list). Only for the key types the JDK asks about that match the key.
  */
-final class ClientKeyManager extends X509ExtendedKeyManager {
+public final class ClientKeyManager extends X509ExtendedKeyManager {
   private static final String ALIAS = "client";
   private final TlsFiles.KeyPair pair;
 
-  ClientKeyManager(TlsFiles.KeyPair pair) {
+  public ClientKeyManager(TlsFiles.KeyPair pair) {
     this.pair = pair;
   }
 

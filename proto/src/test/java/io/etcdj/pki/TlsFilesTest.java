@@ -1,4 +1,4 @@
-package io.etcdj.etcdctl.client.tls;
+package io.etcdj.pki;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -113,26 +113,6 @@ class TlsFilesTest {
     Files.writeString(dir.resolve("short.pem"), "-----BEGIN CERTIFICATE-----\nAgEB\n-----END CERTIFICATE-----\n");
     e = assertThrows(GoTlsException.class, () -> TlsFiles.caBundle(path("short.pem")));
     assertEquals("x509: malformed certificate", e.getMessage());
-  }
-
-  @Test
-  void clientTlsNeedsCertAndKeyTogether() {
-    GoTlsException e = assertThrows(GoTlsException.class, () -> ClientTls.of("a.crt", "", "", true, false));
-    assertEquals("KeyFile and CertFile must both be present[key: , cert: a.crt]", e.getMessage());
-    e = assertThrows(GoTlsException.class, () -> ClientTls.of("", "a.key", "", true, false));
-    assertEquals("KeyFile and CertFile must both be present[key: a.key, cert: ]", e.getMessage());
-  }
-
-  @Test
-  void schemePicksTheCredentialsAsClientv3Does() throws Exception {
-    ClientTls none = ClientTls.of("", "", "", true, true);
-    assertEquals(null, none.forScheme(""));
-    assertEquals(null, none.forScheme("http"));
-    assertEquals(true, none.forScheme("https") != null); // a default config: https:// alone means TLS
-    ClientTls files = ClientTls.of("", "", path("rsa8.crt"), true, false);
-    assertEquals(files.forScheme(""), files.forScheme("https"));
-    assertEquals(null, files.forScheme("http")); // http:// is cleartext even with TLS files
-    assertEquals(true, ClientTls.of("", "", "", false, false).forScheme("") != null);
   }
 
   @ParameterizedTest

@@ -1,4 +1,4 @@
-package io.etcdj.etcdctl.client.tls;
+package io.etcdj.pki;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

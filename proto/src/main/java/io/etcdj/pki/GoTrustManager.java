@@ -1,4 +1,4 @@
-package io.etcdj.etcdctl.client.tls;
+package io.etcdj.pki;
 
 import java.net.IDN;
 import java.net.InetAddress;
@@ -27,7 +27,7 @@ import javax.net.ssl.X509TrustManager;
  *
  * <p>Runs on the connect thread during a handshake; holds no state of its own.
  */
-final class GoTrustManager extends X509ExtendedTrustManager {
+public final class GoTrustManager extends X509ExtendedTrustManager {
   private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
   private static final int SAN_DNS = 2;
   private static final int SAN_IP = 7;
@@ -42,12 +42,12 @@ final class GoTrustManager extends X509ExtendedTrustManager {
     this.pkix = pkix;
   }
 
-  static GoTrustManager skipVerify() {
+  public static GoTrustManager skipVerify() {
     return new GoTrustManager(true, null);
   }
 
   /** Verifies chains with {@code pkix}; null: every chain is signed by an unknown authority. */
-  static GoTrustManager verifying(X509TrustManager pkix) {
+  public static GoTrustManager verifying(X509TrustManager pkix) {
     return new GoTrustManager(false, pkix);
   }
 
@@ -105,7 +105,7 @@ final class GoTrustManager extends X509ExtendedTrustManager {
   }
 
   /** Go's Certificate.VerifyHostname and HostnameError texts. */
-  static void verifyHostname(X509Certificate leaf, String host) throws CertificateException {
+  public static void verifyHostname(X509Certificate leaf, String host) throws CertificateException {
     List<String> dns = new ArrayList<>();
     List<String> ips = new ArrayList<>();
     Collection<List<?>> sans = leaf.getSubjectAlternativeNames();

@@ -1,4 +1,4 @@
-package io.etcdj.etcdctl.client.tls;
+package io.etcdj.pki;
 
 import java.io.ByteArrayInputStream;
 import java.security.cert.CertificateException;
