@@ -83,6 +83,15 @@ public final class Flags {
           FlagSpec.bool("experimental-initial-corrupt-check", "false"),
           // How often the leader compares hashes with its followers; 0 is off.
           FlagSpec.duration("experimental-corrupt-check-time", "0s"),
+          // Client TLS (see io.etcdj.server.tls): an https:// client URL serves TLS with these.
+          FlagSpec.string("cert-file", ""),
+          FlagSpec.string("key-file", ""),
+          FlagSpec.bool("client-cert-auth", "false"),
+          FlagSpec.string("client-crl-file", ""),
+          FlagSpec.string("client-cert-allowed-hostname", ""),
+          FlagSpec.string("trusted-ca-file", ""),
+          // Go's names, comma-separated; TLS 1.2 suites only, as in Go.
+          FlagSpec.string("cipher-suites", ""),
           // When set (or ETCD_CONFIG_FILE), the file's settings replace every other flag and variable.
           FlagSpec.string("config-file", ""));
 
@@ -399,7 +408,43 @@ public final class Flags {
         flags.number("max-snapshots"),
         flags.number("max-wals"),
         flags.bool("experimental-initial-corrupt-check"),
-        flags.number("experimental-corrupt-check-time"));
+        flags.number("experimental-corrupt-check-time"),
+        clientTls(flags));
+  }
+
+  /**
+   * The client side's TLS flags; an https:// client URL without a certificate and key is etcd's
+   * error. The files themselves are read when the listeners start, as etcd reads them.
+   */
+  private static io.etcdj.server.tls.TlsInfo clientTls(GoFlagSet.Parsed flags) {
+    List<String> ciphers = new ArrayList<>();
+    for (String c : flags.string("cipher-suites").split(",")) {
+      if (!c.isBlank()) {
+        ciphers.add(c.trim());
+      }
+    }
+    io.etcdj.server.tls.TlsInfo info =
+        new io.etcdj.server.tls.TlsInfo(
+            flags.string("cert-file"),
+            flags.string("key-file"),
+            flags.string("trusted-ca-file"),
+            flags.bool("client-cert-auth"),
+            flags.string("client-crl-file"),
+            "",
+            flags.string("client-cert-allowed-hostname"),
+            List.copyOf(ciphers));
+    try {
+      io.etcdj.server.tls.TlsInfo.checkCipherSuites(info.cipherSuites());
+    } catch (IllegalArgumentException e) {
+      throw new FlagException(e.getMessage(), 1);
+    }
+    for (URI u : urls("listen-client-urls", flags.string("listen-client-urls"))) {
+      if (u.getScheme().equals("https") && info.empty()) {
+        throw new FlagException(
+            "TLS key/cert (--cert-file, --key-file) must be provided for client url " + u + " with HTTPS scheme", 1);
+      }
+    }
+    return info;
   }
 
   /** etcd's logging flags, with the deprecated {@code --log-output} folded in as etcd does. */
@@ -466,10 +511,10 @@ public final class Flags {
       }
       return u;
     }
-    if (u.getScheme().equals("https")) {
-      throw new FlagException("TLS (" + s + ") is not supported yet", 1);
+    if (u.getScheme().equals("https") && !flag.equals("listen-client-urls") && !flag.equals("advertise-client-urls")) {
+      throw new FlagException("TLS (" + s + ") is not supported yet for --" + flag + ": peer TLS comes with issue 16's next step", 1);
     }
-    if (!u.getScheme().equals("http")) {
+    if (!u.getScheme().equals("http") && !u.getScheme().equals("https")) {
       throw new FlagException(
           "invalid value \"" + s + "\" for flag -" + flag + ": URL scheme must be http or https",
           2);

@@ -63,7 +63,9 @@ public final class ClientServer implements AutoCloseable {
   private final UnixSockets unixSockets = new UnixSockets();
   /** The HTTP/1.x paths served beside gRPC on every client listener. */
   private final HttpRoutes httpRoutes = new HttpRoutes();
-  private final ClientPortNegotiator negotiator;
+  private final List<ClientPortNegotiator> negotiators = new ArrayList<>();
+  /** Each listening address, with whether it serves TLS, cleartext or both. */
+  private final List<ClientAddress> addresses;
   /** /metrics and /health alone, for --listen-metrics-urls. */
   private final HttpRoutes metricsRoutes = new HttpRoutes();
   private final List<URI> metricsUrls;
@@ -257,7 +259,9 @@ public final class ClientServer implements AutoCloseable {
     metricsRoutes.add(metricsRoute).add(health);
     this.metricsUrls = etcd.config().listenMetricsUrls();
     this.httpRequestBytesMax = httpRequestBytesMax(etcd.config());
-    this.negotiator = new ClientPortNegotiator(new HttpPipeline(httpRoutes, httpRequestBytesMax, true));
+    HttpPipeline httpPipeline = new HttpPipeline(httpRoutes, httpRequestBytesMax, true);
+    this.addresses = ClientAddress.group(etcd.config().listenClientUrls());
+    io.etcdj.server.tls.ServerTls tls = clientTls(etcd.config(), addresses);
     // etcd registers grpc.health.v1.Health with "" SERVING and never changes it (3.4).
     HealthStatusManager grpcHealth = new HealthStatusManager();
     List<BindableService> served = new ArrayList<>(backing);
@@ -269,7 +273,15 @@ public final class ClientServer implements AutoCloseable {
       }
     }
     GrpcSettings grpcSettings = etcd.config().grpc();
-    for (URI url : etcd.config().listenClientUrls()) {
+    for (ClientAddress address : addresses) {
+      URI url = address.url();
+      ClientPortNegotiator negotiator =
+          new ClientPortNegotiator(
+              httpPipeline,
+              address.secure() ? tls : null,
+              address.cleartext(),
+              io.etcdj.server.logging.EtcdEvents::rejectedConnection);
+      negotiators.add(negotiator);
       NettyServerBuilder builder =
           (UnixSockets.isUnix(url)
                   ? unixSockets.builder(url, negotiator.credentials())
@@ -304,6 +316,32 @@ public final class ClientServer implements AutoCloseable {
       }
       builder.fallbackHandlerRegistry(RequestDecoding.unknownMethods(servedNames));
       servers.add(builder.build());
+    }
+  }
+
+  /**
+   * The client side's TLS, read as etcd reads it: only when some client URL is https:// (the
+   * files are then read and checked, and a problem stops the start with Go's text); etcd's
+   * start-up line and its warnings for http:// URLs when TLS flags are set.
+   */
+  private static io.etcdj.server.tls.ServerTls clientTls(
+      io.etcdj.server.config.ServerConfig config, List<ClientAddress> addresses) {
+    io.etcdj.server.tls.TlsInfo info = config.clientTls();
+    if (!info.empty()) {
+      io.etcdj.server.logging.EtcdEvents.startingWithClientTls(info.toString(), info.cipherSuites());
+    }
+    for (URI u : config.listenClientUrls()) {
+      if (!u.getScheme().equals("https")) {
+        io.etcdj.server.logging.EtcdEvents.clientUrlIgnoresTls(u.toString(), !info.empty(), info.clientCertAuth());
+      }
+    }
+    if (addresses.stream().noneMatch(ClientAddress::secure)) {
+      return null;
+    }
+    try {
+      return io.etcdj.server.tls.ServerTls.of(info);
+    } catch (io.etcdj.pki.GoTlsException e) {
+      throw new io.etcdj.server.StartupException(e.getMessage());
     }
   }
 
@@ -354,8 +392,13 @@ public final class ClientServer implements AutoCloseable {
         throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
       }
     }
-    for (URI url : listenUrls) {
-      io.etcdj.server.logging.EtcdEvents.servingClientsInsecurely(url.getHost() + ":" + url.getPort());
+    for (ClientAddress a : addresses) {
+      if (a.secure()) {
+        io.etcdj.server.logging.EtcdEvents.servingClientsSecurely(a.address());
+      }
+      if (a.cleartext()) {
+        io.etcdj.server.logging.EtcdEvents.servingClientsInsecurely(a.address());
+      }
     }
     if (!metricsUrls.isEmpty()) {
       try {
@@ -406,7 +449,7 @@ public final class ClientServer implements AutoCloseable {
       v3clientChannel.shutdownNow();
       v3clientServer.shutdownNow();
     }
-    negotiator.close();
+    negotiators.forEach(ClientPortNegotiator::close);
     v3clientExecutor.shutdownNow();
     executor.shutdownNow();
     watchSender.shutdownNow();

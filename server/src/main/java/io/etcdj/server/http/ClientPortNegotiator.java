@@ -1,5 +1,7 @@
 package io.etcdj.server.http;
 
+import io.etcdj.server.tls.ServerTls;
+import io.etcdj.server.tls.TlsStage;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.GrpcHttp2ConnectionHandler;
 import io.grpc.netty.InternalNettyServerCredentials;
@@ -12,7 +14,8 @@ import io.netty.util.AsciiString;
  * The hook that puts a {@link ProtocolSniffer} on every connection of a gRPC listener: grpc-netty
  * asks its protocol negotiator for the first handler of each connection, and this one answers
  * with a sniffer that installs gRPC's plaintext negotiation for HTTP/2 and the {@link HttpPipeline}
- * for HTTP/1.x. gRPC connections are otherwise untouched.
+ * for HTTP/1.x; on an address that serves TLS, a {@link TlsStage} comes first and the sniffer sees
+ * the decrypted bytes. gRPC connections are otherwise untouched.
  *
  * <p>Relies on grpc-netty's {@code Internal*} API (the documented extension point for custom
  * negotiators, used by grpc's own xDS and ALTS modules): a grpc upgrade that changes it fails
@@ -24,9 +27,19 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
   private final InternalProtocolNegotiator.ProtocolNegotiator plaintext =
       InternalProtocolNegotiators.serverPlaintext();
   private final HttpPipeline http;
+  private final ServerTls tls;
+  private final boolean cleartext;
+  private final TlsStage.Rejections rejections;
 
-  public ClientPortNegotiator(HttpPipeline http) {
+  /**
+   * @param tls the TLS to serve, or null for a cleartext-only address
+   * @param cleartext whether the address serves cleartext too (both schemes listed for it)
+   */
+  public ClientPortNegotiator(HttpPipeline http, ServerTls tls, boolean cleartext, TlsStage.Rejections rejections) {
     this.http = http;
+    this.tls = tls;
+    this.cleartext = cleartext;
+    this.rejections = rejections;
   }
 
   /** Server credentials for {@code NettyServerBuilder.forAddress(address, credentials)}. */
@@ -42,8 +55,9 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
   @Override
   public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
     ChannelHandler grpcNegotiation = plaintext.newHandler(grpcHandler);
-    return new ProtocolSniffer(
-        ctx -> ctx.pipeline().addAfter(ctx.name(), null, grpcNegotiation), http);
+    java.util.function.Supplier<ChannelHandler> sniffer =
+        () -> new ProtocolSniffer(ctx -> ctx.pipeline().addAfter(ctx.name(), null, grpcNegotiation), http);
+    return tls == null ? sniffer.get() : new TlsStage(tls, cleartext, sniffer, rejections);
   }
 
   @Override

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * to it then; an HTTP/1.x connection never sees them.
  *
  * <p>As cmux matches, any HTTP/2 connection goes to gRPC and everything else to HTTP/1.x, where a
- * request that does not parse gets Go's 400. A connection that sends nothing is closed after
+ * request that does not parse gets Go's 400 — except a TLS handshake, which no cleartext matcher
+ * takes: the connection is closed. A connection that sends nothing is closed after
  * {@link #SNIFF_TIMEOUT_SECONDS}.
  *
  * <p>Confined to the connection's event loop.
@@ -44,8 +45,13 @@ public final class ProtocolSniffer extends ByteToMessageDecoder {
   enum Protocol {
     HTTP2,
     HTTP1,
+    /** A TLS handshake on a cleartext port: neither of cmux's matchers takes it, so it is closed. */
+    TLS,
     UNDECIDED
   }
+
+  /** The first byte of a TLS handshake record. */
+  private static final byte TLS_HANDSHAKE = 0x16;
 
   private final Installer http2;
   private final Installer http1;
@@ -66,6 +72,9 @@ public final class ProtocolSniffer extends ByteToMessageDecoder {
   static Protocol classify(ByteBuf in) {
     int n = Math.min(in.readableBytes(), HTTP2_PREFACE.length);
     int start = in.readerIndex();
+    if (n > 0 && in.getByte(start) == TLS_HANDSHAKE) {
+      return Protocol.TLS;
+    }
     for (int i = 0; i < n; i++) {
       if (in.getByte(start + i) != HTTP2_PREFACE[i]) {
         return Protocol.HTTP1;
@@ -90,6 +99,14 @@ public final class ProtocolSniffer extends ByteToMessageDecoder {
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     Protocol protocol = classify(in);
     if (protocol == Protocol.UNDECIDED) {
+      return;
+    }
+    if (protocol == Protocol.TLS) {
+      // etcd's cmux matches no listener for it and hangs up: the client sees EOF.
+      in.skipBytes(in.readableBytes());
+      heldEvents.forEach(io.netty.util.ReferenceCountUtil::release);
+      heldEvents.clear();
+      ctx.close();
       return;
     }
     if (protocol == Protocol.HTTP2) {

@@ -189,6 +189,68 @@ public final class EtcdEvents {
   }
 
   /** A client listener serves plain-text gRPC and HTTP (embed/serve.go's lines). */
+  /** embed's "serving client traffic securely" for a client address that serves TLS. */
+  public static void servingClientsSecurely(String address) {
+    EMBED.atInfo().setMessage("ready to serve client requests").addKeyValue(Capnslog.ONLY, true).log();
+    EMBED
+        .atInfo()
+        .setMessage("serving client traffic securely")
+        .addKeyValue("address", address)
+        .addKeyValue(Capnslog.TEXT, "serving client requests on " + address)
+        .log();
+  }
+
+  /** embed's "starting with client TLS", once, when client TLS files are given. */
+  public static void startingWithClientTls(String tlsInfo, List<String> cipherSuites) {
+    EMBED
+        .atInfo()
+        .setMessage("starting with client TLS")
+        .addKeyValue("tls-info", tlsInfo)
+        .addKeyValue("cipher-suites", cipherSuites)
+        .addKeyValue(Capnslog.TEXT, "ClientTLS: " + tlsInfo)
+        .log();
+  }
+
+  /** embed's warnings for an http:// client URL while TLS files or client-cert-auth are set. */
+  public static void clientUrlIgnoresTls(String url, boolean files, boolean clientCertAuth) {
+    if (files) {
+      EMBED
+          .atWarn()
+          .setMessage("scheme is HTTP while key and cert files are present; ignoring key and cert files")
+          .addKeyValue("client-url", url)
+          .addKeyValue(
+              Capnslog.TEXT,
+              "The scheme of client url " + url + " is HTTP while peer key/cert files are presented. Ignored key/cert files.")
+          .log();
+    }
+    if (clientCertAuth) {
+      EMBED
+          .atWarn()
+          .setMessage("scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this URL")
+          .addKeyValue("client-url", url)
+          .addKeyValue(
+              Capnslog.TEXT,
+              "The scheme of client url " + url
+                  + " is HTTP while client cert auth (--client-cert-auth) is enabled. Ignored client cert auth for this url.")
+          .log();
+    }
+  }
+
+  /** A TLS connection refused in its handshake or its CRL check (zap warns, capnslog informs). */
+  public static void rejectedConnection(String remote, String error) {
+    EMBED
+        .atWarn()
+        .setMessage("rejected connection")
+        .addKeyValue("remote-addr", remote)
+        .addKeyValue("server-name", "")
+        .addKeyValue("error", error)
+        .addKeyValue(Capnslog.LEVEL, "I")
+        .addKeyValue(
+            Capnslog.TEXT,
+            "rejected connection from \"" + remote + "\" (error \"" + error + "\", ServerName \"\")")
+        .log();
+  }
+
   public static void servingClientsInsecurely(String address) {
     EMBED.atInfo().setMessage("ready to serve client requests").addKeyValue(Capnslog.ONLY, true).log();
     EMBED

@@ -136,10 +136,28 @@ class FlagsAuditTest {
 
   @Test
   void unsupportedSeparateValueAndBareBoolForms() {
-    assertTrue(refused("--cert-file", "/etc/ssl/x.pem").getMessage().contains("issue 16"));
-    assertTrue(refused("--client-cert-auth").getMessage().startsWith("--client-cert-auth=true is not supported"));
+    assertTrue(refused("--peer-cert-file", "/etc/ssl/x.pem").getMessage().contains("issue 16"));
+    assertTrue(refused("--auto-tls").getMessage().startsWith("--auto-tls=true is not supported"));
     assertEquals("n", parse("--auth-token", "simple", "--name", "n").name());
     assertEquals(List.of(), Flags.unrecognizedEnvironment(Map.of("ETCD_CORS", "*")));
+  }
+
+  @Test
+  void clientTlsFlagsAsEtcdReadsThem() {
+    io.etcdj.server.tls.TlsInfo info =
+        parse("--cert-file=a.crt", "--key-file", "a.key", "--trusted-ca-file=ca.crt", "--client-cert-auth",
+                "--client-crl-file=x.crl", "--client-cert-allowed-hostname=h.example",
+                "--cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305")
+            .clientTls();
+    assertEquals("cert = a.crt, key = a.key, trusted-ca = ca.crt, client-cert-auth = true, crl-file = x.crl", info.toString());
+    assertEquals("h.example", info.allowedHostname());
+    assertEquals(List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305"), info.cipherSuites());
+    assertEquals("unexpected TLS cipher suite \"FOO\"", refused("--cipher-suites=FOO").getMessage());
+    assertEquals(
+        "TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:2379 with HTTPS scheme",
+        refused("--listen-client-urls=https://127.0.0.1:2379").getMessage());
+    assertEquals("https", parse("--listen-client-urls=https://127.0.0.1:2379", "--cert-file=a", "--key-file=b").listenClientUrls().get(0).getScheme());
+    assertTrue(refused("--listen-peer-urls=https://127.0.0.1:2380").getMessage().contains("issue 16"));
   }
 
   @Test
@@ -222,8 +240,14 @@ class FlagsAuditTest {
     assertTrue(
         refused("--config-file=" + broken).getMessage().startsWith("error converting YAML to JSON: yaml: line "));
     Path tls = dir.resolve("tls.yml");
-    Files.writeString(tls, "client-transport-security:\n  cert-file: /etc/x.pem\n  client-cert-auth: false\n");
-    assertTrue(refused("--config-file=" + tls).getMessage().startsWith("--cert-file=/etc/x.pem is not supported"));
+    Files.writeString(tls, "peer-transport-security:\n  cert-file: /etc/x.pem\n  client-cert-auth: false\n");
+    assertTrue(refused("--config-file=" + tls).getMessage().startsWith("--peer-cert-file=/etc/x.pem is not supported"));
+    Path clientTls = dir.resolve("client-tls.yml");
+    Files.writeString(
+        clientTls,
+        "client-transport-security:\n  cert-file: /etc/x.pem\n  key-file: /etc/x.key\n  client-cert-auth: true\n  trusted-ca-file: /etc/ca.pem\n");
+    io.etcdj.server.tls.TlsInfo info = parse("--config-file=" + clientTls).clientTls();
+    assertEquals(List.of("/etc/x.pem", "/etc/x.key", "/etc/ca.pem", true), List.of(info.certFile(), info.keyFile(), info.trustedCaFile(), info.clientCertAuth()));
     Path empty = dir.resolve("empty.yml");
     Files.writeString(empty, "");
     assertEquals("default", parse("--config-file=" + empty, "--name=ignored").name());

@@ -36,6 +36,8 @@ class ProtocolSnifferTest {
         "PUT /x HTTP/1.1| HTTP1",
         "PRI * HTTP/1.1\\r\\n| HTTP1",
         "garbage| HTTP1",
+        "\\u0016\\u0003\\u0001\\u0002\\u0000| TLS",
+        "\\u0016| TLS",
       })
   void classifiesFirstBytes(String escaped, ProtocolSniffer.Protocol expected) {
     ByteBuf in = Unpooled.copiedBuffer(unescape(escaped), StandardCharsets.ISO_8859_1);
@@ -102,7 +104,13 @@ class ProtocolSnifferTest {
   }
 
   static String unescape(String s) {
-    return s.replace("\\r", "\r").replace("\\n", "\n").replace("\\u0000", "\u0000");
+    s = s.replace("\\r", "\r").replace("\\n", "\n");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\\\u([0-9a-fA-F]{4})").matcher(s);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(String.valueOf((char) Integer.parseInt(m.group(1), 16))));
+    }
+    return m.appendTail(out).toString();
   }
 
   /** A route answering every path with its own name, for the dispatcher tests. */

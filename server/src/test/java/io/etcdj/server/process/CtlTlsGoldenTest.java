@@ -29,8 +29,8 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * TLS against the cleartext port and cleartext against the TLS port, and the file errors etcdctl
  * reports before dialing.
  *
- * <p>Runs against real etcd only: etcdj's server has no TLS yet (issue 16). The CA, server and
- * client certificates are made with openssl in a temp dir for each run.
+ * <p>Then etcdj's server with the same flags answers stock etcdctl's session as etcd's does. The
+ * CA, server and client certificates are made with openssl in a temp dir for each run.
  */
 @Tag("process")
 // Like the other golden tests (junit-platform.properties): its own servers on its own ports, mostly waiting on
@@ -47,8 +47,8 @@ class CtlTlsGoldenTest {
     makeCertificates();
     int[] ports = EtcdProcess.freePorts(3);
     List<List<String>> commands = commands(ports[0], ports[2]);
-    List<String> stock = run(ports, commands, "stock", args -> Etcdctl.run(null, args, null, COMMAND_TIMEOUT));
-    List<String> ours = run(ports, commands, "ours", args -> OurEtcdctl.run(null, args, null, COMMAND_TIMEOUT, Map.of()));
+    List<String> stock = run(EtcdProcess.Kind.ETCD, ports, commands, "stock", args -> Etcdctl.run(null, args, null, COMMAND_TIMEOUT));
+    List<String> ours = run(EtcdProcess.Kind.ETCD, ports, commands, "ours", args -> OurEtcdctl.run(null, args, null, COMMAND_TIMEOUT, Map.of()));
     String diff = LineDiff.diff(stock, ours, "stock etcdctl", "etcdj etcdctl");
     if (!diff.isEmpty()) {
       fail("TLS session: etcdj's etcdctl differs from stock etcdctl\n" + diff);
@@ -59,6 +59,27 @@ class CtlTlsGoldenTest {
     assertTrue(all.contains("is healthy: successfully committed proposal"), all);
     assertTrue(all.contains("authentication handshake failed: x509: certificate signed by unknown authority"), all);
     assertTrue(all.contains("Error: KeyFile and CertFile must both be present"), all);
+  }
+
+  /**
+   * etcdj's server with the same TLS flags answers stock etcdctl's TLS session as etcd does:
+   * client certificates of every key format, https:// and bare endpoints, a wrong CA, no client
+   * certificate, cleartext against the TLS port and TLS against the cleartext one.
+   */
+  @Test
+  void etcdjServesTheSameTlsSessionAsEtcd() throws Exception {
+    makeCertificates();
+    int[] ports = EtcdProcess.freePorts(3);
+    List<List<String>> commands = commands(ports[0], ports[2]);
+    List<String> etcd = run(EtcdProcess.Kind.ETCD, ports, commands, "stock", args -> Etcdctl.run(null, args, null, COMMAND_TIMEOUT));
+    List<String> etcdj = run(EtcdProcess.Kind.ETCDJ, ports, commands, "stock", args -> Etcdctl.run(null, args, null, COMMAND_TIMEOUT));
+    String diff = LineDiff.diff(etcd, etcdj, "etcd 3.4.23", "etcdj");
+    if (!diff.isEmpty()) {
+      fail("TLS session: etcdj's server differs from etcd's\n" + diff);
+    }
+    String all = String.join("\n", etcdj);
+    assertTrue(all.contains("\"kvs\":[{\"key\":\"dGxz\""), all);
+    assertTrue(all.contains("is healthy: successfully committed proposal"), all);
   }
 
   private List<List<String>> commands(int tlsPort, int plainPort) {
@@ -140,13 +161,14 @@ class CtlTlsGoldenTest {
     return dir.resolve(name).toString();
   }
 
-  private List<String> run(int[] ports, List<List<String>> commands, String label, Function<List<String>, Etcdctl.Result> cli) {
+  private List<String> run(
+      EtcdProcess.Kind kind, int[] ports, List<List<String>> commands, String label, Function<List<String>, Etcdctl.Result> cli) {
     List<String> serverFlags =
         List.of("--cert-file", file("server.crt"), "--key-file", file("server.key"), "--client-cert-auth", "--trusted-ca-file", file("ca.crt"));
     List<String> ctlFlags = List.of("--cacert", file("ca.crt"), "--cert", file("client.crt"), "--key", file("client.key"));
     List<String> transcript = new ArrayList<>();
     try (EtcdProcess server =
-        EtcdProcess.tls(EtcdProcess.Kind.ETCD, "ctl-tls-" + label, ports[0], ports[1], ports[2], serverFlags, ctlFlags)) {
+        EtcdProcess.tls(kind, "ctl-tls-" + label, ports[0], ports[1], ports[2], serverFlags, ctlFlags)) {
       server.start();
       EtcdctlNormalizer normalizer = new EtcdctlNormalizer(server);
       for (List<String> args : commands) {
@@ -163,7 +185,7 @@ class CtlTlsGoldenTest {
     }
     try {
       Path logs = Files.createDirectories(EtcdProcess.LOG_ROOT);
-      Files.write(logs.resolve("ctl-tls-etcd-" + label + ".transcript"), transcript, StandardCharsets.UTF_8);
+      Files.write(logs.resolve("ctl-tls-" + kind.name().toLowerCase() + "-" + label + ".transcript"), transcript, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
