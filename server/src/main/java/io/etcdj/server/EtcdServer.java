@@ -232,6 +232,7 @@ public final class EtcdServer implements AutoCloseable {
     Wal wal = null;
     try {
       boolean memberInitialized = CorruptionCheck.hasWal(config.walDir());
+      PeerTlsSetup.configureDialing(config); // before the join's first dial
       Files.createDirectories(config.backendDir());
       Files.createDirectories(config.walDir());
       ClusterInfo.Start start =
@@ -320,6 +321,7 @@ public final class EtcdServer implements AutoCloseable {
           PeerServer.start(
               transportConfig,
               config.listenPeerUrls(),
+              PeerTlsSetup.serverTls(config),
               transport,
               new PeerClusterService(new PeerSide()));
     } catch (IOException e) {

@@ -92,6 +92,15 @@ public final class Flags {
           FlagSpec.string("trusted-ca-file", ""),
           // Go's names, comma-separated; TLS 1.2 suites only, as in Go.
           FlagSpec.string("cipher-suites", ""),
+          // Peer TLS: an https:// peer URL serves and dials with these.
+          FlagSpec.string("peer-cert-file", ""),
+          FlagSpec.string("peer-key-file", ""),
+          FlagSpec.bool("peer-client-cert-auth", "false"),
+          FlagSpec.string("peer-trusted-ca-file", ""),
+          FlagSpec.string("peer-cert-allowed-cn", ""),
+          FlagSpec.string("peer-cert-allowed-hostname", ""),
+          FlagSpec.string("peer-crl-file", ""),
+          FlagSpec.bool("experimental-peer-skip-client-san-verification", "false"),
           // When set (or ETCD_CONFIG_FILE), the file's settings replace every other flag and variable.
           FlagSpec.string("config-file", ""));
 
@@ -409,7 +418,24 @@ public final class Flags {
         flags.number("max-wals"),
         flags.bool("experimental-initial-corrupt-check"),
         flags.number("experimental-corrupt-check-time"),
-        clientTls(flags));
+        clientTls(flags),
+        peerTls(flags));
+  }
+
+  /** {@code --cipher-suites}: Go's names, comma-separated; every one must be Go's. */
+  private static List<String> cipherSuites(GoFlagSet.Parsed flags) {
+    List<String> ciphers = new ArrayList<>();
+    for (String c : flags.string("cipher-suites").split(",")) {
+      if (!c.isBlank()) {
+        ciphers.add(c.trim());
+      }
+    }
+    try {
+      io.etcdj.server.tls.TlsInfo.checkCipherSuites(ciphers);
+    } catch (IllegalArgumentException e) {
+      throw new FlagException(e.getMessage(), 1);
+    }
+    return List.copyOf(ciphers);
   }
 
   /**
@@ -417,12 +443,6 @@ public final class Flags {
    * error. The files themselves are read when the listeners start, as etcd reads them.
    */
   private static io.etcdj.server.tls.TlsInfo clientTls(GoFlagSet.Parsed flags) {
-    List<String> ciphers = new ArrayList<>();
-    for (String c : flags.string("cipher-suites").split(",")) {
-      if (!c.isBlank()) {
-        ciphers.add(c.trim());
-      }
-    }
     io.etcdj.server.tls.TlsInfo info =
         new io.etcdj.server.tls.TlsInfo(
             flags.string("cert-file"),
@@ -432,16 +452,37 @@ public final class Flags {
             flags.string("client-crl-file"),
             "",
             flags.string("client-cert-allowed-hostname"),
-            List.copyOf(ciphers));
-    try {
-      io.etcdj.server.tls.TlsInfo.checkCipherSuites(info.cipherSuites());
-    } catch (IllegalArgumentException e) {
-      throw new FlagException(e.getMessage(), 1);
-    }
+            cipherSuites(flags),
+            true);
     for (URI u : urls("listen-client-urls", flags.string("listen-client-urls"))) {
       if (u.getScheme().equals("https") && info.empty()) {
         throw new FlagException(
             "TLS key/cert (--cert-file, --key-file) must be provided for client url " + u + " with HTTPS scheme", 1);
+      }
+    }
+    return info;
+  }
+
+  /**
+   * The peer side's TLS flags ({@code --peer-*}); an https:// listen peer URL without a
+   * certificate and key is etcd's error ("cannot listen on TLS for ...").
+   */
+  private static io.etcdj.server.tls.TlsInfo peerTls(GoFlagSet.Parsed flags) {
+    io.etcdj.server.tls.TlsInfo info =
+        new io.etcdj.server.tls.TlsInfo(
+            flags.string("peer-cert-file"),
+            flags.string("peer-key-file"),
+            flags.string("peer-trusted-ca-file"),
+            flags.bool("peer-client-cert-auth"),
+            flags.string("peer-crl-file"),
+            flags.string("peer-cert-allowed-cn"),
+            flags.string("peer-cert-allowed-hostname"),
+            cipherSuites(flags),
+            flags.bool("experimental-peer-skip-client-san-verification"));
+    for (URI u : urls("listen-peer-urls", flags.string("listen-peer-urls"))) {
+      if (u.getScheme().equals("https") && info.empty()) {
+        throw new FlagException(
+            "cannot listen on TLS for " + u.getHost() + ":" + u.getPort() + ": KeyFile and CertFile are not presented", 1);
       }
     }
     return info;
@@ -510,9 +551,6 @@ public final class Flags {
             "--" + flag + "=" + s + " is not supported by etcdj: unix sockets serve clients only", 2);
       }
       return u;
-    }
-    if (u.getScheme().equals("https") && !flag.equals("listen-client-urls") && !flag.equals("advertise-client-urls")) {
-      throw new FlagException("TLS (" + s + ") is not supported yet for --" + flag + ": peer TLS comes with issue 16's next step", 1);
     }
     if (!u.getScheme().equals("http") && !u.getScheme().equals("https")) {
       throw new FlagException(

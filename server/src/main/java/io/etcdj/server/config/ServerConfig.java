@@ -37,6 +37,7 @@ import java.util.Map;
  * @param initialCorruptCheck etcd's {@code --experimental-initial-corrupt-check}: compare this
  *     member's hash with its peers' before serving clients and refuse to start on a mismatch
  * @param clientTls the client side's TLS flags ({@code --cert-file} and its family)
+ * @param peerTls the peer side's ({@code --peer-cert-file} and its family)
  * @param corruptCheckTimeNanos etcd's {@code --experimental-corrupt-check-time}: how often the
  *     leader compares hashes with its followers; 0 never
  */
@@ -75,7 +76,8 @@ public record ServerConfig(
     long maxWals,
     boolean initialCorruptCheck,
     long corruptCheckTimeNanos,
-    io.etcdj.server.tls.TlsInfo clientTls) {
+    io.etcdj.server.tls.TlsInfo clientTls,
+    io.etcdj.server.tls.TlsInfo peerTls) {
 
   /** etcd's default watch progress notification period (10 min). */
   public static final long WATCH_PROGRESS_DEFAULT_NANOS = 600_000_000_000L;

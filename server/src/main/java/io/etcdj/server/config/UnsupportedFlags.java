@@ -19,7 +19,7 @@ final class UnsupportedFlags {
    */
   record Refusal(Set<String> accepted, boolean bool, String reason) {}
 
-  private static final String TLS = "peer TLS and generated certificates come with issue 16's next step; client TLS works";
+  private static final String TLS = "generated certificates come with issue 16's next step; give --cert-file/--key-file (--peer-cert-file/--peer-key-file)";
   private static final String AUTH = "authentication comes with issue 16";
   private static final String V2 = "etcdj serves only the v3 API";
   private static final String PROXY = "etcdj has no v2 proxy mode";
@@ -41,14 +41,7 @@ final class UnsupportedFlags {
     refuse("experimental-enable-v2v3", Set.of(""), false, V2);
     for (String f :
         List.of(
-            "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-cert-allowed-cn",
-            "peer-cert-allowed-hostname", "peer-crl-file")) {
-      refuse(f, Set.of(""), false, TLS);
-    }
-    for (String f :
-        List.of(
-            "auto-tls", "peer-client-cert-auth", "peer-auto-tls",
-            "experimental-peer-skip-client-san-verification")) {
+            "auto-tls", "peer-auto-tls")) {
       refuse(f, Set.of("false"), true, TLS);
     }
     refuse("auth-token", Set.of("simple"), false, AUTH);

@@ -236,6 +236,42 @@ public final class EtcdEvents {
     }
   }
 
+  /** embed's "starting with peer TLS", once, when peer TLS files are given. */
+  public static void startingWithPeerTls(String tlsInfo, List<String> cipherSuites) {
+    EMBED
+        .atInfo()
+        .setMessage("starting with peer TLS")
+        .addKeyValue("tls-info", tlsInfo)
+        .addKeyValue("cipher-suites", cipherSuites)
+        .addKeyValue(Capnslog.TEXT, "peerTLS: " + tlsInfo)
+        .log();
+  }
+
+  /** embed's warnings for an http:// peer URL while peer TLS files or peer-client-cert-auth are set. */
+  public static void peerUrlIgnoresTls(String url, boolean files, boolean clientCertAuth) {
+    if (files) {
+      EMBED
+          .atWarn()
+          .setMessage("scheme is HTTP while key and cert files are present; ignoring key and cert files")
+          .addKeyValue("peer-url", url)
+          .addKeyValue(
+              Capnslog.TEXT,
+              "The scheme of peer url " + url + " is HTTP while peer key/cert files are presented. Ignored peer key/cert files.")
+          .log();
+    }
+    if (clientCertAuth) {
+      EMBED
+          .atWarn()
+          .setMessage("scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for this URL")
+          .addKeyValue("peer-url", url)
+          .addKeyValue(
+              Capnslog.TEXT,
+              "The scheme of peer url " + url
+                  + " is HTTP while client cert auth (--peer-client-cert-auth) is enabled. Ignored client cert auth for this url.")
+          .log();
+    }
+  }
+
   /** A TLS connection refused in its handshake or its CRL check (zap warns, capnslog informs). */
   public static void rejectedConnection(String remote, String error) {
     EMBED

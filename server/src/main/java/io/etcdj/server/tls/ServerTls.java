@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -18,6 +19,7 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -50,12 +52,15 @@ public final class ServerTls {
   private final SSLContext context;
   private final String[] ciphers;
   private final boolean needClientAuth;
+  /** Whether this serves peers: their client certificates' names are held to their address. */
+  private final boolean peerChecks;
 
-  private ServerTls(TlsInfo info, SSLContext context, String[] ciphers, boolean needClientAuth) {
+  private ServerTls(TlsInfo info, SSLContext context, String[] ciphers, boolean needClientAuth, boolean peerChecks) {
     this.info = info;
     this.context = context;
     this.ciphers = ciphers;
     this.needClientAuth = needClientAuth;
+    this.peerChecks = peerChecks;
   }
 
   /**
@@ -64,6 +69,15 @@ public final class ServerTls {
    * one of the allowed CN and host name.
    */
   public static ServerTls of(TlsInfo info) throws GoTlsException {
+    return of(info, false);
+  }
+
+  /** The peer port's: as {@link #of(TlsInfo)}, and a client certificate's names are held to its address. */
+  public static ServerTls forPeers(TlsInfo info) throws GoTlsException {
+    return of(info, true);
+  }
+
+  private static ServerTls of(TlsInfo info, boolean peerChecks) throws GoTlsException {
     if (info.keyFile().isEmpty() || info.certFile().isEmpty()) {
       throw new GoTlsException(
           "KeyFile and CertFile must both be present[key: " + info.keyFile() + ", cert: " + info.certFile() + "]");
@@ -87,7 +101,7 @@ public final class ServerTls {
           info.cipherSuites().isEmpty()
               ? null
               : CipherSuites.enabled(info.cipherSuites(), probe.getSupportedCipherSuites(), probe.getEnabledCipherSuites());
-      return new ServerTls(info, context, ciphers, needClientAuth);
+      return new ServerTls(info, context, ciphers, needClientAuth, peerChecks);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new GoTlsException(e.getMessage());
     }
@@ -117,11 +131,131 @@ public final class ServerTls {
   }
 
   /**
+   * The checks etcd's TLS listener runs after a handshake: the CRL (when {@code --*crl-file} is
+   * set) and, for peers, the client certificate's names against the address it connects from
+   * ({@link #sanError}). They read a file and may ask DNS, so they run on {@link #CHECKS}, never on
+   * the connection's event loop; with nothing to check the answer is at hand. Completes with null,
+   * or the error etcd logs.
+   */
+  public CompletableFuture<String> afterHandshake(SSLSession session, SocketAddress remote) {
+    boolean san = peerChecks && !info.skipClientSanVerify();
+    if (info.crlFile().isEmpty() && !san) {
+      return CompletableFuture.completedFuture(null);
+    }
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            String revoked = revoked(session);
+            return revoked != null || !san ? revoked : sanError(session, remote);
+          },
+          CHECKS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.completedFuture("too many TLS connections waiting for their certificate checks");
+    }
+  }
+
+  /** Threads for {@link #afterHandshake}: a few, with a bounded queue (a flood is refused). */
+  private static final java.util.concurrent.ExecutorService CHECKS =
+      new java.util.concurrent.ThreadPoolExecutor(
+          0,
+          2,
+          30,
+          java.util.concurrent.TimeUnit.SECONDS,
+          new java.util.concurrent.LinkedBlockingQueue<>(256),
+          r -> {
+            Thread t = new Thread(r, "etcdj-tls-checks");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * etcd's {@code checkCertSAN} for peer connections: a client certificate with IP or DNS names
+   * must name the address it connects from — by IP, or by a DNS name that resolves to it (or, for
+   * a wildcard, by the address's reverse name). A certificate with neither passes.
+   */
+  static String sanError(SSLSession session, SocketAddress remote) {
+    X509Certificate leaf;
+    try {
+      leaf = (X509Certificate) session.getPeerCertificates()[0];
+    } catch (SSLPeerUnverifiedException none) {
+      return null;
+    }
+    List<String> ips = new java.util.ArrayList<>();
+    List<String> dns = new java.util.ArrayList<>();
+    try {
+      if (leaf.getSubjectAlternativeNames() != null) {
+        for (List<?> san : leaf.getSubjectAlternativeNames()) {
+          int type = (Integer) san.get(0);
+          if (type == 7) {
+            ips.add((String) san.get(1));
+          } else if (type == 2) {
+            dns.add((String) san.get(1));
+          }
+        }
+      }
+    } catch (java.security.cert.CertificateParsingException e) {
+      return "x509: malformed certificate";
+    }
+    if (ips.isEmpty() && dns.isEmpty()) {
+      return null;
+    }
+    if (!(remote instanceof java.net.InetSocketAddress inet) || inet.getAddress() == null) {
+      return null;
+    }
+    java.net.InetAddress addr = inet.getAddress();
+    String host = addr.getHostAddress();
+    String ipError = null;
+    if (!ips.isEmpty()) {
+      try {
+        GoTrustManager.verifyHostname(leaf, host);
+        return null;
+      } catch (CertificateException e) {
+        ipError = e.getMessage();
+      }
+      if (dns.isEmpty()) {
+        return ipError;
+      }
+    }
+    String lookupError = "";
+    try {
+      String reverse = java.net.InetAddress.getByAddress(addr.getAddress()).getCanonicalHostName();
+      for (String name : dns) {
+        if (name.startsWith("*.") ? reverse.endsWith(name.substring(1)) : reverse.equals(name)) {
+          return null;
+        }
+      }
+    } catch (java.io.IOException e) {
+      lookupError = e.getMessage();
+    }
+    for (String name : dns) {
+      if (name.startsWith("*.")) {
+        continue;
+      }
+      try {
+        for (java.net.InetAddress a : java.net.InetAddress.getAllByName(name)) {
+          if (a.equals(addr)) {
+            return null;
+          }
+        }
+      } catch (java.io.IOException e) {
+        lookupError = "lookup " + name + ": no such host";
+      }
+    }
+    StringBuilder names = new StringBuilder("[");
+    for (int i = 0; i < dns.size(); i++) {
+      names.append(i == 0 ? "" : " ").append('"').append(dns.get(i)).append('"');
+    }
+    names.append(']');
+    return "tls: \"" + host + "\" does not match any of DNSNames " + names
+        + (lookupError.isEmpty() ? "" : " (" + lookupError + ")");
+  }
+
+  /**
    * etcd's {@code checkCRL}, run after a handshake when {@code --client-crl-file} is set: the file
    * is read each time (as etcd does, so an updated list applies at once), and a peer certificate
    * whose serial it lists ends the connection. Returns null, or the error etcd logs.
    */
-  public String revoked(SSLSession session) {
+  String revoked(SSLSession session) {
     if (info.crlFile().isEmpty()) {
       return null;
     }

@@ -11,6 +11,8 @@ import java.util.List;
  * @param allowedCn a client certificate must have exactly this common name (peers only)
  * @param allowedHostname a client certificate must be valid for this host name
  * @param cipherSuites Go's names of the TLS 1.2 suites to offer, in order; empty for the JDK's
+ * @param skipClientSanVerify peers only: do not hold a client certificate's IP and DNS names to
+ *     the address it connects from ({@code --experimental-peer-skip-client-san-verification})
  */
 public record TlsInfo(
     String certFile,
@@ -20,9 +22,10 @@ public record TlsInfo(
     String crlFile,
     String allowedCn,
     String allowedHostname,
-    List<String> cipherSuites) {
+    List<String> cipherSuites,
+    boolean skipClientSanVerify) {
 
-  public static final TlsInfo NONE = new TlsInfo("", "", "", false, "", "", "", List.of());
+  public static final TlsInfo NONE = new TlsInfo("", "", "", false, "", "", "", List.of(), true);
 
   /** etcd's {@code TLSInfo.Empty}: no certificate and no key, so nothing to serve TLS with. */
   public boolean empty() {

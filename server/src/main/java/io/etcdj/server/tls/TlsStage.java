@@ -140,6 +140,12 @@ public final class TlsStage extends ByteToMessageDecoder {
     private final SslHandler ssl;
     private final Rejections rejections;
     private final List<Object> held = new ArrayList<>(2);
+    /** Decrypted bytes that come while the checks run; passed on after the events. */
+    private final List<Object> reads = new ArrayList<>();
+    private long readBytes;
+
+    /** A bound on {@link #reads}: a client that sends more before its checks end is cut off. */
+    private static final long READ_BYTES_MAX = 1 << 20;
 
     Established(ServerTls tls, SslHandler ssl, Rejections rejections) {
       this.tls = tls;
@@ -165,10 +171,47 @@ public final class TlsStage extends ByteToMessageDecoder {
         return;
       }
       SSLSession session = ssl.engine().getSession();
-      String revoked = tls.revoked(session);
-      if (revoked != null) {
-        rejections.rejected(remote, revoked);
+      java.util.concurrent.CompletableFuture<String> checked = tls.afterHandshake(session, ctx.channel().remoteAddress());
+      if (checked.isDone()) {
+        proceed(ctx, session, remote, checked.join());
+      } else {
+        checked.whenComplete((error, thrown) -> ctx.executor().execute(() -> proceed(ctx, session, remote, thrown != null ? String.valueOf(thrown) : error)));
+      }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof ByteBuf b) {
+        readBytes += b.readableBytes();
+      }
+      reads.add(msg);
+      if (readBytes > READ_BYTES_MAX) {
+        release();
         ctx.close();
+      }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+      release();
+    }
+
+    private void release() {
+      held.forEach(ReferenceCountUtil::release);
+      held.clear();
+      reads.forEach(ReferenceCountUtil::release);
+      reads.clear();
+    }
+
+    private void proceed(ChannelHandlerContext ctx, SSLSession session, String remote, String error) {
+      if (error != null) {
+        rejections.rejected(remote, error);
+        release();
+        ctx.close();
+        return;
+      }
+      if (!ctx.channel().isOpen() || ctx.isRemoved()) {
+        release();
         return;
       }
       for (Object e : held) {
@@ -182,6 +225,14 @@ public final class TlsStage extends ByteToMessageDecoder {
         ctx.fireUserEventTriggered(e);
       }
       held.clear();
+      for (Object r : reads) {
+        ctx.fireChannelRead(r);
+      }
+      boolean any = !reads.isEmpty();
+      reads.clear();
+      if (any) {
+        ctx.fireChannelReadComplete();
+      }
       ctx.pipeline().remove(this);
     }
 

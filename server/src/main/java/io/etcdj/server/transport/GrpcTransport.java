@@ -217,9 +217,8 @@ final class GrpcTransport implements Transport {
       throw new IllegalArgumentException("peer " + PeerHeaders.hex(id) + " has no URLs");
     }
     for (URI u : peerUrls) {
-      if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() <= 0) {
-        throw new IllegalArgumentException(
-            "peer URL " + u + " is not supported: want http://host:port (TLS is not implemented)");
+      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null || u.getPort() <= 0) {
+        throw new IllegalArgumentException("peer URL " + u + " is not supported: want http(s)://host:port");
       }
     }
   }

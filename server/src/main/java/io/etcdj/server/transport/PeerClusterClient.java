@@ -97,13 +97,9 @@ public final class PeerClusterClient {
     return channelBuilder(url, RESPONSE_BYTES_MAX).build();
   }
 
-  /** A plaintext channel to a member's peer URL, without gRPC's retries (callers retry). */
+  /** A channel to a member's peer URL (TLS for https://), without gRPC's retries (callers retry). */
   public static NettyChannelBuilder channelBuilder(URI url, int responseBytesMax) {
-    if (!"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() <= 0) {
-      throw new IllegalArgumentException("peer URL " + url + ": want http://host:port");
-    }
-    return NettyChannelBuilder.forAddress(url.getHost(), url.getPort())
-        .usePlaintext()
+    return PeerChannels.builder(url)
         .maxInboundMessageSize(responseBytesMax)
         .disableRetry();
   }

@@ -560,8 +560,7 @@ final class PeerSender {
     if (channel == null) {
       URI u = urls.get(urlIndex);
       channel =
-          NettyChannelBuilder.forAddress(u.getHost(), u.getPort())
-              .usePlaintext()
+          PeerChannels.builder(u)
               .directExecutor()
               .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.dialTimeoutMillis())
               .keepAliveTime(10, TimeUnit.SECONDS)

@@ -1,5 +1,7 @@
 package io.etcdj.server.transport;
 
+import io.etcdj.server.tls.ServerTls;
+import io.etcdj.server.tls.TlsNegotiator;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.etcdj.api.internal.PeerGrpc;
 import io.grpc.BindableService;
@@ -54,7 +56,7 @@ public final class PeerServer implements AutoCloseable {
   private final ExecutorService executor;
 
   private PeerServer(
-      TransportConfig config, List<URI> listenUrls, Transport transport, BindableService[] extra) {
+      TransportConfig config, List<URI> listenUrls, ServerTls tls, Transport transport, BindableService[] extra) {
     AtomicInteger n = new AtomicInteger();
     this.executor =
         Executors.newFixedThreadPool(
@@ -65,11 +67,20 @@ public final class PeerServer implements AutoCloseable {
               return t;
             });
     for (URI url : listenUrls) {
-      if (!"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() < 0) {
-        throw new IllegalArgumentException("listen peer URL " + url + ": want http://host:port");
+      boolean secure = "https".equals(url.getScheme());
+      if (!(secure || "http".equals(url.getScheme())) || url.getHost() == null || url.getPort() < 0) {
+        throw new IllegalArgumentException("listen peer URL " + url + ": want http(s)://host:port");
       }
+      if (secure && tls == null) {
+        throw new IllegalArgumentException(
+            "cannot listen on TLS for " + url.getHost() + ":" + url.getPort() + ": KeyFile and CertFile are not presented");
+      }
+      InetSocketAddress address = new InetSocketAddress(url.getHost(), url.getPort());
       NettyServerBuilder b =
-          NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+          (secure
+                  ? NettyServerBuilder.forAddress(
+                      address, new TlsNegotiator(tls, io.etcdj.server.logging.EtcdEvents::rejectedConnection).credentials())
+                  : NettyServerBuilder.forAddress(address))
               .executor(executor)
               .callExecutor(STREAMS_ON_EVENT_LOOP)
               .maxInboundMessageSize(config.inboundMessageBytesMax())
@@ -90,7 +101,14 @@ public final class PeerServer implements AutoCloseable {
   public static PeerServer start(
       TransportConfig config, List<URI> listenUrls, Transport transport, BindableService... extra)
       throws IOException {
-    PeerServer s = new PeerServer(config, listenUrls, transport, extra);
+    return start(config, listenUrls, null, transport, extra);
+  }
+
+  /** As above; https:// listen URLs serve TLS with {@code tls} (null when none is configured). */
+  public static PeerServer start(
+      TransportConfig config, List<URI> listenUrls, ServerTls tls, Transport transport, BindableService... extra)
+      throws IOException {
+    PeerServer s = new PeerServer(config, listenUrls, tls, transport, extra);
     try {
       for (Server server : s.servers) {
         server.start();

@@ -136,7 +136,7 @@ class FlagsAuditTest {
 
   @Test
   void unsupportedSeparateValueAndBareBoolForms() {
-    assertTrue(refused("--peer-cert-file", "/etc/ssl/x.pem").getMessage().contains("issue 16"));
+    assertTrue(refused("--discovery", "https://d.example/x").getMessage().contains("discovery is not supported"));
     assertTrue(refused("--auto-tls").getMessage().startsWith("--auto-tls=true is not supported"));
     assertEquals("n", parse("--auth-token", "simple", "--name", "n").name());
     assertEquals(List.of(), Flags.unrecognizedEnvironment(Map.of("ETCD_CORS", "*")));
@@ -157,7 +157,16 @@ class FlagsAuditTest {
         "TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:2379 with HTTPS scheme",
         refused("--listen-client-urls=https://127.0.0.1:2379").getMessage());
     assertEquals("https", parse("--listen-client-urls=https://127.0.0.1:2379", "--cert-file=a", "--key-file=b").listenClientUrls().get(0).getScheme());
-    assertTrue(refused("--listen-peer-urls=https://127.0.0.1:2380").getMessage().contains("issue 16"));
+    assertEquals(
+        "cannot listen on TLS for 127.0.0.1:2380: KeyFile and CertFile are not presented",
+        refused("--listen-peer-urls=https://127.0.0.1:2380").getMessage());
+    io.etcdj.server.tls.TlsInfo peer =
+        parse("--listen-peer-urls=https://127.0.0.1:2380", "--initial-advertise-peer-urls=https://127.0.0.1:2380",
+                "--peer-cert-file=p.crt", "--peer-key-file=p.key", "--peer-client-cert-auth", "--peer-trusted-ca-file=ca.crt",
+                "--peer-cert-allowed-cn=etcd", "--peer-crl-file=p.crl", "--experimental-peer-skip-client-san-verification")
+            .peerTls();
+    assertEquals("cert = p.crt, key = p.key, trusted-ca = ca.crt, client-cert-auth = true, crl-file = p.crl", peer.toString());
+    assertEquals(List.of("etcd", true), List.of(peer.allowedCn(), peer.skipClientSanVerify()));
   }
 
   @Test
@@ -240,8 +249,8 @@ class FlagsAuditTest {
     assertTrue(
         refused("--config-file=" + broken).getMessage().startsWith("error converting YAML to JSON: yaml: line "));
     Path tls = dir.resolve("tls.yml");
-    Files.writeString(tls, "peer-transport-security:\n  cert-file: /etc/x.pem\n  client-cert-auth: false\n");
-    assertTrue(refused("--config-file=" + tls).getMessage().startsWith("--peer-cert-file=/etc/x.pem is not supported"));
+    Files.writeString(tls, "peer-transport-security:\n  cert-file: /etc/x.pem\n  auto-tls: true\n");
+    assertTrue(refused("--config-file=" + tls).getMessage().startsWith("--peer-auto-tls=true is not supported"));
     Path clientTls = dir.resolve("client-tls.yml");
     Files.writeString(
         clientTls,

@@ -111,14 +111,14 @@ final class EtcdCluster implements AutoCloseable {
   /** The proxies in front of the members' peer listeners, or null when members talk directly. */
   private final PeerNetwork network;
 
-  private EtcdCluster(EtcdProcess.Kind kind, String name, Options options, boolean proxiedPeers) {
+  private EtcdCluster(EtcdProcess.Kind kind, String name, Options options, boolean proxiedPeers, String peerScheme) {
     this.kind = kind;
     this.options = options;
     // Client and peer ports, then (behind proxies) the ports members really listen on for peers.
     int[] ports = EtcdProcess.freePorts((proxiedPeers ? 3 : 2) * options.size());
     StringJoiner initialCluster = new StringJoiner(",");
     for (int i = 0; i < options.size(); i++) {
-      initialCluster.add(memberName(i) + "=http://127.0.0.1:" + ports[2 * i + 1]);
+      initialCluster.add(memberName(i) + "=" + peerScheme + "://127.0.0.1:" + ports[2 * i + 1]);
     }
     List<String> flags = new ArrayList<>();
     flags.add("--heartbeat-interval");
@@ -134,9 +134,11 @@ final class EtcdCluster implements AutoCloseable {
     List<EtcdProcess> ms = new ArrayList<>();
     List<ManagedChannel> chs = new ArrayList<>();
     for (int i = 0; i < options.size(); i++) {
-      ms.add(
+      EtcdProcess m =
           EtcdProcess.member(
-              kind, name, memberName(i), ports[2 * i], ports[2 * i + 1], initialCluster.toString(), token, flags));
+              kind, name, memberName(i), ports[2 * i], ports[2 * i + 1], initialCluster.toString(), token, flags);
+      m.peerScheme(peerScheme);
+      ms.add(m);
       chs.add(NettyChannelBuilder.forAddress("127.0.0.1", ports[2 * i]).usePlaintext().build());
     }
     this.members = List.copyOf(ms);
@@ -195,18 +197,40 @@ final class EtcdCluster implements AutoCloseable {
     return start(kind, name, options, proxiedPeers, m -> Map.of());
   }
 
+  /**
+   * A cluster whose members talk TLS to each other: https:// peer URLs, with the {@code --peer-*}
+   * flags in {@code options}' extra flags or each member's {@code ETCD_PEER_*} variables.
+   */
+  static EtcdCluster startWithPeerTls(
+      EtcdProcess.Kind kind,
+      String name,
+      Options options,
+      java.util.function.Function<EtcdProcess, Map<String, String>> environment) {
+    return start(kind, name, options, false, environment, "https");
+  }
+
   private static EtcdCluster start(
       EtcdProcess.Kind kind,
       String name,
       Options options,
       boolean proxiedPeers,
       java.util.function.Function<EtcdProcess, Map<String, String>> environment) {
+    return start(kind, name, options, proxiedPeers, environment, "http");
+  }
+
+  private static EtcdCluster start(
+      EtcdProcess.Kind kind,
+      String name,
+      Options options,
+      boolean proxiedPeers,
+      java.util.function.Function<EtcdProcess, Map<String, String>> environment,
+      String peerScheme) {
     String earlier = FORMATION_FAILURES.get(kind);
     if (earlier != null) {
       throw new IllegalStateException(
           "not trying again: a " + kind + " cluster already failed to form in this run:\n" + earlier);
     }
-    EtcdCluster cluster = new EtcdCluster(kind, name, options, proxiedPeers);
+    EtcdCluster cluster = new EtcdCluster(kind, name, options, proxiedPeers, peerScheme);
     try {
       for (EtcdProcess m : cluster.members) {
         m.setEnvironment(environment.apply(m));

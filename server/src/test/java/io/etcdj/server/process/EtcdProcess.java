@@ -97,6 +97,8 @@ final class EtcdProcess implements AutoCloseable {
   private final Path logFile;
   private final int clientPort;
   private final int peerPort;
+  /** The scheme of the peer URLs: https when the members talk TLS. */
+  private String peerScheme = "http";
   /**
    * The port the member listens on for peers: its advertised {@link #peerPort} unless a {@link
    * PeerNetwork} proxy listens there and forwards here.
@@ -360,8 +362,13 @@ final class EtcdProcess implements AutoCloseable {
     initialClusterState = "existing";
   }
 
+  /** Sets the scheme of this member's peer URLs (https for peer TLS), before its first start. */
+  void peerScheme(String scheme) {
+    this.peerScheme = scheme;
+  }
+
   String peerUrl() {
-    return "http://127.0.0.1:" + peerPort;
+    return peerScheme + "://127.0.0.1:" + peerPort;
   }
 
   long clusterId() {
@@ -437,7 +444,7 @@ final class EtcdProcess implements AutoCloseable {
             "--data-dir", dataDir.toString(),
             "--listen-client-urls", listenClientUrls(),
             "--advertise-client-urls", clientUrl(),
-            "--listen-peer-urls", "http://127.0.0.1:" + listenPeerPort,
+            "--listen-peer-urls", peerScheme + "://127.0.0.1:" + listenPeerPort,
             "--initial-advertise-peer-urls", peerUrl(),
             "--initial-cluster", initialCluster,
             "--initial-cluster-state", initialClusterState,

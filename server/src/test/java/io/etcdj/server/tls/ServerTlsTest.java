@@ -39,6 +39,8 @@ class ServerTlsTest {
         dir.resolve("ext.cnf"),
         "[server]\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
             + "[client]\nsubjectAltName=DNS:alice.example\nextendedKeyUsage=clientAuth\n"
+            + "[here]\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=clientAuth\n"
+            + "[elsewhere]\nsubjectAltName=IP:127.0.0.2\nextendedKeyUsage=clientAuth\n"
             + "[ca]\ndefault_ca=own\n[own]\ndatabase=index.txt\ncrlnumber=crlnumber\ndefault_md=sha256\ndefault_crl_days=1\n");
     Files.writeString(dir.resolve("index.txt"), "");
     Files.writeString(dir.resolve("crlnumber"), "01\n");
@@ -49,6 +51,8 @@ class ServerTlsTest {
     sign("alice", "client", "/CN=alice", "ca");
     sign("mallory", "client", "/CN=mallory", "ca");
     sign("stranger", "client", "/CN=stranger", "other-ca");
+    sign("here", "here", "/CN=here", "ca");
+    sign("elsewhere", "elsewhere", "/CN=elsewhere", "ca");
     openssl("ca", "-config", "ext.cnf", "-revoke", "mallory.crt", "-keyfile", "ca.key", "-cert", "ca.crt");
     openssl("ca", "-config", "ext.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.crt", "-out", "ca.crl");
   }
@@ -72,7 +76,7 @@ class ServerTlsTest {
   }
 
   private static TlsInfo info(String ca, boolean clientCertAuth, String crl, String hostname, List<String> ciphers) {
-    return new TlsInfo(f("server.crt"), f("server.key"), ca, clientCertAuth, crl, "", hostname, ciphers);
+    return new TlsInfo(f("server.crt"), f("server.key"), ca, clientCertAuth, crl, "", hostname, ciphers, false);
   }
 
   /** A client engine trusting the test CA, presenting {@code cert} (or none), offering {@code alpn}. */
@@ -207,6 +211,22 @@ class ServerTlsTest {
   }
 
   @Test
+  void aPeersCertificateMustNameTheAddressItConnectsFrom() throws Exception {
+    java.net.InetSocketAddress from = new java.net.InetSocketAddress("127.0.0.1", 40000);
+    ServerTls peers = ServerTls.forPeers(info(f("ca.crt"), true, "", "", List.of()));
+    SSLEngine here = peers.newEngine();
+    assertEquals(null, handshake(client("here", "h2"), here));
+    assertEquals(null, peers.afterHandshake(here.getSession(), from).get());
+    SSLEngine elsewhere = peers.newEngine();
+    assertEquals(null, handshake(client("elsewhere", "h2"), elsewhere));
+    assertEquals("x509: certificate is valid for 127.0.0.2, not 127.0.0.1", peers.afterHandshake(elsewhere.getSession(), from).get());
+    // The client port does not check it, nor a peer port told to skip it.
+    assertEquals(null, ServerTls.of(info(f("ca.crt"), true, "", "", List.of())).afterHandshake(elsewhere.getSession(), from).get());
+    TlsInfo skip = new TlsInfo(f("server.crt"), f("server.key"), f("ca.crt"), true, "", "", "", List.of(), true);
+    assertEquals(null, ServerTls.forPeers(skip).afterHandshake(elsewhere.getSession(), from).get());
+  }
+
+  @Test
   void cipherSuitesAreGosNamesForTls12Only() throws Exception {
     ServerTls tls = ServerTls.of(info("", false, "", "", List.of("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "TLS_AES_128_GCM_SHA256")));
     List<String> enabled = List.of(tls.newEngine().getEnabledCipherSuites());
@@ -225,7 +245,7 @@ class ServerTlsTest {
     Path key = dir.resolve("live.key");
     Files.copy(dir.resolve("server.crt"), crt, StandardCopyOption.REPLACE_EXISTING);
     Files.copy(dir.resolve("server.key"), key, StandardCopyOption.REPLACE_EXISTING);
-    ServerTls tls = ServerTls.of(new TlsInfo(crt.toString(), key.toString(), "", false, "", "", "", List.of()));
+    ServerTls tls = ServerTls.of(new TlsInfo(crt.toString(), key.toString(), "", false, "", "", "", List.of(), true));
     SSLEngine c1 = client(null, "h2");
     assertEquals(null, handshake(c1, tls.newEngine()));
     assertEquals("server", ServerTls.commonName((X509Certificate) c1.getSession().getPeerCertificates()[0]));
@@ -240,10 +260,10 @@ class ServerTlsTest {
   @Test
   void startUpErrorsAreEtcds() {
     assertEquals("KeyFile and CertFile must both be present[key: , cert: a.crt]",
-        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo("a.crt", "", "", false, "", "", "", List.of()))).getMessage());
+        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo("a.crt", "", "", false, "", "", "", List.of(), true))).getMessage());
     assertEquals("open " + f("nope.key") + ": no such file or directory",
-        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo(f("server.crt"), f("nope.key"), "", false, "", "", "", List.of()))).getMessage());
+        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo(f("server.crt"), f("nope.key"), "", false, "", "", "", List.of(), true))).getMessage());
     assertEquals("AllowedCN and AllowedHostname are mutually exclusive (cn=\"a\", hostname=\"b\")",
-        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo(f("server.crt"), f("server.key"), "", false, "", "a", "b", List.of()))).getMessage());
+        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo(f("server.crt"), f("server.key"), "", false, "", "a", "b", List.of(), true))).getMessage());
   }
 }

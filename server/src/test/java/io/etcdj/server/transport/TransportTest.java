@@ -615,7 +615,7 @@ class TransportTest {
     assertThrows(IllegalArgumentException.class, () -> a.transport.send(List.of(app(1, 0, 0))));
     assertThrows(
         IllegalArgumentException.class,
-        () -> a.transport.addPeer(5, List.of(URI.create("https://127.0.0.1:1"))));
+        () -> a.transport.addPeer(5, List.of(URI.create("unix://127.0.0.1:1"))));
     assertThrows(IllegalArgumentException.class, () -> a.transport.addPeer(1, List.of(a.url())));
 
     Transport t = Transport.create(a.config, new RecordingHandler());
