@@ -27,7 +27,13 @@ final class Curl {
 
   /** {@code curl -s -i [-X method] url}, within 10 s. */
   static Answer request(String method, String url) {
+    return request(method, url, List.of());
+  }
+
+  /** As {@link #request(String, String)}, with more of curl's options (TLS files, a body). */
+  static Answer request(String method, String url, List<String> options) {
     List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-i", "--max-time", "10"));
+    cmd.addAll(options);
     if (!method.equals("GET")) {
       cmd.addAll(List.of("-X", method));
     }
