@@ -17,8 +17,17 @@ import java.net.URI;
 final class PeerTlsSetup {
   private PeerTlsSetup() {}
 
+  /** The peer side's TLS, with --peer-auto-tls's generated certificate in place when asked for. */
+  static TlsInfo peerTls(ServerConfig config) {
+    try {
+      return config.peerTls().withSelfCert(config.dataDir().resolve("fixtures").resolve("peer"), config.listenPeerUrls());
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new StartupException("could not get certs (" + e.getMessage() + ")");
+    }
+  }
+
   static void configureDialing(ServerConfig config) {
-    TlsInfo info = config.peerTls();
+    TlsInfo info = peerTls(config);
     if (!info.empty()) {
       EtcdEvents.startingWithPeerTls(info.toString(), info.cipherSuites());
     }
@@ -31,7 +40,7 @@ final class PeerTlsSetup {
 
   /** The listeners' TLS, or null when no listen peer URL is https://. */
   static ServerTls serverTls(ServerConfig config) {
-    TlsInfo info = config.peerTls();
+    TlsInfo info = peerTls(config);
     boolean secure = false;
     for (URI u : config.listenPeerUrls()) {
       if (u.getScheme().equals("https")) {

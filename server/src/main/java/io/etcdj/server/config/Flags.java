@@ -85,6 +85,9 @@ public final class Flags {
           FlagSpec.duration("experimental-corrupt-check-time", "0s"),
           // Client TLS (see io.etcdj.server.tls): an https:// client URL serves TLS with these.
           FlagSpec.string("cert-file", ""),
+          // Without certificate files: a self-signed one in <data-dir>/fixtures/client (peer).
+          FlagSpec.bool("auto-tls", "false"),
+          FlagSpec.bool("peer-auto-tls", "false"),
           FlagSpec.string("key-file", ""),
           FlagSpec.bool("client-cert-auth", "false"),
           FlagSpec.string("client-crl-file", ""),
@@ -453,9 +456,10 @@ public final class Flags {
             "",
             flags.string("client-cert-allowed-hostname"),
             cipherSuites(flags),
-            true);
+            true,
+            flags.bool("auto-tls"));
     for (URI u : urls("listen-client-urls", flags.string("listen-client-urls"))) {
-      if (u.getScheme().equals("https") && info.empty()) {
+      if (u.getScheme().equals("https") && info.empty() && !info.autoTls()) {
         throw new FlagException(
             "TLS key/cert (--cert-file, --key-file) must be provided for client url " + u + " with HTTPS scheme", 1);
       }
@@ -478,9 +482,10 @@ public final class Flags {
             flags.string("peer-cert-allowed-cn"),
             flags.string("peer-cert-allowed-hostname"),
             cipherSuites(flags),
-            flags.bool("experimental-peer-skip-client-san-verification"));
+            flags.bool("experimental-peer-skip-client-san-verification"),
+            flags.bool("peer-auto-tls"));
     for (URI u : urls("listen-peer-urls", flags.string("listen-peer-urls"))) {
-      if (u.getScheme().equals("https") && info.empty()) {
+      if (u.getScheme().equals("https") && info.empty() && !info.autoTls()) {
         throw new FlagException(
             "cannot listen on TLS for " + u.getHost() + ":" + u.getPort() + ": KeyFile and CertFile are not presented", 1);
       }

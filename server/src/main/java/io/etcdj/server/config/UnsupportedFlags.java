@@ -19,7 +19,6 @@ final class UnsupportedFlags {
    */
   record Refusal(Set<String> accepted, boolean bool, String reason) {}
 
-  private static final String TLS = "generated certificates come with issue 16's next step; give --cert-file/--key-file (--peer-cert-file/--peer-key-file)";
   private static final String AUTH = "authentication comes with issue 16";
   private static final String V2 = "etcdj serves only the v3 API";
   private static final String PROXY = "etcdj has no v2 proxy mode";
@@ -39,11 +38,6 @@ final class UnsupportedFlags {
     refuse("pre-vote", Set.of("true"), true, "etcdj's raft always runs the PreVote phase");
     refuse("enable-v2", Set.of("false"), true, V2);
     refuse("experimental-enable-v2v3", Set.of(""), false, V2);
-    for (String f :
-        List.of(
-            "auto-tls", "peer-auto-tls")) {
-      refuse(f, Set.of("false"), true, TLS);
-    }
     refuse("auth-token", Set.of("simple"), false, AUTH);
     refuse("bcrypt-cost", Set.of("10"), false, AUTH);
     refuse("auth-token-ttl", Set.of("300"), false, AUTH);

@@ -326,7 +326,12 @@ public final class ClientServer implements AutoCloseable {
    */
   private static io.etcdj.server.tls.ServerTls clientTls(
       io.etcdj.server.config.ServerConfig config, List<ClientAddress> addresses) {
-    io.etcdj.server.tls.TlsInfo info = config.clientTls();
+    io.etcdj.server.tls.TlsInfo info;
+    try {
+      info = config.clientTls().withSelfCert(config.dataDir().resolve("fixtures").resolve("client"), config.listenClientUrls());
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new io.etcdj.server.StartupException("could not get certs (" + e.getMessage() + ")");
+    }
     if (!info.empty()) {
       io.etcdj.server.logging.EtcdEvents.startingWithClientTls(info.toString(), info.cipherSuites());
     }

@@ -13,6 +13,8 @@ import java.util.List;
  * @param cipherSuites Go's names of the TLS 1.2 suites to offer, in order; empty for the JDK's
  * @param skipClientSanVerify peers only: do not hold a client certificate's IP and DNS names to
  *     the address it connects from ({@code --experimental-peer-skip-client-san-verification})
+ * @param autoTls {@code --auto-tls} / {@code --peer-auto-tls}: without certificate files, serve a
+ *     self-signed certificate ({@link SelfSignedCert}); peers dialled with it are not verified
  */
 public record TlsInfo(
     String certFile,
@@ -23,9 +25,31 @@ public record TlsInfo(
     String allowedCn,
     String allowedHostname,
     List<String> cipherSuites,
-    boolean skipClientSanVerify) {
+    boolean skipClientSanVerify,
+    boolean autoTls) {
 
-  public static final TlsInfo NONE = new TlsInfo("", "", "", false, "", "", "", List.of(), true);
+  public static final TlsInfo NONE = new TlsInfo("", "", "", false, "", "", "", List.of(), true, false);
+
+  /**
+   * etcd's {@code ClientSelfCert}/{@code PeerSelfCert}: with auto TLS and no certificate files, the
+   * self-signed pair in {@code fixtures} (made on the first start) for the listen URLs' hosts.
+   * Certificate files, when given, win (etcd warns "ignoring client auto TLS since certs given").
+   */
+  public TlsInfo withSelfCert(java.nio.file.Path fixtures, List<java.net.URI> listenUrls)
+      throws java.io.IOException, java.security.GeneralSecurityException {
+    if (!autoTls || !empty()) {
+      return this;
+    }
+    SelfSignedCert.CertFiles f = SelfSignedCert.ensure(fixtures, listenUrls);
+    return new TlsInfo(
+        f.cert().toString(), f.key().toString(), trustedCaFile, clientCertAuth, crlFile, allowedCn, allowedHostname,
+        cipherSuites, skipClientSanVerify, true);
+  }
+
+  /** Whether this side serves a generated certificate (peers dialled with it skip verification, as etcd's selfCert). */
+  public boolean selfCert() {
+    return autoTls && !certFile.isEmpty();
+  }
 
   /** etcd's {@code TLSInfo.Empty}: no certificate and no key, so nothing to serve TLS with. */
   public boolean empty() {

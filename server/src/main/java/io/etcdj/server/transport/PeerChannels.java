@@ -41,7 +41,10 @@ public final class PeerChannels {
         }
         b.keyManager(new ClientKeyManager(TlsFiles.keyPair(info.certFile(), info.keyFile())));
       }
-      if (!info.trustedCaFile().isEmpty()) {
+      if (info.selfCert()) {
+        // etcd's selfCert: peers with generated certificates are not verified.
+        b.trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE);
+      } else if (!info.trustedCaFile().isEmpty()) {
         List<X509Certificate> roots = TlsFiles.caBundle(info.trustedCaFile());
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);

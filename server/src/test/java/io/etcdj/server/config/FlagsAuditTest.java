@@ -137,7 +137,7 @@ class FlagsAuditTest {
   @Test
   void unsupportedSeparateValueAndBareBoolForms() {
     assertTrue(refused("--discovery", "https://d.example/x").getMessage().contains("discovery is not supported"));
-    assertTrue(refused("--auto-tls").getMessage().startsWith("--auto-tls=true is not supported"));
+    assertTrue(refused("--enable-v2").getMessage().startsWith("--enable-v2=true is not supported"));
     assertEquals("n", parse("--auth-token", "simple", "--name", "n").name());
     assertEquals(List.of(), Flags.unrecognizedEnvironment(Map.of("ETCD_CORS", "*")));
   }
@@ -250,7 +250,7 @@ class FlagsAuditTest {
         refused("--config-file=" + broken).getMessage().startsWith("error converting YAML to JSON: yaml: line "));
     Path tls = dir.resolve("tls.yml");
     Files.writeString(tls, "peer-transport-security:\n  cert-file: /etc/x.pem\n  auto-tls: true\n");
-    assertTrue(refused("--config-file=" + tls).getMessage().startsWith("--peer-auto-tls=true is not supported"));
+    assertEquals(List.of("/etc/x.pem", true), List.of(parse("--config-file=" + tls).peerTls().certFile(), parse("--config-file=" + tls).peerTls().autoTls()));
     Path clientTls = dir.resolve("client-tls.yml");
     Files.writeString(
         clientTls,

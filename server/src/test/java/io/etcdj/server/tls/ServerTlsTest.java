@@ -76,7 +76,7 @@ class ServerTlsTest {
   }
 
   private static TlsInfo info(String ca, boolean clientCertAuth, String crl, String hostname, List<String> ciphers) {
-    return new TlsInfo(f("server.crt"), f("server.key"), ca, clientCertAuth, crl, "", hostname, ciphers, false);
+    return new TlsInfo(f("server.crt"), f("server.key"), ca, clientCertAuth, crl, "", hostname, ciphers, false, false);
   }
 
   /** A client engine trusting the test CA, presenting {@code cert} (or none), offering {@code alpn}. */
@@ -222,7 +222,7 @@ class ServerTlsTest {
     assertEquals("x509: certificate is valid for 127.0.0.2, not 127.0.0.1", peers.afterHandshake(elsewhere.getSession(), from).get());
     // The client port does not check it, nor a peer port told to skip it.
     assertEquals(null, ServerTls.of(info(f("ca.crt"), true, "", "", List.of())).afterHandshake(elsewhere.getSession(), from).get());
-    TlsInfo skip = new TlsInfo(f("server.crt"), f("server.key"), f("ca.crt"), true, "", "", "", List.of(), true);
+    TlsInfo skip = new TlsInfo(f("server.crt"), f("server.key"), f("ca.crt"), true, "", "", "", List.of(), true, false);
     assertEquals(null, ServerTls.forPeers(skip).afterHandshake(elsewhere.getSession(), from).get());
   }
 
@@ -245,7 +245,7 @@ class ServerTlsTest {
     Path key = dir.resolve("live.key");
     Files.copy(dir.resolve("server.crt"), crt, StandardCopyOption.REPLACE_EXISTING);
     Files.copy(dir.resolve("server.key"), key, StandardCopyOption.REPLACE_EXISTING);
-    ServerTls tls = ServerTls.of(new TlsInfo(crt.toString(), key.toString(), "", false, "", "", "", List.of(), true));
+    ServerTls tls = ServerTls.of(new TlsInfo(crt.toString(), key.toString(), "", false, "", "", "", List.of(), true, false));
     SSLEngine c1 = client(null, "h2");
     assertEquals(null, handshake(c1, tls.newEngine()));
     assertEquals("server", ServerTls.commonName((X509Certificate) c1.getSession().getPeerCertificates()[0]));
@@ -260,10 +260,10 @@ class ServerTlsTest {
   @Test
   void startUpErrorsAreEtcds() {
     assertEquals("KeyFile and CertFile must both be present[key: , cert: a.crt]",
-        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo("a.crt", "", "", false, "", "", "", List.of(), true))).getMessage());
+        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo("a.crt", "", "", false, "", "", "", List.of(), true, false))).getMessage());
     assertEquals("open " + f("nope.key") + ": no such file or directory",
-        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo(f("server.crt"), f("nope.key"), "", false, "", "", "", List.of(), true))).getMessage());
+        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo(f("server.crt"), f("nope.key"), "", false, "", "", "", List.of(), true, false))).getMessage());
     assertEquals("AllowedCN and AllowedHostname are mutually exclusive (cn=\"a\", hostname=\"b\")",
-        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo(f("server.crt"), f("server.key"), "", false, "", "a", "b", List.of(), true))).getMessage());
+        assertThrows(GoTlsException.class, () -> ServerTls.of(new TlsInfo(f("server.crt"), f("server.key"), "", false, "", "a", "b", List.of(), true, false))).getMessage());
   }
 }

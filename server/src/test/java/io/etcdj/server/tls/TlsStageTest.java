@@ -85,7 +85,7 @@ class TlsStageTest {
     try {
       run(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "s.key", "-out", "s.crt", "-days", "1", "-subj", "/CN=s");
       ServerTls tls =
-          ServerTls.of(new TlsInfo(dir.resolve("s.crt").toString(), dir.resolve("s.key").toString(), "", false, "", "", "", List.of(), true));
+          ServerTls.of(new TlsInfo(dir.resolve("s.crt").toString(), dir.resolve("s.key").toString(), "", false, "", "", "", List.of(), true, false));
       Next next = new Next();
       EmbeddedChannel ch = channel(tls, true, next);
       ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x16, 0x03, 0x01}));
