@@ -197,6 +197,14 @@ class ServerTlsTest {
   }
 
   @Test
+  void theAllowedCommonNameMustBeTheClientsExactly() throws Exception {
+    TlsInfo alice = new TlsInfo(f("server.crt"), f("server.key"), f("ca.crt"), true, "", "alice", "", List.of(), false, false);
+    assertEquals(null, handshake(client("alice", "h2"), ServerTls.forPeers(alice).newEngine()));
+    TlsInfo bob = new TlsInfo(f("server.crt"), f("server.key"), f("ca.crt"), true, "", "ali", "", List.of(), false, false);
+    assertEquals("client certificate authentication failed", TlsErrors.goText(handshake(client("alice", "h2"), ServerTls.forPeers(bob).newEngine())));
+  }
+
+  @Test
   void aRevokedCertificateFailsTheCrlCheckAfterTheHandshake() throws Exception {
     ServerTls tls = ServerTls.of(info(f("ca.crt"), true, f("ca.crl"), "", List.of()));
     SSLEngine good = tls.newEngine();
