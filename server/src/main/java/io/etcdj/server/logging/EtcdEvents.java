@@ -213,25 +213,36 @@ public final class EtcdEvents {
 
   /** embed's warnings for an http:// client URL while TLS files or client-cert-auth are set. */
   public static void clientUrlIgnoresTls(String url, boolean files, boolean clientCertAuth) {
+    httpUrlIgnoresTls("client", "", url, files, clientCertAuth);
+  }
+
+  /** embed's warnings for an http:// peer URL while peer TLS files or peer-client-cert-auth are set. */
+  public static void peerUrlIgnoresTls(String url, boolean files, boolean clientCertAuth) {
+    httpUrlIgnoresTls("peer", "peer-", url, files, clientCertAuth);
+  }
+
+  /** {@code side} is "client" or "peer"; etcd words the two sides' lines alike (even "peer key/cert" for clients). */
+  private static void httpUrlIgnoresTls(String side, String flagPrefix, String url, boolean files, boolean clientCertAuth) {
     if (files) {
       EMBED
           .atWarn()
           .setMessage("scheme is HTTP while key and cert files are present; ignoring key and cert files")
-          .addKeyValue("client-url", url)
+          .addKeyValue(side + "-url", url)
           .addKeyValue(
               Capnslog.TEXT,
-              "The scheme of client url " + url + " is HTTP while peer key/cert files are presented. Ignored key/cert files.")
+              "The scheme of " + side + " url " + url + " is HTTP while peer key/cert files are presented. Ignored "
+                  + (side.equals("peer") ? "peer " : "") + "key/cert files.")
           .log();
     }
     if (clientCertAuth) {
       EMBED
           .atWarn()
-          .setMessage("scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this URL")
-          .addKeyValue("client-url", url)
+          .setMessage("scheme is HTTP while --" + flagPrefix + "client-cert-auth is enabled; ignoring client cert auth for this URL")
+          .addKeyValue(side + "-url", url)
           .addKeyValue(
               Capnslog.TEXT,
-              "The scheme of client url " + url
-                  + " is HTTP while client cert auth (--client-cert-auth) is enabled. Ignored client cert auth for this url.")
+              "The scheme of " + side + " url " + url + " is HTTP while client cert auth (--" + flagPrefix
+                  + "client-cert-auth) is enabled. Ignored client cert auth for this url.")
           .log();
     }
   }
@@ -245,31 +256,6 @@ public final class EtcdEvents {
         .addKeyValue("cipher-suites", cipherSuites)
         .addKeyValue(Capnslog.TEXT, "peerTLS: " + tlsInfo)
         .log();
-  }
-
-  /** embed's warnings for an http:// peer URL while peer TLS files or peer-client-cert-auth are set. */
-  public static void peerUrlIgnoresTls(String url, boolean files, boolean clientCertAuth) {
-    if (files) {
-      EMBED
-          .atWarn()
-          .setMessage("scheme is HTTP while key and cert files are present; ignoring key and cert files")
-          .addKeyValue("peer-url", url)
-          .addKeyValue(
-              Capnslog.TEXT,
-              "The scheme of peer url " + url + " is HTTP while peer key/cert files are presented. Ignored peer key/cert files.")
-          .log();
-    }
-    if (clientCertAuth) {
-      EMBED
-          .atWarn()
-          .setMessage("scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for this URL")
-          .addKeyValue("peer-url", url)
-          .addKeyValue(
-              Capnslog.TEXT,
-              "The scheme of peer url " + url
-                  + " is HTTP while client cert auth (--peer-client-cert-auth) is enabled. Ignored client cert auth for this url.")
-          .log();
-    }
   }
 
   /** A TLS connection refused in its handshake or its CRL check (zap warns, capnslog informs). */
