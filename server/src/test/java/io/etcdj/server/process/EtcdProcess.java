@@ -582,6 +582,16 @@ final class EtcdProcess implements AutoCloseable {
     return process.isAlive() ? -1 : process.exitValue();
   }
 
+  /** Sends SIGTERM (after SIGCONT if paused) without waiting: {@link #close} waits. */
+  void beginStop() {
+    if (process != null && process.isAlive()) {
+      if (paused) {
+        resume();
+      }
+      process.destroy();
+    }
+  }
+
   /** SIGKILL, and wait for the process to be gone so its ports and locks are released. */
   void kill() {
     if (process == null) {
