@@ -37,8 +37,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WatchRecorder implements AutoCloseable {
   private static final long RESUME_BACKOFF_MS = 200;
-  /** Bounds the records a run can produce when a member stays down and every re-open fails. */
-  private static final int STREAMS_MAX = 500;
+  /**
+   * Bounds the streams one watch (with its resumptions) may open: re-opens fail every {@link
+   * #RESUME_BACKOFF_MS} while the next member is down, and an hour-long run with a fault every 5 s
+   * breaks a watch hundreds of times. Reaching it is a harness error ({@link #overflow}), never a
+   * silent end of the watch: a 500-stream total once ended the log watch three quarters into an
+   * hour's run.
+   */
+  private static final int STREAMS_PER_WATCH_MAX = 20_000;
 
   private final List<String> endpoints;
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -46,6 +52,8 @@ public final class WatchRecorder implements AutoCloseable {
   private final List<Stream> streams = new ArrayList<>(); // guarded by itself
   private final ScheduledExecutorService resumer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "watch-resume"));
   private final AtomicLong headSeen = new AtomicLong();
+  private final Map<String, Integer> streamsPerWatch = new java.util.HashMap<>(); // guarded by streams
+  private volatile String overflow;
   private volatile boolean stopping;
 
   public WatchRecorder(List<String> endpoints, TermLog terms) {
@@ -81,6 +89,11 @@ public final class WatchRecorder implements AutoCloseable {
     }
   }
 
+  /** Why a watch stopped being resumed (a harness limit), or null. */
+  public String overflow() {
+    return overflow;
+  }
+
   /** The highest header revision any stream has reported so far (a "recent" revision to watch from). */
   public long headSeen() {
     return headSeen.get();
@@ -94,7 +107,12 @@ public final class WatchRecorder implements AutoCloseable {
   private void start(String name, int generation, int member, Request request, boolean resume) {
     Stream s = new Stream(generation == 0 ? name : name + " resumed " + generation, name, generation, member, request, resume);
     synchronized (streams) {
-      if (stopping || streams.size() >= STREAMS_MAX) {
+      if (stopping) {
+        return;
+      }
+      int n = streamsPerWatch.merge(name, 1, Integer::sum);
+      if (n > STREAMS_PER_WATCH_MAX) {
+        overflow = "watch " + name + " was re-opened more than " + STREAMS_PER_WATCH_MAX + " times";
         return;
       }
       streams.add(s);
@@ -230,6 +248,8 @@ public final class WatchRecorder implements AutoCloseable {
     final long requested = System.nanoTime();
     private final List<Response> responses = new ArrayList<>(); // guarded by this
     private boolean ended; // guarded by this
+    /** clientv3's resume point so far, kept as responses come (a scan was O(n) per call). */
+    private long next; // guarded by this
     volatile StreamObserver<WatchRequest> requests;
 
     Stream(String name, String chain, int generation, int member, Request request, boolean resume) {
@@ -239,6 +259,7 @@ public final class WatchRecorder implements AutoCloseable {
       this.member = member;
       this.request = request;
       this.resume = resume;
+      this.next = request.startRevision();
     }
 
     @Override
@@ -255,7 +276,14 @@ public final class WatchRecorder implements AutoCloseable {
         if (ended) {
           return;
         }
-        responses.add(new Response(now, r.getHeader().getRevision(), events, r.getCreated(), r.getCanceled(), r.getCompactRevision()));
+        Response x = new Response(now, r.getHeader().getRevision(), events, r.getCreated(), r.getCanceled(), r.getCompactRevision());
+        responses.add(x);
+        if (x.created() && request.startRevision() == 0 || x.isProgressNotify()) {
+          next = Math.max(next, x.headerRevision() + 1);
+        }
+        for (Event e : events) {
+          next = Math.max(next, e.revision() + 1);
+        }
         if (r.getCanceled()) {
           ended = true; // the server ended this watch; a compaction cancel is final for a client too
         }
@@ -300,15 +328,6 @@ public final class WatchRecorder implements AutoCloseable {
 
     /** clientv3's resume point: the revision after the last one the stream vouched for. */
     synchronized long nextRevision() {
-      long next = request.startRevision();
-      for (Response r : responses) {
-        if (r.created() && request.startRevision() == 0 || r.isProgressNotify()) {
-          next = Math.max(next, r.headerRevision() + 1);
-        }
-        for (Event e : r.events()) {
-          next = Math.max(next, e.revision() + 1);
-        }
-      }
       return next;
     }
 

@@ -192,6 +192,9 @@ public final class Workload implements AutoCloseable {
     long t0 = System.nanoTime();
     quiesce(l.leases());
     long t1 = System.nanoTime();
+    if (watches.overflow() != null) {
+      throw new IllegalStateException("harness limit: " + watches.overflow());
+    }
     long head = LogReader.head(logEndpoint, prefix, Duration.ofSeconds(30));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (watches.covered(LOG_WATCH) < head) {
