@@ -582,13 +582,11 @@ final class EtcdProcess implements AutoCloseable {
     return process.isAlive() ? -1 : process.exitValue();
   }
 
-  /** Sends SIGTERM (after SIGCONT if paused) without waiting: {@link #close} waits. */
-  void beginStop() {
+  /** Sends SIGKILL without waiting (a teardown of many members at once): {@link #close} waits. */
+  void beginKill() {
     if (process != null && process.isAlive()) {
-      if (paused) {
-        resume();
-      }
-      process.destroy();
+      paused = false; // SIGKILL ends a stopped process too
+      process.destroyForcibly();
     }
   }
 
