@@ -261,6 +261,36 @@ class LessorTest {
     assertArrayEquals(new long[] {20, 0}, stored.get(1L));
   }
 
+  /**
+   * Caught by the robustness harness (DELAY_PEERS, seed 1015): a renewal of a checkpointed lease
+   * waits for its clearing checkpoint to go through Raft; if the lease expires meanwhile, its
+   * revocation is on its way and the renewal must not answer a TTL (it answered 3 s, and the
+   * lease was deleted 0.3 s later).
+   */
+  @Test
+  void aLeaseThatExpiresWhileItsClearingCheckpointGoesThroughRaftIsNotRenewed() {
+    Lessor l = lessor(true);
+    List<CompletableFuture<Void>> pending = new ArrayList<>();
+    l.setCheckpointer(
+        cps -> {
+          CompletableFuture<Void> f = new CompletableFuture<>();
+          pending.add(f);
+          return f;
+        });
+    l.promote(ELECTION);
+    l.grant(1, 20, backend);
+    now += 6 * S;
+    assertEquals(List.of(new Checkpoint(1, 14)), l.dueCheckpoints());
+    l.checkpoint(1, 14, backend);
+    CompletableFuture<Long> renewal = l.renew(1);
+    now += 15 * S; // the network is slow: the lease expires first
+    l.checkpoint(1, 0, backend);
+    pending.get(0).complete(null);
+    assertFalse(renewal.isDone(), "waits for the revocation, as for any expired lease");
+    l.revoke(1, backend, deleter);
+    assertEquals(LeaseException.Kind.NOT_FOUND, failure(renewal));
+  }
+
   @Test
   void aRenewalRacingACheckpointInFlightClearsItToo() {
     Lessor l = lessor(true);
