@@ -17,9 +17,10 @@ import java.util.Map;
  */
 record ClientAddress(URI url, boolean secure, boolean cleartext) {
 
-  /** host:port, as etcd logs it. */
+  /** host:port (a unix socket: host:port and path, etcd's u.Host + u.Path), as etcd logs it. */
   String address() {
-    return UnixSockets.isUnix(url) ? url.getHost() + url.getPath() : url.getHost() + ":" + url.getPort();
+    String hostPort = url.getHost() + ":" + url.getPort();
+    return UnixSockets.isUnix(url) ? hostPort + (url.getPath() == null ? "" : url.getPath()) : hostPort;
   }
 
   static List<ClientAddress> group(List<URI> urls) {
